@@ -29,6 +29,8 @@ use std::time::Duration;
 
 #[cfg(feature = "test-support")]
 pub mod capture;
+#[cfg(feature = "test-support")]
+pub mod examples;
 
 /// How long a TCP + TLS connect may take before the request fails (seconds: 30).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
