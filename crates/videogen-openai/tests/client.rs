@@ -129,11 +129,8 @@ async fn content_download_is_streamed_bytes() {
     })
     .await;
     let client = Client::from_api_key(&format!("{}/v1", server.base_url()), SecretString::from("k")).unwrap();
-    let stream = client
-        .retrieve_video_content("video_123", Some(types::VideoContentVariant::Video))
-        .await
-        .unwrap()
-        .into_inner();
+    let stream =
+        client.retrieve_video_content("video_123", Some(types::VideoContentVariant::Video)).await.unwrap().into_inner();
     let chunks: Vec<bytes::Bytes> = stream.into_inner().try_collect().await.unwrap();
     assert_eq!(chunks.concat(), mp4);
     let request = server.requests().await.remove(0);

@@ -128,7 +128,9 @@ async fn not_found_is_a_typed_error() {
     match client.get_queue_generation("9b2f0f3e-8f4a-4c55-9d0b-6a1f2b3c4d5e").await {
         Err(Error::ErrorResponse(e)) => {
             assert_eq!(e.status().as_u16(), 404);
-            assert!(matches!(e.into_inner(), types::OxenError::ErrorEnvelope(env) if env.error.type_ == "resource_not_found"));
+            assert!(
+                matches!(e.into_inner(), types::OxenError::ErrorEnvelope(env) if env.error.type_ == "resource_not_found")
+            );
         }
         other => panic!("expected a typed 404, got {other:?}"),
     }
