@@ -5,7 +5,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 use videogen_openai::{Client, CreateVideoMultipart, Error, InputReferenceFile, SecretString, types};
 use videogen_transport::capture::{CannedResponse, CaptureServer};
-use videogen_transport::examples::{assert_examples_round_trip, round_trip};
+use videogen_transport::examples::{Decoder, assert_examples_round_trip, round_trip};
 
 fn spec() -> Value {
     serde_json::from_str(include_str!("../../../specs/openai/openapi.json")).unwrap()
@@ -17,8 +17,7 @@ const VIDEO_JSON: &str = r#"{"id":"video_123","object":"video","model":"sora-2",
 
 #[test]
 fn every_spec_example_decodes_and_re_encodes() {
-    type Decode = fn(&Value) -> Result<(), String>;
-    let decoders: &[(&str, Decode)] = &[("ImageRefParam2", round_trip::<types::ImageRefParam2>)];
+    let decoders: &[(&str, Decoder)] = &[("ImageRefParam2", round_trip::<types::ImageRefParam2>)];
     assert_examples_round_trip(&spec(), decoders);
 }
 

@@ -101,9 +101,12 @@ pub fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(example: &V
     if same_json(example, &encoded) { Ok(()) } else { Err(format!("re-encoded as {encoded}, example was {example}")) }
 }
 
+/// A decoder for one generated type: usually `round_trip::<types::Name>`.
+pub type Decoder = fn(&Value) -> Result<(), String>;
+
 /// Checks every assembled example of `spec` with `decoders` (type name → [`round_trip`] of that
 /// type) and panics listing each failure and each example type without a decoder.
-pub fn assert_examples_round_trip(spec: &Value, decoders: &[(&str, fn(&Value) -> Result<(), String>)]) {
+pub fn assert_examples_round_trip(spec: &Value, decoders: &[(&str, Decoder)]) {
     let examples = collect(spec);
     let mut problems = Vec::new();
     for (name, example) in &examples {

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use videogen_transport::capture::{CannedResponse, CaptureServer};
-use videogen_transport::examples::{assert_examples_round_trip, round_trip};
+use videogen_transport::examples::{Decoder, assert_examples_round_trip, round_trip};
 use videogen_videodb::{Client, Error, SecretString, types};
 
 fn spec() -> Value {
@@ -11,8 +11,7 @@ fn spec() -> Value {
 
 #[test]
 fn every_spec_example_decodes_and_re_encodes() {
-    type Decode = fn(&Value) -> Result<(), String>;
-    let decoders: &[(&str, Decode)] = &[
+    let decoders: &[(&str, Decoder)] = &[
         ("AsyncResponse", round_trip::<types::AsyncResponse>),
         ("Collection", round_trip::<types::Collection>),
         ("Error", round_trip::<types::Error>),
