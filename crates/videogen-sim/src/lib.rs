@@ -1,0 +1,225 @@
+//! `videogen-sim`: a local stand-in for the Oxen.ai, VideoDB and OpenAI/AIHubMix (`/v1/videos`)
+//! video APIs, so programs and tests can generate "videos" without paying for them.
+//!
+//! One server answers every operation of `specs/{oxen,videodb,openai}/openapi.json` at each
+//! provider's native paths, behaving as the specs and the providers' docs describe: each
+//! provider's auth scheme and error envelope, request validation with the documented messages,
+//! jobs that move through their statuses in simulated time, real MP4 results at expiring URLs
+//! with `Range` support, and deterministic fault injection. It is written from the specs and
+//! docs, not from the generated clients, so a generation mistake cannot hide on both sides.
+//!
+//! | provider | base URL of a client pointed at the sim |
+//! |---|---|
+//! | Oxen.ai | `http://127.0.0.1:PORT` (paths `/api/ai/…`) |
+//! | VideoDB | `http://127.0.0.1:PORT` (paths `/collection/…`, `/async-response/…`, `/video/…`) |
+//! | OpenAI, AIHubMix | `http://127.0.0.1:PORT/v1` |
+//!
+//! Result files are served at `http://localhost:PORT/results/…`: the same server under another
+//! host name, so a client that must not send its API key to a result host can be tested.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use videogen_sim::{Sim, SimConfig};
+//!
+//! let sim = Sim::start(SimConfig::default()).await.unwrap();
+//! let response = reqwest_like_get(&format!("{}/api/ai/models", sim.base_url())).await;
+//! assert_eq!(response, 401); // no API key
+//! assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 0);
+//! sim.stop().await;
+//! # }
+//! # async fn reqwest_like_get(url: &str) -> u16 {
+//! #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! #     let url = url.strip_prefix("http://").unwrap();
+//! #     let (host, path) = url.split_once('/').unwrap();
+//! #     let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+//! #     s.write_all(format!("GET /{path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes()).await.unwrap();
+//! #     let mut out = String::new();
+//! #     s.read_to_string(&mut out).await.unwrap();
+//! #     out[9..12].parse().unwrap()
+//! # }
+//! ```
+
+mod faults;
+mod http;
+mod media;
+mod openai;
+mod oxen;
+mod server;
+mod store;
+mod videodb;
+
+pub use faults::{FaultKind, FaultRule, Schedule};
+pub use media::{FIXTURE_MP4, FIXTURE_SPRITESHEET_WEBP, FIXTURE_THUMBNAIL_WEBP, result_bytes_len, result_sha256_hex};
+pub use store::Counters;
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The APIs the simulator serves. AIHubMix is served by the OpenAI `/v1/videos` routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Oxen.ai (`/api/ai/…`).
+    Oxen,
+    /// VideoDB (`/collection/…`, `/async-response/…`, `/video/…`).
+    VideoDb,
+    /// OpenAI and AIHubMix (`/v1/videos…`).
+    OpenAi,
+}
+
+impl Provider {
+    /// `oxen`, `videodb` or `openai`: the folder name of the provider's spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Oxen => "oxen",
+            Provider::VideoDb => "videodb",
+            Provider::OpenAi => "openai",
+        }
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "oxen" => Ok(Provider::Oxen),
+            "videodb" => Ok(Provider::VideoDb),
+            "openai" | "aihubmix" => Ok(Provider::OpenAi),
+            other => Err(format!("unknown provider {other:?} (oxen, videodb, openai)")),
+        }
+    }
+}
+
+/// How the simulator behaves. `Default` gives short jobs, a 1-hour result lifetime, no faults.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// How long a new job stays `queued` (default 100 ms).
+    pub queued_for: Duration,
+    /// How long it then runs (`processing` / `in_progress`, progress rising 0 → 100) before it
+    /// finishes (default 400 ms). An Oxen synchronous generate blocks for `queued_for + processing_for`.
+    pub processing_for: Duration,
+    /// How long result URLs and OpenAI content stay downloadable after a job completes (default 1 h);
+    /// `expires_at` in responses says when.
+    pub result_ttl: Duration,
+    /// Size in bytes of every MP4 result (`None`: the 18,177-byte fixture). Larger results are the
+    /// fixture followed by a `free` box, streamed, never held in memory.
+    pub result_size: Option<u64>,
+    /// Finished jobs beyond this count are forgotten, oldest first (default 50,000); a forgotten job
+    /// answers 404.
+    pub finished_job_cap: usize,
+    /// Faults to inject, first matching rule wins.
+    pub faults: Vec<FaultRule>,
+    /// Seed of the random source used by [`Schedule::Probability`] faults.
+    pub seed: u64,
+    /// The API keys accepted; empty accepts any non-empty key (the default).
+    pub api_keys: Vec<String>,
+    /// Add `openai-poll-after-ms` to `GET /v1/videos/{id}` answers of unfinished jobs (default 250).
+    pub openai_poll_after_ms: Option<u64>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            queued_for: Duration::from_millis(100),
+            processing_for: Duration::from_millis(400),
+            result_ttl: Duration::from_secs(3600),
+            result_size: None,
+            finished_job_cap: 50_000,
+            faults: Vec::new(),
+            seed: 0,
+            api_keys: Vec::new(),
+            openai_poll_after_ms: Some(250),
+        }
+    }
+}
+
+/// Errors starting the simulator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+/// A running simulator. Dropping it does not stop it; call [`Sim::stop`].
+pub struct Sim {
+    addr: SocketAddr,
+    state: Arc<store::SimState>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sim {
+    /// Starts on an ephemeral port of 127.0.0.1.
+    ///
+    /// # Errors
+    /// [`SimError::Bind`] when no port can be bound.
+    pub async fn start(config: SimConfig) -> Result<Self, SimError> {
+        Self::start_on("127.0.0.1:0".parse().expect("valid address"), config).await
+    }
+
+    /// Starts on `addr` (port 0 for an ephemeral one).
+    ///
+    /// # Errors
+    /// [`SimError::Bind`] when `addr` cannot be bound.
+    pub async fn start_on(addr: SocketAddr, config: SimConfig) -> Result<Self, SimError> {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SimError::Bind { addr, source })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind { addr, source })?;
+        let state = Arc::new(store::SimState::new(config, addr));
+        let (shutdown, task) = server::spawn(listener, state.clone());
+        Ok(Self { addr, state, shutdown, task })
+    }
+
+    /// `http://127.0.0.1:PORT`: the base URL for Oxen and VideoDB clients.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/v1`: the base URL for OpenAI and AIHubMix clients.
+    pub fn openai_base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// The base URL for `provider`.
+    pub fn base_url_for(&self, provider: Provider) -> String {
+        match provider {
+            Provider::OpenAi => self.openai_base_url(),
+            Provider::Oxen | Provider::VideoDb => self.base_url(),
+        }
+    }
+
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A snapshot of the request counters.
+    pub fn counters(&self) -> Counters {
+        self.state.counters()
+    }
+
+    /// The number of jobs currently held (finished ones are evicted past
+    /// [`SimConfig::finished_job_cap`]).
+    pub fn jobs_held(&self) -> usize {
+        self.state.jobs_held()
+    }
+
+    /// Replaces the fault rules (their per-rule counts start over).
+    pub fn set_faults(&self, faults: Vec<FaultRule>) {
+        self.state.set_faults(faults);
+    }
+
+    /// The sha256 (hex) of the MP4 every job produces with this configuration.
+    pub fn result_sha256(&self) -> String {
+        result_sha256_hex(self.state.config.result_size)
+    }
+
+    /// Stops accepting connections and ends open ones.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,98 @@
+//! The accept loop: one hyper connection per socket, each with a kill switch that a route can
+//! pull to reset the connection (TCP RST, via `SO_LINGER` 0) instead of answering.
+
+use crate::http::{Conn, Op, run};
+use crate::store::{Phase, SimState};
+use crate::{media, openai, oxen, videodb};
+use axum::Router;
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+
+fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .merge(oxen::routes())
+        .merge(videodb::routes())
+        .merge(openai::routes())
+        .route("/results/{file}", axum::routing::get(download))
+        .with_state(state)
+}
+
+pub(crate) fn spawn(listener: TcpListener, state: Arc<SimState>) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+    let router = router(state);
+    let (shutdown, mut stop) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, router.clone(), stop.clone()));
+                }
+            }
+            while connections.try_join_next().is_some() {}
+        }
+        connections.abort_all();
+    });
+    (shutdown, task)
+}
+
+async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Receiver<bool>) {
+    let fd = stream.as_raw_fd();
+    let kill = Arc::new(Notify::new());
+    let conn = Conn { kill: kill.clone() };
+    let service = tower::ServiceExt::map_request(router, move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(conn.clone());
+        request
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let connection =
+        builder.serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(service));
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = kill.notified() => {
+            // SAFETY: `connection` owns the socket behind `fd` and is dropped only after this
+            // scope, so the descriptor is open while it is borrowed here.
+            let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+            let _ = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO));
+        }
+        _ = stop.changed() => {}
+    }
+}
+
+/// `GET /results/{job_id}.mp4`: a presigned-style result URL (no API key), valid until the job's
+/// `expires_at`; 403 after that, 404 for an unknown, unfinished or failed job.
+async fn download(
+    State(state): State<Arc<SimState>>,
+    Extension(conn): Extension<Conn>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let id = file.strip_suffix(".mp4").unwrap_or(&file).to_string();
+    let Some(job) = state.get(&id) else {
+        return (StatusCode::NOT_FOUND, "no such result").into_response();
+    };
+    let size = state.config.result_size;
+    let ttl = state.config.result_ttl;
+    let range = headers.clone();
+    run(&state, job.provider, "download", Op::Download, &conn, &headers, |fault| async move {
+        if job.phase() != Phase::Succeeded || job.deleted {
+            (StatusCode::NOT_FOUND, "no such result").into_response()
+        } else if job.expired(ttl) {
+            (StatusCode::FORBIDDEN, "Request has expired").into_response()
+        } else {
+            media::serve_mp4(&range, size, fault.as_ref())
+        }
+    })
+    .await
+}

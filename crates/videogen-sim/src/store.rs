@@ -1,0 +1,380 @@
+//! Jobs in simulated time, their eviction, and the request counters.
+//!
+//! A job's status is computed from the time elapsed since its creation (queued for
+//! `queued_for`, then running for `processing_for` with progress rising linearly), so no timer
+//! runs per job and 10,000 concurrent jobs cost only their map entries.
+
+use crate::faults::FaultBook;
+use crate::{Provider, SimConfig};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// How a job ends when it is not cancelled.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    Succeeds,
+    Fails { code: String, message: String },
+}
+
+/// Where a job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Queued,
+    Running { progress: u8 },
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl Phase {
+    pub(crate) fn is_terminal(self) -> bool {
+        matches!(self, Phase::Succeeded | Phase::Failed | Phase::Cancelled)
+    }
+}
+
+/// One generation job.
+#[derive(Clone, Debug)]
+pub(crate) struct Job {
+    pub provider: Provider,
+    pub id: String,
+    pub model: String,
+    pub prompt: Option<String>,
+    /// The create request's parameters (Oxen merges them into queue rows).
+    pub params: Map<String, Value>,
+    pub created: Instant,
+    pub created_unix: i64,
+    pub queued_for: Duration,
+    pub processing_for: Duration,
+    pub outcome: Outcome,
+    pub cancelled: Option<(Instant, i64)>,
+    /// OpenAI: `seconds`, `size`, `remixed_from_video_id` as answered.
+    pub seconds: String,
+    pub size: String,
+    pub remixed_from: Option<String>,
+    /// VideoDB: the collection the video lands in.
+    pub collection_id: String,
+    /// VideoDB: a deleted video answers 404.
+    pub deleted: bool,
+    /// VideoDB: a renamed video's name.
+    pub name: Option<String>,
+}
+
+impl Job {
+    pub(crate) fn new(provider: Provider, id: String, model: String, config: &SimConfig) -> Self {
+        Self {
+            provider,
+            id,
+            model,
+            prompt: None,
+            params: Map::new(),
+            created: Instant::now(),
+            created_unix: unix_now(),
+            queued_for: config.queued_for,
+            processing_for: config.processing_for,
+            outcome: Outcome::Succeeds,
+            cancelled: None,
+            seconds: String::new(),
+            size: String::new(),
+            remixed_from: None,
+            collection_id: "default".into(),
+            deleted: false,
+            name: None,
+        }
+    }
+
+    fn finishes_at(&self) -> Instant {
+        self.created + self.queued_for + self.processing_for
+    }
+
+    pub(crate) fn phase(&self) -> Phase {
+        let now = Instant::now();
+        if let Some((at, _)) = self.cancelled
+            && at < self.finishes_at()
+        {
+            return Phase::Cancelled;
+        }
+        let elapsed = now.saturating_duration_since(self.created);
+        if elapsed < self.queued_for {
+            Phase::Queued
+        } else if elapsed < self.queued_for + self.processing_for {
+            let ran = (elapsed - self.queued_for).as_secs_f64();
+            let total = self.processing_for.as_secs_f64().max(f64::EPSILON);
+            Phase::Running { progress: ((ran / total) * 100.0).clamp(0.0, 99.0) as u8 }
+        } else {
+            match self.outcome {
+                Outcome::Succeeds => Phase::Succeeded,
+                Outcome::Fails { .. } => Phase::Failed,
+            }
+        }
+    }
+
+    pub(crate) fn started_unix(&self) -> Option<i64> {
+        (!matches!(self.phase(), Phase::Queued) && self.cancelled_before_start().is_none())
+            .then(|| self.created_unix + self.queued_for.as_secs() as i64)
+    }
+
+    fn cancelled_before_start(&self) -> Option<i64> {
+        self.cancelled.filter(|(at, _)| *at < self.created + self.queued_for).map(|(_, unix)| unix)
+    }
+
+    pub(crate) fn completed_unix(&self) -> Option<i64> {
+        match self.phase() {
+            Phase::Succeeded | Phase::Failed => {
+                Some(self.created_unix + (self.queued_for + self.processing_for).as_secs_f64().ceil() as i64)
+            }
+            Phase::Cancelled => self.cancelled.map(|(_, unix)| unix),
+            _ => None,
+        }
+    }
+
+    /// When the result stops being downloadable (Unix seconds), once the job succeeded.
+    pub(crate) fn expires_unix(&self, ttl: Duration) -> Option<i64> {
+        (self.phase() == Phase::Succeeded).then(|| self.completed_unix().unwrap_or(self.created_unix) + ttl.as_secs() as i64)
+    }
+
+    pub(crate) fn expired(&self, ttl: Duration) -> bool {
+        self.phase() == Phase::Succeeded && Instant::now() > self.finishes_at() + ttl
+    }
+
+    pub(crate) fn error(&self) -> Option<(&str, &str)> {
+        match (&self.outcome, self.phase()) {
+            (Outcome::Fails { code, message }, Phase::Failed) => Some((code, message)),
+            _ => None,
+        }
+    }
+}
+
+/// Request counters, readable by tests through [`crate::Sim::counters`].
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counters {
+    /// Create requests received per provider (Oxen enqueue and sync generate, VideoDB generate,
+    /// OpenAI create and remix), including those answered with an injected fault.
+    pub create_requests: BTreeMap<Provider, u64>,
+    /// Jobs actually created per provider (an Oxen enqueue with `num_generations: 3` creates 3).
+    pub jobs_created: BTreeMap<Provider, u64>,
+    /// Create requests per `Idempotency-Key` header value.
+    pub creates_by_idempotency_key: BTreeMap<String, u64>,
+    /// Requests per operation, keyed `<provider>.<operationId>` (e.g. `oxen.enqueue_generation`),
+    /// plus `results.download` for result URLs.
+    pub requests: BTreeMap<String, u64>,
+    /// Faults injected so far.
+    pub faults_injected: u64,
+}
+
+impl Counters {
+    /// Create requests received from `provider`'s clients.
+    pub fn create_requests(&self, provider: Provider) -> u64 {
+        self.create_requests.get(&provider).copied().unwrap_or(0)
+    }
+    /// Jobs created for `provider`.
+    pub fn jobs_created(&self, provider: Provider) -> u64 {
+        self.jobs_created.get(&provider).copied().unwrap_or(0)
+    }
+    /// Requests received for `operation` (`<provider>.<operationId>`).
+    pub fn requests(&self, operation: &str) -> u64 {
+        self.requests.get(operation).copied().unwrap_or(0)
+    }
+}
+
+/// A VideoDB collection.
+#[derive(Clone, Debug)]
+pub(crate) struct Collection {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub is_public: bool,
+    pub created_unix: i64,
+}
+
+pub(crate) struct Inner {
+    jobs: HashMap<String, Job>,
+    order: VecDeque<String>,
+    pub collections: Vec<Collection>,
+    counters: Counters,
+}
+
+/// Everything the handlers share.
+pub(crate) struct SimState {
+    pub config: SimConfig,
+    pub addr: SocketAddr,
+    pub faults: Mutex<FaultBook>,
+    inner: Mutex<Inner>,
+}
+
+impl SimState {
+    pub(crate) fn new(config: SimConfig, addr: SocketAddr) -> Self {
+        let faults = FaultBook::new(config.faults.clone(), config.seed);
+        let default_collection = Collection {
+            id: "default".into(),
+            name: "Default collection".into(),
+            description: "Created with the account".into(),
+            is_public: false,
+            created_unix: unix_now(),
+        };
+        Self {
+            config,
+            addr,
+            faults: Mutex::new(faults),
+            inner: Mutex::new(Inner {
+                jobs: HashMap::new(),
+                order: VecDeque::new(),
+                collections: vec![default_collection],
+                counters: Counters::default(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock would be a simulator bug; keep serving with the data.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) fn api_base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Result URLs live on `localhost`, another origin than the API's `127.0.0.1`.
+    pub(crate) fn result_url(&self, job_id: &str) -> String {
+        format!("http://localhost:{}/results/{job_id}.mp4", self.addr.port())
+    }
+
+    pub(crate) fn counters(&self) -> Counters {
+        let mut c = self.lock().counters.clone();
+        c.faults_injected = self.faults.lock().map(|f| f.injected()).unwrap_or(0);
+        c
+    }
+
+    pub(crate) fn jobs_held(&self) -> usize {
+        self.lock().jobs.len()
+    }
+
+    pub(crate) fn set_faults(&self, rules: Vec<crate::FaultRule>) {
+        if let Ok(mut book) = self.faults.lock() {
+            *book = FaultBook::new(rules, self.config.seed);
+        }
+    }
+
+    pub(crate) fn count_request(&self, provider: Provider, operation: &str) {
+        *self.lock().counters.requests.entry(format!("{}.{operation}", provider.as_str())).or_default() += 1;
+    }
+
+    pub(crate) fn count_download(&self) {
+        *self.lock().counters.requests.entry("results.download".into()).or_default() += 1;
+    }
+
+    pub(crate) fn count_create(&self, provider: Provider, idempotency_key: Option<&str>) {
+        let mut inner = self.lock();
+        *inner.counters.create_requests.entry(provider).or_default() += 1;
+        if let Some(key) = idempotency_key {
+            *inner.counters.creates_by_idempotency_key.entry(key.to_string()).or_default() += 1;
+        }
+    }
+
+    /// Stores a new job and evicts the oldest finished jobs beyond the cap.
+    pub(crate) fn insert(&self, job: Job) {
+        let cap = self.config.finished_job_cap;
+        let mut inner = self.lock();
+        *inner.counters.jobs_created.entry(job.provider).or_default() += 1;
+        inner.order.push_back(job.id.clone());
+        inner.jobs.insert(job.id.clone(), job);
+        if inner.jobs.len() > cap {
+            let mut scanned = 0;
+            // Evict finished jobs from the oldest end; unfinished ones go to the back.
+            while inner.jobs.len() > cap && scanned < inner.order.len() {
+                let Some(id) = inner.order.pop_front() else { break };
+                scanned += 1;
+                let finished = inner.jobs.get(&id).is_none_or(|j| j.phase().is_terminal());
+                if finished {
+                    inner.jobs.remove(&id);
+                } else {
+                    inner.order.push_back(id);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Job> {
+        self.lock().jobs.get(id).cloned()
+    }
+
+    /// Applies `f` to job `id`; `None` when there is no such job.
+    pub(crate) fn update<T>(&self, id: &str, f: impl FnOnce(&mut Job) -> T) -> Option<T> {
+        self.lock().jobs.get_mut(id).map(f)
+    }
+
+    /// The jobs of `provider` that pass `keep`, oldest first.
+    pub(crate) fn jobs_of(&self, provider: Provider, keep: impl Fn(&Job) -> bool) -> Vec<Job> {
+        let inner = self.lock();
+        let mut jobs: Vec<Job> = inner.jobs.values().filter(|j| j.provider == provider && keep(j)).cloned().collect();
+        jobs.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
+        jobs
+    }
+
+    pub(crate) fn with_inner<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.lock())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(cap: usize) -> SimConfig {
+        SimConfig {
+            queued_for: Duration::from_millis(0),
+            processing_for: Duration::from_millis(0),
+            finished_job_cap: cap,
+            ..SimConfig::default()
+        }
+    }
+
+    #[test]
+    fn phases_follow_elapsed_time() {
+        let cfg = SimConfig {
+            queued_for: Duration::from_secs(100),
+            processing_for: Duration::from_secs(100),
+            ..SimConfig::default()
+        };
+        let mut job = Job::new(Provider::Oxen, "a".into(), "m".into(), &cfg);
+        assert_eq!(job.phase(), Phase::Queued);
+        job.created -= Duration::from_secs(150);
+        assert_eq!(job.phase(), Phase::Running { progress: 50 });
+        job.created -= Duration::from_secs(100);
+        assert_eq!(job.phase(), Phase::Succeeded);
+        job.outcome = Outcome::Fails { code: "x".into(), message: "y".into() };
+        assert_eq!(job.phase(), Phase::Failed);
+        assert_eq!(job.error(), Some(("x", "y")));
+    }
+
+    #[test]
+    fn finished_jobs_are_evicted_past_the_cap() {
+        let state = SimState::new(config(3), "127.0.0.1:1".parse().unwrap());
+        for i in 0..10 {
+            state.insert(Job::new(Provider::OpenAi, format!("video_{i}"), "sora-2".into(), &state.config));
+        }
+        assert_eq!(state.jobs_held(), 3);
+        assert!(state.get("video_9").is_some() && state.get("video_0").is_none());
+        assert_eq!(state.counters().jobs_created(Provider::OpenAi), 10);
+    }
+
+    #[test]
+    fn unfinished_jobs_are_kept() {
+        let mut cfg = config(2);
+        cfg.queued_for = Duration::from_secs(3600);
+        let state = SimState::new(cfg, "127.0.0.1:1".parse().unwrap());
+        for i in 0..5 {
+            state.insert(Job::new(Provider::Oxen, format!("j{i}"), "m".into(), &state.config));
+        }
+        assert_eq!(state.jobs_held(), 5);
+    }
+}
