@@ -122,7 +122,9 @@ impl FromStr for FaultRule {
                     Schedule::First(n.parse().map_err(|e| bad(format!("{e}")))?)
                 } else if let Some(list) = sch.strip_prefix("nth=") {
                     Schedule::Nth(
-                        list.split(',').map(|n| n.parse().map_err(|e| bad(format!("{e}")))).collect::<Result<_, _>>()?,
+                        list.split(',')
+                            .map(|n| n.parse().map_err(|e| bad(format!("{e}"))))
+                            .collect::<Result<_, _>>()?,
                     )
                 } else if let Some(p) = sch.strip_prefix("p=") {
                     let p: f64 = p.parse().map_err(|e| bad(format!("{e}")))?;
@@ -159,7 +161,8 @@ impl FaultBook {
     pub(crate) fn pick(&mut self, provider: Provider, operation: &str) -> Option<FaultKind> {
         let mut fired = None;
         for (rule, count) in &mut self.rules {
-            if rule.provider.is_some_and(|p| p != provider) || rule.operation.as_deref().is_some_and(|o| o != operation) {
+            if rule.provider.is_some_and(|p| p != provider) || rule.operation.as_deref().is_some_and(|o| o != operation)
+            {
                 continue;
             }
             *count += 1;

@@ -53,7 +53,13 @@ pub(crate) fn videodb_error(status: StatusCode, message: &str, code: &str) -> Re
 }
 
 /// OpenAI's `ErrorResponse`: `{error: {type, message, param, code}}`.
-pub(crate) fn openai_error(status: StatusCode, kind: &str, message: &str, param: Option<&str>, code: Option<&str>) -> Response {
+pub(crate) fn openai_error(
+    status: StatusCode,
+    kind: &str,
+    message: &str,
+    param: Option<&str>,
+    code: Option<&str>,
+) -> Response {
     json_response(status, &json!({"error": {"type": kind, "message": message, "param": param, "code": code}}))
 }
 
@@ -73,7 +79,9 @@ fn fault_error(provider: Provider, status: StatusCode) -> Response {
             None,
             Some("rate_limit_exceeded"),
         ),
-        Provider::OpenAi => openai_error(status, "server_error", "The server had an error while processing your request.", None, None),
+        Provider::OpenAi => {
+            openai_error(status, "server_error", "The server had an error while processing your request.", None, None)
+        }
     }
 }
 
@@ -88,7 +96,9 @@ fn check_auth(state: &SimState, provider: Provider, headers: &HeaderMap) -> Resu
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim),
     };
-    let valid = key.is_some_and(|k| !k.is_empty() && (state.config.api_keys.is_empty() || state.config.api_keys.iter().any(|a| a == k)));
+    let valid = key.is_some_and(|k| {
+        !k.is_empty() && (state.config.api_keys.is_empty() || state.config.api_keys.iter().any(|a| a == k))
+    });
     if valid {
         return Ok(());
     }
@@ -112,9 +122,13 @@ fn check_auth(state: &SimState, provider: Provider, headers: &HeaderMap) -> Resu
             None,
             None,
         ),
-        Provider::OpenAi => {
-            openai_error(StatusCode::UNAUTHORIZED, "invalid_request_error", "Incorrect API key provided.", None, Some("invalid_api_key"))
-        }
+        Provider::OpenAi => openai_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "Incorrect API key provided.",
+            None,
+            Some("invalid_api_key"),
+        ),
     })
 }
 
@@ -185,7 +199,8 @@ pub(crate) async fn apply_body_fault(fault: Option<FaultKind>, response: Respons
         Some(kind @ (FaultKind::MalformedJson | FaultKind::StallBody | FaultKind::TruncatedBody)) => {
             let (mut parts, body) = response.into_parts();
             let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
-                return (StatusCode::INTERNAL_SERVER_ERROR, "simulator: body too large for a body fault").into_response();
+                return (StatusCode::INTERNAL_SERVER_ERROR, "simulator: body too large for a body fault")
+                    .into_response();
             };
             let half = bytes.slice(..bytes.len() / 2);
             match kind {

@@ -10,7 +10,10 @@ use videogen_sim::{FaultRule, Sim, SimConfig};
 /// Point a client at http://ADDR (Oxen, VideoDB) or http://ADDR/v1 (OpenAI, AIHubMix) with any
 /// non-empty API key.
 #[derive(Parser, Debug)]
-#[command(version, after_help = "Examples:\n  videogen-sim --addr 127.0.0.1:8080\n  videogen-sim --processing-ms 5000 --fault 'openai:createVideo:429=2:first=1'")]
+#[command(
+    version,
+    after_help = "Examples:\n  videogen-sim --addr 127.0.0.1:8080\n  videogen-sim --processing-ms 5000 --fault 'openai:createVideo:429=2:first=1'"
+)]
 struct Args {
     /// Address to listen on (port 0: any free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]

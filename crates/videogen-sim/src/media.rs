@@ -146,7 +146,9 @@ pub(crate) fn serve_mp4(headers: &HeaderMap, size: Option<u64>, fault: Option<&F
         Some(FaultKind::TruncatedBody) => {
             Body::from_stream(range_stream(total, start, start + len / 2).chain(truncated(Bytes::new())))
         }
-        Some(FaultKind::StallBody) => Body::from_stream(range_stream(total, start, start + len / 2).chain(stream::pending())),
+        Some(FaultKind::StallBody) => {
+            Body::from_stream(range_stream(total, start, start + len / 2).chain(stream::pending()))
+        }
         _ => Body::from_stream(range_stream(total, start, end)),
     };
     let mut response = Response::new(body);

@@ -97,7 +97,8 @@ async fn read_body(request: Request) -> Result<Body, Response> {
             };
             let name = field.name().unwrap_or_default().to_string();
             let is_file = field.file_name().is_some();
-            let bytes = field.bytes().await.map_err(|e| invalid(&format!("Could not read part {name}: {e}"), None, None))?;
+            let bytes =
+                field.bytes().await.map_err(|e| invalid(&format!("Could not read part {name}: {e}"), None, None))?;
             if name == "input_reference" && is_file {
                 if bytes.is_empty() {
                     return Err(invalid("input_reference is an empty file.", Some("input_reference"), None));
@@ -128,11 +129,15 @@ async fn read_body(request: Request) -> Result<Body, Response> {
 fn check_prompt(fields: &Map<String, Value>) -> Result<String, Response> {
     match fields.get("prompt") {
         Some(Value::String(p)) if (1..=32_000).contains(&p.chars().count()) => Ok(p.clone()),
-        Some(Value::String(_)) => {
-            Err(invalid("Invalid 'prompt': string length must be between 1 and 32000.", Some("prompt"), Some("invalid_value")))
-        }
+        Some(Value::String(_)) => Err(invalid(
+            "Invalid 'prompt': string length must be between 1 and 32000.",
+            Some("prompt"),
+            Some("invalid_value"),
+        )),
         Some(_) => Err(invalid("Invalid type for 'prompt': expected a string.", Some("prompt"), Some("invalid_type"))),
-        None => Err(invalid("Missing required parameter: 'prompt'.", Some("prompt"), Some("missing_required_parameter"))),
+        None => {
+            Err(invalid("Missing required parameter: 'prompt'.", Some("prompt"), Some("missing_required_parameter")))
+        }
     }
 }
 
@@ -143,7 +148,9 @@ fn validate_create(body: &Body) -> Result<(String, String, String, String), Resp
     let model = match f.get("model") {
         None => "sora-2".to_string(),
         Some(Value::String(m)) if !m.is_empty() => m.clone(),
-        Some(_) => return Err(invalid("Invalid 'model': expected a non-empty string.", Some("model"), Some("invalid_type"))),
+        Some(_) => {
+            return Err(invalid("Invalid 'model': expected a non-empty string.", Some("model"), Some("invalid_type")));
+        }
     };
     let seconds_text = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
@@ -152,14 +159,20 @@ fn validate_create(body: &Body) -> Result<(String, String, String, String), Resp
     };
     match family(&model) {
         Family::Sora => {
-            if let Some(k) = f.keys().find(|k| !["model", "prompt", "input_reference", "seconds", "size"].contains(&k.as_str())) {
+            if let Some(k) =
+                f.keys().find(|k| !["model", "prompt", "input_reference", "seconds", "size"].contains(&k.as_str()))
+            {
                 return Err(invalid(&format!("Unknown parameter: '{k}'."), Some(k), Some("unknown_parameter")));
             }
             let seconds = match f.get("seconds") {
                 None => "4".to_string(),
                 Some(Value::String(s)) if SORA_SECONDS.contains(&s.as_str()) => s.clone(),
                 Some(Value::String(_)) => {
-                    return Err(invalid("Invalid value for 'seconds': expected one of '4', '8', '12'.", Some("seconds"), Some("invalid_value")));
+                    return Err(invalid(
+                        "Invalid value for 'seconds': expected one of '4', '8', '12'.",
+                        Some("seconds"),
+                        Some("invalid_value"),
+                    ));
                 }
                 Some(_) => {
                     return Err(invalid(
@@ -215,12 +228,20 @@ fn validate_create(body: &Body) -> Result<(String, String, String, String), Resp
             }
             let seconds = match f.get("seconds") {
                 None => 8,
-                Some(Value::Number(n)) if n.as_i64().is_some_and(|s| VEO_SECONDS.contains(&s)) => n.as_i64().unwrap_or(8),
-                Some(Value::String(s)) if body.multipart && s.parse::<i64>().is_ok_and(|s| VEO_SECONDS.contains(&s)) => {
+                Some(Value::Number(n)) if n.as_i64().is_some_and(|s| VEO_SECONDS.contains(&s)) => {
+                    n.as_i64().unwrap_or(8)
+                }
+                Some(Value::String(s))
+                    if body.multipart && s.parse::<i64>().is_ok_and(|s| VEO_SECONDS.contains(&s)) =>
+                {
                     s.parse().unwrap_or(8)
                 }
                 Some(_) => {
-                    return Err(invalid("Invalid 'seconds' for veo: expected the number 4, 6 or 8.", Some("seconds"), Some("invalid_value")));
+                    return Err(invalid(
+                        "Invalid 'seconds' for veo: expected the number 4, 6 or 8.",
+                        Some("seconds"),
+                        Some("invalid_value"),
+                    ));
                 }
             };
             let size = match f.get("size") {
@@ -282,9 +303,10 @@ fn with_poll_hint(state: &SimState, job: &Job, mut response: Response) -> Respon
 
 fn outcome_for(fault: Option<&FaultKind>) -> Outcome {
     match fault {
-        Some(FaultKind::JobFails) => {
-            Outcome::Fails { code: "internal_error".into(), message: "Video generation failed due to an internal error.".into() }
-        }
+        Some(FaultKind::JobFails) => Outcome::Fails {
+            code: "internal_error".into(),
+            message: "Video generation failed due to an internal error.".into(),
+        },
         Some(FaultKind::ContentPolicy) => Outcome::Fails {
             code: "moderation_blocked".into(),
             message: "Your request was blocked by our moderation system.".into(),
@@ -293,7 +315,14 @@ fn outcome_for(fault: Option<&FaultKind>) -> Outcome {
     }
 }
 
-fn new_job(state: &SimState, model: String, prompt: String, seconds: String, size: String, fault: Option<&FaultKind>) -> Job {
+fn new_job(
+    state: &SimState,
+    model: String,
+    prompt: String,
+    seconds: String,
+    size: String,
+    fault: Option<&FaultKind>,
+) -> Job {
     let mut job = Job::new(P, format!("video_{}", uuid::Uuid::new_v4().simple()), model, &state.config);
     job.prompt = Some(prompt);
     job.seconds = seconds;
@@ -302,7 +331,11 @@ fn new_job(state: &SimState, model: String, prompt: String, seconds: String, siz
     job
 }
 
-async fn create_video(State(state): State<Arc<SimState>>, Extension(conn): Extension<Conn>, request: Request) -> Response {
+async fn create_video(
+    State(state): State<Arc<SimState>>,
+    Extension(conn): Extension<Conn>,
+    request: Request,
+) -> Response {
     let headers = request.headers().clone();
     let st = state.clone();
     run(&state, P, "createVideo", Op::Create, &conn, &headers, |fault| async move {
@@ -347,7 +380,8 @@ async fn create_video_remix(
         if source.phase() != Phase::Succeeded {
             return invalid("Only completed videos can be remixed.", Some("video_id"), Some("invalid_state"));
         }
-        let mut job = new_job(&st, source.model.clone(), prompt, source.seconds.clone(), source.size.clone(), fault.as_ref());
+        let mut job =
+            new_job(&st, source.model.clone(), prompt, source.seconds.clone(), source.size.clone(), fault.as_ref());
         job.remixed_from = Some(source.id.clone());
         let json = video_json(&st, &job);
         st.insert(job);
@@ -367,12 +401,20 @@ async fn list_videos(
         let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
             None => 20,
             Some(Ok(l)) if l <= 100 => l,
-            Some(_) => return invalid("Invalid 'limit': expected an integer between 0 and 100.", Some("limit"), Some("invalid_value")),
+            Some(_) => {
+                return invalid(
+                    "Invalid 'limit': expected an integer between 0 and 100.",
+                    Some("limit"),
+                    Some("invalid_value"),
+                );
+            }
         };
         let descending = match q.get("order").map(String::as_str) {
             None | Some("desc") => true,
             Some("asc") => false,
-            Some(_) => return invalid("Invalid 'order': expected 'asc' or 'desc'.", Some("order"), Some("invalid_value")),
+            Some(_) => {
+                return invalid("Invalid 'order': expected 'asc' or 'desc'.", Some("order"), Some("invalid_value"));
+            }
         };
         let mut jobs = st.jobs_of(P, |j| !j.deleted);
         if descending {
@@ -382,7 +424,13 @@ async fn list_videos(
             None => 0,
             Some(after) => match jobs.iter().position(|j| j.id == *after) {
                 Some(i) => i + 1,
-                None => return invalid(&format!("No video found with id '{after}' for 'after'."), Some("after"), Some("invalid_value")),
+                None => {
+                    return invalid(
+                        &format!("No video found with id '{after}' for 'after'."),
+                        Some("after"),
+                        Some("invalid_value"),
+                    );
+                }
             },
         };
         let page: Vec<&Job> = jobs.iter().skip(start).take(limit).collect();
@@ -444,7 +492,11 @@ async fn retrieve_video_content(
     run(&state, P, "RetrieveVideoContent", Op::Other, &conn, &headers, |fault| async move {
         let variant = q.get("variant").map(String::as_str).unwrap_or("video");
         if !["video", "thumbnail", "spritesheet"].contains(&variant) {
-            return invalid("Invalid 'variant': expected 'video', 'thumbnail' or 'spritesheet'.", Some("variant"), Some("invalid_value"));
+            return invalid(
+                "Invalid 'variant': expected 'video', 'thumbnail' or 'spritesheet'.",
+                Some("variant"),
+                Some("invalid_value"),
+            );
         }
         let Some(job) = st.get(&id).filter(|j| j.provider == P && !j.deleted) else { return not_found(&id) };
         let phase = job.phase();

@@ -123,10 +123,15 @@ fn model_error(body: &Map<String, Value>) -> Option<String> {
     let has_prompt = body.get("prompt").is_some_and(|p| !p.is_null());
     let shots = body.get("multi_prompt").and_then(Value::as_array);
     if has_prompt && shots.is_some() {
-        return Some("Getting model response error: 422 - Value error, Cannot provide both 'prompt' and 'multi_prompt'.".into());
+        return Some(
+            "Getting model response error: 422 - Value error, Cannot provide both 'prompt' and 'multi_prompt'.".into(),
+        );
     }
     if !has_prompt && shots.is_none_or(|s| s.is_empty()) {
-        return Some("Getting model response error: 422 - Value error, Either 'prompt' or 'multi_prompt' must be provided.".into());
+        return Some(
+            "Getting model response error: 422 - Value error, Either 'prompt' or 'multi_prompt' must be provided."
+                .into(),
+        );
     }
     let model = body.get("model").and_then(Value::as_str).unwrap_or_default();
     if model.starts_with("kling-video-o3")
@@ -405,9 +410,11 @@ async fn list_generations(
         };
         let number = |k: &str, default: u64, max: u64| match q.get(k) {
             None => Ok(default),
-            Some(v) => v.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-                invalid(&format!("{k} must be an integer between 1 and {max}"))
-            }),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| invalid(&format!("{k} must be an integer between 1 and {max}"))),
         };
         let (page, page_size) = match (number("page", 1, u64::MAX), number("page_size", 50, 1000)) {
             (Ok(p), Ok(s)) => (p, s),

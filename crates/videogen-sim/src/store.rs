@@ -138,7 +138,8 @@ impl Job {
 
     /// When the result stops being downloadable (Unix seconds), once the job succeeded.
     pub(crate) fn expires_unix(&self, ttl: Duration) -> Option<i64> {
-        (self.phase() == Phase::Succeeded).then(|| self.completed_unix().unwrap_or(self.created_unix) + ttl.as_secs() as i64)
+        (self.phase() == Phase::Succeeded)
+            .then(|| self.completed_unix().unwrap_or(self.created_unix) + ttl.as_secs() as i64)
     }
 
     pub(crate) fn expired(&self, ttl: Duration) -> bool {

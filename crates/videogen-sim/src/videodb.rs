@@ -93,11 +93,18 @@ fn video(state: &SimState, video_id: &str) -> Option<Job> {
     (job.provider == P && job.phase() == Phase::Succeeded && !job.deleted).then_some(job)
 }
 
-async fn list_collections(State(state): State<Arc<SimState>>, Extension(conn): Extension<Conn>, headers: HeaderMap) -> Response {
+async fn list_collections(
+    State(state): State<Arc<SimState>>,
+    Extension(conn): Extension<Conn>,
+    headers: HeaderMap,
+) -> Response {
     let st = state.clone();
     run(&state, P, "list_collections", Op::Other, &conn, &headers, |_| async move {
         let collections: Vec<Value> = st.with_inner(|i| i.collections.iter().map(collection_json).collect());
-        json_response(StatusCode::OK, &json!({"success": true, "data": {"collections": collections, "default_collection": "default"}}))
+        json_response(
+            StatusCode::OK,
+            &json!({"success": true, "data": {"collections": collections, "default_collection": "default"}}),
+        )
     })
     .await
 }
@@ -261,7 +268,9 @@ async fn generate_video(
         job.params = body.clone();
         job.collection_id = collection_id;
         job.outcome = match fault {
-            Some(FaultKind::JobFails) => Outcome::Fails { code: "GENERATION_FAILED".into(), message: "Video generation failed".into() },
+            Some(FaultKind::JobFails) => {
+                Outcome::Fails { code: "GENERATION_FAILED".into(), message: "Video generation failed".into() }
+            }
             Some(FaultKind::ContentPolicy) => Outcome::Fails {
                 code: "CONTENT_POLICY".into(),
                 message: "Video generation failed: the prompt violates the content policy".into(),
@@ -296,7 +305,9 @@ async fn get_async_response(
             return not_found("Response not found");
         }
         let body = match phase {
-            Phase::Succeeded => json!({"success": true, "status": "done", "request_type": "sync", "data": video_json(&st, &job)}),
+            Phase::Succeeded => {
+                json!({"success": true, "status": "done", "request_type": "sync", "data": video_json(&st, &job)})
+            }
             Phase::Failed => {
                 let (code, message) = job.error().unwrap_or(("GENERATION_FAILED", "Video generation failed"));
                 json!({"success": false, "status": "failed", "message": message, "data": {"error_code": code}})
@@ -318,7 +329,11 @@ async fn list_videos(
     run(&state, P, "list_videos", Op::Other, &conn, &headers, |_| async move {
         let int = |k: &str, default: u64, max: u64| match q.get(k) {
             None => Ok(default),
-            Some(v) => v.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| bad_request(&format!("{k} must be an integer from 0 to {max}"))),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| bad_request(&format!("{k} must be an integer from 0 to {max}"))),
         };
         let (page, count) = match (int("page_index", 0, u64::MAX), int("count", 50, 5000)) {
             (Ok(p), Ok(c)) => (p, c),
@@ -417,7 +432,9 @@ async fn create_video_stream(
             }
         }
         match video(&st, &id) {
-            Some(job) => json_response(StatusCode::OK, &json!({"success": true, "data": {"stream_url": st.result_url(&job.id)}})),
+            Some(job) => {
+                json_response(StatusCode::OK, &json!({"success": true, "data": {"stream_url": st.result_url(&job.id)}}))
+            }
             None => not_found("Video not found"),
         }
     })
