@@ -39,6 +39,9 @@
 //! # }
 //! ```
 
+// Handlers return the provider's error `Response` as their `Err`: the idiomatic axum shape.
+#![allow(clippy::result_large_err)]
+
 mod faults;
 mod http;
 mod media;

@@ -92,9 +92,13 @@ pub(crate) fn stalled(bytes: Bytes) -> impl Stream<Item = Result<Bytes, std::io:
     stream::once(async move { Ok(bytes) }).chain(stream::pending())
 }
 
-/// `bytes` then an error: the server closes the connection before the announced length.
+/// `bytes` then an error: the server closes the connection before the announced length. The
+/// short pause lets hyper flush what was sent before it aborts the connection.
 pub(crate) fn truncated(bytes: Bytes) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    stream::iter([Ok(bytes), Err(std::io::Error::other("simulated truncated body"))])
+    stream::once(async move { Ok(bytes) }).chain(stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        Err(std::io::Error::other("simulated truncated body"))
+    }))
 }
 
 /// Parses a single `Range: bytes=a-b` / `bytes=a-` / `bytes=-n` against `total`.

@@ -109,7 +109,10 @@ async fn list_collections(
     .await
 }
 
-fn collection_fields(body: &Map<String, Value>) -> Result<(Option<String>, Option<String>, Option<bool>), Response> {
+/// The optional fields of a collection create or update body.
+type CollectionFields = (Option<String>, Option<String>, Option<bool>);
+
+fn collection_fields(body: &Map<String, Value>) -> Result<CollectionFields, Response> {
     let string = |k: &str| match body.get(k) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
