@@ -4,9 +4,11 @@
 //!   `overlay.yaml`, and every `crates/videogen-<api>/src/generated.rs` from its contract.
 //! - `cargo xtask regen --check`: change nothing; exit 1 with a readable diff when a committed
 //!   output is stale, naming the input that changed.
-//! - `cargo xtask ci`: the project's test command (fmt, clippy, regen --check, all tests).
+//! - `cargo xtask ci`: the project's test command (fmt, clippy, regen --check, all tests, then
+//!   schemathesis and Prism against the simulator).
 
 mod codegen;
+mod contract;
 mod spec;
 
 use spec::{APIS, Api, Inputs};
@@ -18,7 +20,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   regen            rebuild specs/*/openapi.json and crates/videogen-*/src/generated.rs
   regen --check    change nothing; fail with a diff when a committed output is stale
-  ci               the test command: cargo fmt --check, clippy -D warnings, regen --check, cargo test";
+  ci               the test command: cargo fmt --check, clippy -D warnings, regen --check,
+                   cargo test, then schemathesis and Prism against the simulator
+                   (tools installed from pinned lists on first use)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -185,6 +189,8 @@ fn ci(root: &Path) -> Result<(), String> {
     println!("==> generated code: regen --check");
     regen(root, Mode::Check)?;
     step("tests", &["test", "--workspace", "--locked"])?;
+    contract::install_tools(root)?;
+    contract::check_simulator(root, &cargo)?;
     println!("==> ci: all steps passed");
     Ok(())
 }

@@ -261,7 +261,8 @@ async fn generate_video(
         }
         let Some(model) = body.get("model").and_then(Value::as_str) else { return invalid("model is required") };
         if model_json(model).is_none() {
-            return oxen_message(StatusCode::BAD_REQUEST, &format!("Model not found: {model}"));
+            // docs.oxen.ai: "Model not found: <name>"; the status is undocumented, 404 as for GET /models/{id}.
+            return oxen_message(StatusCode::NOT_FOUND, &format!("Model not found: {model}"));
         }
         if let Some(message) = model_error(&body) {
             return oxen_message(StatusCode::BAD_REQUEST, &message);
@@ -308,7 +309,8 @@ async fn enqueue_generation(
         }
         let Some(model) = body.get("model").and_then(Value::as_str) else { return invalid("model is required") };
         if model_json(model).is_none() {
-            return oxen_message(StatusCode::BAD_REQUEST, &format!("Model not found: {model}"));
+            // docs.oxen.ai: "Model not found: <name>"; the status is undocumented, 404 as for GET /models/{id}.
+            return oxen_message(StatusCode::NOT_FOUND, &format!("Model not found: {model}"));
         }
         let n = match body.get("num_generations") {
             None => 1,
@@ -410,11 +412,14 @@ async fn list_generations(
         };
         let number = |k: &str, default: u64, max: u64| match q.get(k) {
             None => Ok(default),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| invalid(&format!("{k} must be an integer between 1 and {max}"))),
+            // Any positive integer is a valid page; one past u64 is simply past the last page.
+            Some(v)
+                if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) && !v.trim_start_matches('0').is_empty() =>
+            {
+                let n = v.parse::<u64>().unwrap_or(u64::MAX);
+                if n <= max { Ok(n) } else { Err(invalid(&format!("{k} must be an integer between 1 and {max}"))) }
+            }
+            Some(_) => Err(invalid(&format!("{k} must be an integer between 1 and {max}"))),
         };
         let (page, page_size) = match (number("page", 1, u64::MAX), number("page_size", 50, 1000)) {
             (Ok(p), Ok(s)) => (p, s),

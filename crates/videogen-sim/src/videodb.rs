@@ -261,7 +261,7 @@ async fn generate_video(
             Some(_) => return bad_request("Duration must be an integer between 5 and 8 seconds inclusive"),
         }
         let callback = match body.get("callback_url") {
-            None | Some(Value::Null) => None,
+            None => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return bad_request("callback_url must be a string"),
         };

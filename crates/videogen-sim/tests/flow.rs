@@ -2,6 +2,13 @@
 //! checked against its operation in `specs/<api>/openapi.json`: the status is declared, the
 //! content type is one the spec lists, and a JSON body validates against the response schema.
 //! At the end, every operation of every spec must have been called.
+//!
+//! Run by `cargo test` against an in-process simulator. `cargo xtask ci` runs it a second time
+//! against the `videogen-sim` binary (`VIDEOGEN_SIM_URL`) with Prism proxies in front of it
+//! (`VIDEOGEN_PRISM_OXEN`, `VIDEOGEN_PRISM_VIDEODB`, `VIDEOGEN_PRISM_OPENAI`): then every valid
+//! request of the flow goes through `prism proxy <spec> <sim> --errors`, and an `sl-violations`
+//! header or a Prism error fails the test. Requests that break the spec on purpose (missing key,
+//! out-of-range values) go straight to the simulator, since Prism answers those itself.
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -13,6 +20,8 @@ struct Checker {
     http: reqwest::Client,
     specs: Vec<(&'static str, Spec)>,
     covered: BTreeSet<(String, String)>,
+    /// (sim base URL, Prism base URL) per API, when the flow runs through Prism.
+    prism: Vec<(&'static str, String, String)>,
 }
 
 struct Reply {
@@ -39,16 +48,45 @@ impl Checker {
             http: reqwest::Client::new(),
             specs: vec![("oxen", load("oxen")), ("videodb", load("videodb")), ("openai", load("openai"))],
             covered: BTreeSet::new(),
+            prism: Vec::new(),
         }
+    }
+
+    /// Routes `api`'s valid requests through the Prism proxy at `prism` (in front of `sim_base`).
+    fn via_prism(&mut self, api: &'static str, sim_base: String, prism: String) {
+        self.prism.push((api, sim_base, prism));
+    }
+
+    /// Sends a request that breaks the spec on purpose straight to the simulator.
+    async fn call_direct(&mut self, api: &str, operation: &str, request: reqwest::RequestBuilder) -> Reply {
+        let request = request.build().unwrap();
+        self.check(api, operation, request, false).await
     }
 
     fn spec(&self, api: &str) -> &Spec {
         &self.specs.iter().find(|(a, _)| *a == api).unwrap().1
     }
 
-    /// Sends a request for `api`'s `operation` and checks the answer against the spec.
+    /// Sends a valid request for `api`'s `operation` (through Prism when configured) and checks
+    /// the answer against the spec.
     async fn call(&mut self, api: &str, operation: &str, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.unwrap_or_else(|e| panic!("{api}.{operation}: {e}"));
+        let request = request.build().unwrap();
+        self.check(api, operation, request, true).await
+    }
+
+    async fn check(&mut self, api: &str, operation: &str, mut request: reqwest::Request, through_prism: bool) -> Reply {
+        let mut proxied = false;
+        if through_prism && let Some((_, sim_base, prism)) = self.prism.iter().find(|(a, _, _)| *a == api) {
+            let url = request.url().to_string();
+            if let Some(rest) = url.strip_prefix(sim_base.as_str()) {
+                *request.url_mut() = format!("{prism}{rest}").parse().unwrap();
+                proxied = true;
+            }
+        }
+        let response = self.http.execute(request).await.unwrap_or_else(|e| panic!("{api}.{operation}: {e}"));
+        if proxied && let Some(v) = response.headers().get("sl-violations") {
+            panic!("{api}.{operation}: Prism reports violations: {}", v.to_str().unwrap_or("?"));
+        }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.unwrap().to_vec();
@@ -122,21 +160,50 @@ async fn poll_until<F: Fn(&Value) -> bool>(
     panic!("{api}.{op} never finished");
 }
 
-#[tokio::test]
-async fn every_operation_of_every_spec_answers_as_its_spec_says() {
-    let sim = Sim::start(config()).await.unwrap();
-    let mut c = Checker::new();
-    oxen_flow(&sim, &mut c).await;
-    videodb_flow(&sim, &mut c).await;
-    openai_flow(&sim, &mut c).await;
-    c.assert_all_covered();
-    let counters = sim.counters();
-    assert_eq!(counters.create_requests(videogen_sim::Provider::Oxen), 7);
-    sim.stop().await;
+/// Where the flow sends its requests: an in-process simulator, or (under `cargo xtask ci`'s Prism
+/// step) the `videogen-sim` binary at `VIDEOGEN_SIM_URL`.
+struct Target {
+    base: String,
+    sim: Option<Sim>,
 }
 
-async fn oxen_flow(sim: &Sim, c: &mut Checker) {
-    let base = format!("{}/api/ai", sim.base_url());
+impl Target {
+    fn openai_base(&self) -> String {
+        format!("{}/v1", self.base)
+    }
+}
+
+#[tokio::test]
+async fn every_operation_of_every_spec_answers_as_its_spec_says() {
+    let mut c = Checker::new();
+    let target = match std::env::var("VIDEOGEN_SIM_URL") {
+        Ok(base) => Target { base, sim: None },
+        Err(_) => {
+            let sim = Sim::start(config()).await.unwrap();
+            Target { base: sim.base_url(), sim: Some(sim) }
+        }
+    };
+    for (api, var) in
+        [("oxen", "VIDEOGEN_PRISM_OXEN"), ("videodb", "VIDEOGEN_PRISM_VIDEODB"), ("openai", "VIDEOGEN_PRISM_OPENAI")]
+    {
+        if let Ok(prism) = std::env::var(var) {
+            let sim_base = if api == "openai" { target.openai_base() } else { target.base.clone() };
+            c.via_prism(api, sim_base, prism.trim_end_matches('/').to_string());
+        }
+    }
+    oxen_flow(&target, &mut c).await;
+    videodb_flow(&target, &mut c).await;
+    openai_flow(&target, &mut c).await;
+    c.assert_all_covered();
+    if let Some(sim) = target.sim {
+        // 4 enqueues and 3 sync generates, counted whether or not they were valid.
+        assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 7);
+        sim.stop().await;
+    }
+}
+
+async fn oxen_flow(sim: &Target, c: &mut Checker) {
+    let base = format!("{}/api/ai", sim.base);
     let bearer = format!("Bearer {KEY}");
     let auth = ("authorization", bearer.as_str());
     let http = c.http.clone();
@@ -157,7 +224,7 @@ async fn oxen_flow(sim: &Sim, c: &mut Checker) {
     assert_eq!((missing.status, missing.json()["error"]["title"].as_str()), (404, Some("Model not found: nope")));
 
     // No key: the documented unauthenticated envelope.
-    let denied = c.call("oxen", "list_queue", http.get(format!("{base}/queue"))).await;
+    let denied = c.call_direct("oxen", "list_queue", http.get(format!("{base}/queue"))).await;
     assert_eq!((denied.status, denied.json()["status_message"].as_str()), (401, Some("unauthenticated")));
 
     // Enqueue with a prompt and follow the row to succeeded.
@@ -316,12 +383,12 @@ async fn oxen_flow(sim: &Sim, c: &mut Checker) {
     );
 }
 
-async fn videodb_flow(sim: &Sim, c: &mut Checker) {
-    let base = sim.base_url();
+async fn videodb_flow(sim: &Target, c: &mut Checker) {
+    let base = sim.base.clone();
     let auth = ("x-access-token", KEY);
     let http = c.http.clone();
 
-    let denied = c.call("videodb", "list_collections", http.get(format!("{base}/collection"))).await;
+    let denied = c.call_direct("videodb", "list_collections", http.get(format!("{base}/collection"))).await;
     assert_eq!((denied.status, denied.json()["success"].as_bool()), (401, Some(false)));
     let collections = c
         .call("videodb", "list_collections", http.get(format!("{base}/collection")).header(auth.0, auth.1))
@@ -357,7 +424,7 @@ async fn videodb_flow(sim: &Sim, c: &mut Checker) {
 
     // docs.videodb.io: duration an integer 5–8.
     let bad = c
-        .call(
+        .call_direct(
             "videodb",
             "generate_video",
             http.post(format!("{base}/collection/default/generate/video/"))
@@ -428,13 +495,13 @@ async fn videodb_flow(sim: &Sim, c: &mut Checker) {
     assert_eq!(deleted.status, 404);
 }
 
-async fn openai_flow(sim: &Sim, c: &mut Checker) {
-    let base = sim.openai_base_url();
+async fn openai_flow(sim: &Target, c: &mut Checker) {
+    let base = sim.openai_base();
     let bearer = format!("Bearer {KEY}");
     let auth = ("authorization", bearer.as_str());
     let http = c.http.clone();
 
-    let denied = c.call("openai", "ListVideos", http.get(format!("{base}/videos"))).await;
+    let denied = c.call_direct("openai", "ListVideos", http.get(format!("{base}/videos"))).await;
     assert_eq!(denied.status, 401);
     for (body, param) in [
         (json!({"prompt": ""}), "prompt"),
@@ -445,7 +512,11 @@ async fn openai_flow(sim: &Sim, c: &mut Checker) {
         (json!({"prompt": "x", "model": "veo-3.1-generate-preview", "seconds": "8"}), "seconds"),
     ] {
         let bad = c
-            .call("openai", "createVideo", http.post(format!("{base}/videos")).header(auth.0, auth.1).json(&body))
+            .call_direct(
+                "openai",
+                "createVideo",
+                http.post(format!("{base}/videos")).header(auth.0, auth.1).json(&body),
+            )
             .await;
         assert_eq!((bad.status, bad.json()["error"]["param"].as_str()), (400, Some(param)), "{body}");
     }
