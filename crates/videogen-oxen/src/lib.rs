@@ -82,3 +82,36 @@ impl progenitor_client::ClientHooks<ClientState> for Client {
         Ok(())
     }
 }
+
+impl Client {
+    /// `POST /api/ai/videos/generate` like [`Client::generate_video`], but a 200 answer is returned
+    /// as the raw response instead of being decoded, so a large `b64_json` body can be read once
+    /// and decoded in pieces (decoding into [`types::VideoGenerateResponse`] would hold the body and
+    /// the decoded string at the same time). Error answers decode as in the generated method.
+    ///
+    /// # Errors
+    /// As [`Client::generate_video`].
+    pub async fn generate_video_raw(
+        &self,
+        body: &types::VideoGenerateRequest,
+    ) -> Result<reqwest::Response, Error<types::OxenError>> {
+        use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+        let url = format!("{}/api/ai/videos/generate", self.baseurl());
+        let mut request = self
+            .client()
+            .post(url)
+            .header(reqwest::header::ACCEPT, reqwest::header::HeaderValue::from_static("application/json"))
+            .json(body)
+            .build()?;
+        let info = OperationInfo { operation_id: "generate_video" };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200 => Ok(response),
+            400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! The client: configuration, submit, status, wait, cancel.
+
+use crate::convert::{Call, convert};
+use crate::retry::RetryPolicy;
+use crate::wait::{WaitEvent, WaitPolicy};
+use crate::{Error, Job, JobStatus, Provider, Result, Video, VideoRequest, models};
+use futures::{Stream, StreamExt};
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::Instrument;
+use videogen_transport::ApiAuth;
+
+/// One configured provider: its generated client and its origin-bound key.
+pub(crate) struct Backend<C> {
+    pub client: C,
+    pub auth: ApiAuth,
+}
+
+pub(crate) struct Inner {
+    #[cfg(feature = "oxen")]
+    pub oxen: Option<Backend<videogen_oxen::Client>>,
+    #[cfg(feature = "videodb")]
+    pub videodb: Option<Backend<videogen_videodb::Client>>,
+    #[cfg(feature = "openai")]
+    pub openai: Option<Backend<videogen_openai::Client>>,
+    #[cfg(feature = "openai")]
+    pub aihubmix: Option<Backend<videogen_openai::Client>>,
+    /// For result URLs: sends no key except to a provider's own API origin.
+    pub downloads: reqwest::Client,
+    pub retry: RetryPolicy,
+    pub max_download_bytes: u64,
+    pub stall_timeout: Duration,
+    pub configured: Vec<Provider>,
+}
+
+impl Inner {
+    pub(crate) fn not_configured(provider: Provider) -> Error {
+        Error::Config {
+            message: format!(
+                "{provider} is not configured: set {} (and optionally {}) or use Client::builder().api_key(Provider::{provider:?}, …)",
+                provider.api_key_env(),
+                provider.base_url_env()
+            ),
+        }
+    }
+
+    /// The origin-bound key of `provider`, when configured.
+    pub(crate) fn auth(&self, provider: Provider) -> Option<&ApiAuth> {
+        match provider {
+            #[cfg(feature = "oxen")]
+            Provider::Oxen => self.oxen.as_ref().map(|b| &b.auth),
+            #[cfg(feature = "videodb")]
+            Provider::VideoDb => self.videodb.as_ref().map(|b| &b.auth),
+            #[cfg(feature = "openai")]
+            Provider::OpenAi => self.openai.as_ref().map(|b| &b.auth),
+            #[cfg(feature = "openai")]
+            Provider::AiHubMix => self.aihubmix.as_ref().map(|b| &b.auth),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+}
+
+/// Generates videos through any configured provider.
+///
+/// Cheap to clone (one shared connection pool per provider). See the crate docs for an example.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let origins: Vec<String> = self
+            .inner
+            .configured
+            .iter()
+            .map(|p| format!("{p}: {}", self.inner.auth(*p).map_or("?", |a| a.base_url())))
+            .collect();
+        f.debug_struct("Client").field("providers", &origins).field("retry", &self.inner.retry).finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    keys: BTreeMap<Provider, SecretString>,
+    base_urls: BTreeMap<Provider, String>,
+    retry: RetryPolicy,
+    max_download_bytes: Option<u64>,
+    stall_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("providers", &self.keys.keys().collect::<Vec<_>>())
+            .field("base_urls", &self.base_urls)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Default cap on a downloaded file: 16 GiB.
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 16 << 30;
+/// Default time a download may go without receiving a byte before it is resumed: 60 s.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl ClientBuilder {
+    /// Configures `provider` with `api_key` (at its default base URL unless [`Self::base_url`]).
+    pub fn api_key(mut self, provider: Provider, api_key: impl Into<SecretString>) -> Self {
+        self.keys.insert(provider, api_key.into());
+        self
+    }
+
+    /// Points `provider` at another base URL, such as a running `videogen-sim`
+    /// (`http://127.0.0.1:PORT`, or `…/v1` for OpenAI and AIHubMix).
+    pub fn base_url(mut self, provider: Provider, url: impl Into<String>) -> Self {
+        self.base_urls.insert(provider, url.into());
+        self
+    }
+
+    /// How reads (status polls, downloads) are retried.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The largest file [`Video::download_to`] writes, in bytes (default 16 GiB).
+    pub fn max_download_bytes(mut self, bytes: u64) -> Self {
+        self.max_download_bytes = Some(bytes);
+        self
+    }
+
+    /// How long a download may receive nothing before it is cut and resumed (default 60 s).
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an empty key, a bad base URL, a provider compiled out, or no provider
+    /// at all.
+    pub fn build(self) -> Result<Client> {
+        let config = |e: videogen_transport::BuildError| Error::Config { message: e.to_string() };
+        if self.keys.is_empty() {
+            return Err(Error::Config {
+                message:
+                    "no provider configured: set one of OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY"
+                        .into(),
+            });
+        }
+        #[allow(unused_mut)]
+        let mut inner = Inner {
+            #[cfg(feature = "oxen")]
+            oxen: None,
+            #[cfg(feature = "videodb")]
+            videodb: None,
+            #[cfg(feature = "openai")]
+            openai: None,
+            #[cfg(feature = "openai")]
+            aihubmix: None,
+            downloads: downloads_client().map_err(config)?,
+            retry: self.retry,
+            max_download_bytes: self.max_download_bytes.unwrap_or(DEFAULT_MAX_DOWNLOAD_BYTES),
+            stall_timeout: self.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT),
+            configured: self.keys.keys().copied().collect(),
+        };
+        for (provider, key) in self.keys {
+            let base =
+                self.base_urls.get(&provider).cloned().unwrap_or_else(|| provider.default_base_url().to_string());
+            match provider {
+                #[cfg(feature = "oxen")]
+                Provider::Oxen => {
+                    let auth = ApiAuth::bearer(&base, key).map_err(config)?;
+                    let http = videogen_transport::http_client(&auth).map_err(config)?;
+                    inner.oxen =
+                        Some(Backend { client: videogen_oxen::Client::with_http_client(http, auth.clone()), auth });
+                }
+                #[cfg(feature = "videodb")]
+                Provider::VideoDb => {
+                    let auth = ApiAuth::header(&base, videogen_videodb::API_KEY_HEADER, key).map_err(config)?;
+                    let http = videogen_transport::http_client(&auth).map_err(config)?;
+                    inner.videodb =
+                        Some(Backend { client: videogen_videodb::Client::with_http_client(http, auth.clone()), auth });
+                }
+                #[cfg(feature = "openai")]
+                Provider::OpenAi | Provider::AiHubMix => {
+                    let auth = ApiAuth::bearer(&base, key).map_err(config)?;
+                    let http = videogen_transport::http_client(&auth).map_err(config)?;
+                    let backend =
+                        Backend { client: videogen_openai::Client::with_http_client(http, auth.clone()), auth };
+                    if provider == Provider::OpenAi {
+                        inner.openai = Some(backend);
+                    } else {
+                        inner.aihubmix = Some(backend);
+                    }
+                }
+                #[allow(unreachable_patterns)]
+                other => {
+                    return Err(Error::Config {
+                        message: format!("{other} support was left out at compile time (cargo feature)"),
+                    });
+                }
+            }
+        }
+        Ok(Client { inner: Arc::new(inner) })
+    }
+}
+
+fn downloads_client() -> std::result::Result<reqwest::Client, videogen_transport::BuildError> {
+    videogen_transport::install_crypto_provider();
+    Ok(reqwest::Client::builder()
+        .user_agent(videogen_transport::USER_AGENT)
+        .connect_timeout(videogen_transport::CONNECT_TIMEOUT)
+        .tcp_keepalive(Duration::from_secs(60))
+        .build()?)
+}
+
+impl Client {
+    /// A builder: add providers with [`ClientBuilder::api_key`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client for every provider whose key is set: `OXEN_API_KEY`, `VIDEODB_API_KEY`,
+    /// `AIHUBMIX_API_KEY`, `OPENAI_API_KEY`; base URLs from `OXEN_BASE_URL`, `VIDEODB_BASE_URL`,
+    /// `AIHUBMIX_BASE_URL`, `OPENAI_BASE_URL` when set.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no key is set or a value is invalid.
+    pub fn from_env() -> Result<Self> {
+        let mut builder = Self::builder();
+        for provider in Provider::ALL {
+            if let Ok(key) = std::env::var(provider.api_key_env())
+                && !key.trim().is_empty()
+            {
+                builder = builder.api_key(provider, key);
+                if let Ok(url) = std::env::var(provider.base_url_env())
+                    && !url.trim().is_empty()
+                {
+                    builder = builder.base_url(provider, url.trim());
+                }
+            }
+        }
+        builder.build()
+    }
+
+    /// The configured providers, in [`Provider::ALL`] order.
+    pub fn providers(&self) -> Vec<Provider> {
+        Provider::ALL.into_iter().filter(|p| self.inner.configured.contains(p)).collect()
+    }
+
+    /// Submits `request`: checks it against the capability table, sends **one** create, and
+    /// returns the job handle at once, before any waiting.
+    ///
+    /// Oxen.ai uses its async queue; VideoDB its generate + async response; OpenAI and AIHubMix a
+    /// JSON create, or multipart when a reference image is a local file.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] before anything is sent; the provider's answer as a typed error;
+    /// [`Error::OutcomeUnknown`] when the create may have reached the server but no answer came
+    /// back (never retried).
+    pub async fn submit(&self, request: &VideoRequest) -> Result<Job> {
+        let span = tracing::info_span!("videogen.submit", provider = %request.provider, model = %request.model, job_id = tracing::field::Empty);
+        async {
+            models::check(request)?;
+            let job = match request.provider {
+                #[cfg(feature = "oxen")]
+                Provider::Oxen => crate::oxen::create(&self.inner, request).await,
+                #[cfg(feature = "videodb")]
+                Provider::VideoDb => crate::videodb::create(&self.inner, request).await,
+                #[cfg(feature = "openai")]
+                Provider::OpenAi | Provider::AiHubMix => crate::openai::create(&self.inner, request).await,
+                #[allow(unreachable_patterns)]
+                other => Err(Inner::not_configured(other)),
+            }?;
+            tracing::Span::current().record("job_id", job.id.as_str());
+            tracing::info!(job = %job.short_form(), "submitted");
+            Ok(job)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Oxen.ai's synchronous generate: one request that returns when the video is done (1–15 min
+    /// on the real service). With `extra` `response_format: "b64_json"` the MP4 comes inline.
+    /// The queue ([`Client::submit`]) is the safer default: a dropped connection here loses the
+    /// result (and is reported as [`Error::OutcomeUnknown`]).
+    ///
+    /// # Errors
+    /// As [`Client::submit`]; [`Error::Unsupported`] for other providers.
+    #[cfg(feature = "oxen")]
+    pub async fn generate_now(&self, request: &VideoRequest) -> Result<Video> {
+        let span = tracing::info_span!("videogen.generate_now", provider = %request.provider, model = %request.model);
+        async {
+            if request.provider != Provider::Oxen {
+                return Err(Error::Unsupported { provider: request.provider, operation: "synchronous generate" });
+            }
+            models::check(request)?;
+            crate::oxen::generate_now(&self.inner, request).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Resumes a job from its handle (for example, one read back from disk in a new process).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the job's provider is not configured in this client.
+    pub fn job(&self, handle: Job) -> Result<JobRef<'_>> {
+        if !self.inner.configured.contains(&handle.provider) {
+            return Err(Inner::not_configured(handle.provider));
+        }
+        Ok(JobRef { client: self, job: handle })
+    }
+
+    /// The job's status now (one read, retried on 429, 5xx and transport errors).
+    ///
+    /// # Errors
+    /// A typed error carrying the job handle.
+    pub async fn status(&self, job: &Job) -> Result<JobStatus> {
+        self.status_with_hint(job).await.map(|(s, _)| s)
+    }
+
+    /// The status and the provider's hint for the next poll (`openai-poll-after-ms`).
+    pub(crate) async fn status_with_hint(&self, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+        let span = tracing::debug_span!("videogen.status", provider = %job.provider, job_id = %job.id);
+        async {
+            let inner = &self.inner;
+            crate::retry::read(&inner.retry, || async {
+                match job.provider {
+                    #[cfg(feature = "oxen")]
+                    Provider::Oxen => crate::oxen::status(inner, job).await,
+                    #[cfg(feature = "videodb")]
+                    Provider::VideoDb => crate::videodb::status(inner, job).await,
+                    #[cfg(feature = "openai")]
+                    Provider::OpenAi | Provider::AiHubMix => crate::openai::status(inner, job).await,
+                    #[allow(unreachable_patterns)]
+                    other => Err(Inner::not_configured(other)),
+                }
+            })
+            .await
+            .map_err(|e| e.with_job(job))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Cancels the job where the provider has a cancel operation (Oxen.ai's queue). OpenAI,
+    /// AIHubMix and VideoDB have none: [`Error::Unsupported`].
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`], or the provider's answer as a typed error.
+    pub async fn cancel(&self, job: &Job) -> Result<()> {
+        let span = tracing::info_span!("videogen.cancel", provider = %job.provider, job_id = %job.id);
+        async {
+            match job.provider {
+                #[cfg(feature = "oxen")]
+                Provider::Oxen => crate::oxen::cancel(&self.inner, job).await.map_err(|e| e.with_job(job)),
+                provider => Err(Error::Unsupported { provider, operation: "cancel" }),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Waits until the job finishes, polling with backoff and the provider's hints, up to the
+    /// policy's deadline; returns the video.
+    ///
+    /// # Errors
+    /// [`Error::JobFailed`] (or [`Error::ContentPolicy`]), [`Error::Cancelled`], [`Error::Timeout`],
+    /// or the last read error; each carries the job handle.
+    pub async fn wait(&self, job: &Job, policy: WaitPolicy) -> Result<Video> {
+        let mut events = std::pin::pin!(self.events(job, policy));
+        while let Some(event) = events.next().await {
+            if let WaitEvent::Finished(video) = event? {
+                return Ok(*video);
+            }
+        }
+        Err(Error::Timeout { job: Box::new(job.clone()), waited: Duration::ZERO, last_status: "unknown".into() })
+    }
+
+    /// Like [`Client::wait`], as a stream of events: a [`WaitEvent::Status`] for each change of
+    /// status or progress, then [`WaitEvent::Finished`] (or one error), then the end.
+    pub fn events(&self, job: &Job, policy: WaitPolicy) -> impl Stream<Item = Result<WaitEvent>> + Send + 'static {
+        crate::wait::events(self.clone(), job.clone(), policy)
+    }
+}
+
+/// A job bound to a client (from [`Client::job`]).
+#[derive(Debug)]
+pub struct JobRef<'a> {
+    client: &'a Client,
+    job: Job,
+}
+
+impl JobRef<'_> {
+    /// The handle.
+    pub fn handle(&self) -> &Job {
+        &self.job
+    }
+
+    /// See [`Client::status`].
+    ///
+    /// # Errors
+    /// As [`Client::status`].
+    pub async fn status(&self) -> Result<JobStatus> {
+        self.client.status(&self.job).await
+    }
+
+    /// See [`Client::wait`].
+    ///
+    /// # Errors
+    /// As [`Client::wait`].
+    pub async fn wait(&self, policy: WaitPolicy) -> Result<Video> {
+        self.client.wait(&self.job, policy).await
+    }
+
+    /// See [`Client::cancel`].
+    ///
+    /// # Errors
+    /// As [`Client::cancel`].
+    pub async fn cancel(&self) -> Result<()> {
+        self.client.cancel(&self.job).await
+    }
+}
+
+/// Converts a generated client's error on a read.
+pub(crate) async fn read_error<E: crate::convert::ErrorBody>(
+    provider: Provider,
+    e: progenitor_client::Error<E>,
+) -> Error {
+    convert(provider, Call::Read, e).await
+}

@@ -1,0 +1,156 @@
+//! The job handle, its status, and the finished video.
+
+use crate::Provider;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The handle of a submitted job: enough to find it again, in this process or another.
+///
+/// It is returned by [`crate::Client::submit`] as soon as the provider accepted the create,
+/// before any waiting. Store it (it is `Serialize + Deserialize`) and resume with
+/// [`crate::Client::job`] after a crash.
+///
+/// ```
+/// let json = r#"{"provider":"oxen","model":"kling-video-v2-6-pro-text-to-video",
+///                "id":"9b2f0f3e-8f4a-4c55-9d0b-6a1f2b3c4d5e","created_at":"2026-11-21T10:00:00Z"}"#;
+/// let job: videogen::Job = serde_json::from_str(json).unwrap();
+/// assert_eq!(job.provider, videogen::Provider::Oxen);
+/// assert_eq!(job.short_form(), "oxen:9b2f0f3e-8f4a-4c55-9d0b-6a1f2b3c4d5e");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Where the job runs.
+    pub provider: Provider,
+    /// The model it runs on.
+    pub model: String,
+    /// The provider's job id (Oxen generation id, VideoDB async response id, OpenAI video id).
+    pub id: String,
+    /// When the create was accepted.
+    pub created_at: DateTime<Utc>,
+    /// VideoDB: the absolute `output_url` to poll (the provider's answer, kept as given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_url: Option<String>,
+}
+
+impl Job {
+    /// `provider:id`, the short form the command line accepts.
+    pub fn short_form(&self) -> String {
+        format!("{}:{}", self.provider, self.id)
+    }
+
+    /// Parses the short form `provider:id` (model unknown, created time now).
+    ///
+    /// # Errors
+    /// A message when the text is not `provider:id`.
+    pub fn from_short_form(text: &str) -> Result<Self, String> {
+        let (provider, id) = text.split_once(':').ok_or_else(|| format!("{text:?} is not provider:id"))?;
+        if id.is_empty() {
+            return Err(format!("{text:?} has an empty job id"));
+        }
+        Ok(Self {
+            provider: provider.parse()?,
+            model: String::new(),
+            id: id.to_string(),
+            created_at: Utc::now(),
+            poll_url: None,
+        })
+    }
+}
+
+/// Why a job failed, as the provider said.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobError {
+    /// The provider's error code, when it sends one (OpenAI `error.code`, VideoDB `error_code`).
+    pub code: Option<String>,
+    /// The provider's message.
+    pub message: String,
+    /// Whether the provider refused the content (OpenAI `moderation_blocked`, messages naming the
+    /// content policy or moderation).
+    pub content_policy: bool,
+}
+
+impl JobError {
+    pub(crate) fn new(code: Option<String>, message: String) -> Self {
+        let content_policy = code.as_deref().is_some_and(|c| c.contains("moderation") || c.contains("content_policy"))
+            || looks_like_content_policy(&message);
+        Self { code, message, content_policy }
+    }
+}
+
+/// Whether a provider message describes a content-policy refusal.
+pub(crate) fn looks_like_content_policy(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["content policy", "content_policy", "moderation", "safety system", "policy violation"]
+        .iter()
+        .any(|k| m.contains(k))
+}
+
+/// Where a job is.
+#[derive(Clone, Debug)]
+pub enum JobStatus {
+    /// Accepted, not started.
+    Queued,
+    /// Running; `progress` in percent when the provider reports it (OpenAI does; Oxen and VideoDB do not).
+    Running { progress: Option<u8> },
+    /// Finished: the video is ready to download.
+    Succeeded(crate::Video),
+    /// Finished with an error.
+    Failed(JobError),
+    /// Cancelled.
+    Cancelled,
+}
+
+impl JobStatus {
+    /// Whether the job is finished (succeeded, failed or cancelled).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, JobStatus::Succeeded(_) | JobStatus::Failed(_) | JobStatus::Cancelled)
+    }
+
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running { .. } => "running",
+            JobStatus::Succeeded(_) => "succeeded",
+            JobStatus::Failed(_) => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Progress in percent, when known (100 once succeeded).
+    pub fn progress(&self) -> Option<u8> {
+        match self {
+            JobStatus::Running { progress } => *progress,
+            JobStatus::Succeeded(_) => Some(100),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handle_round_trips_and_short_form() {
+        let job = Job {
+            provider: Provider::VideoDb,
+            model: "videodb".into(),
+            id: "job-1".into(),
+            created_at: Utc::now(),
+            poll_url: Some("https://api.videodb.io/async-response/job-1".into()),
+        };
+        let back: Job = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+        assert_eq!(back, job);
+        let short = Job::from_short_form("openai:video_1").unwrap();
+        assert_eq!((short.provider, short.id.as_str()), (Provider::OpenAi, "video_1"));
+        assert!(Job::from_short_form("nope").is_err() && Job::from_short_form("x:1").is_err());
+    }
+
+    #[test]
+    fn content_policy_detection() {
+        assert!(JobError::new(Some("moderation_blocked".into()), "blocked".into()).content_policy);
+        assert!(JobError::new(None, "rejected by the model's content policy".into()).content_policy);
+        assert!(!JobError::new(Some("internal_error".into()), "failed".into()).content_policy);
+    }
+}

@@ -1,0 +1,252 @@
+//! Oxen.ai: the async queue (default) and the synchronous generate.
+
+use crate::client::{Backend, Inner, read_error};
+use crate::convert::{Call, convert};
+use crate::video::Source;
+use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use videogen_oxen::types;
+
+const P: Provider = Provider::Oxen;
+
+fn backend(inner: &Inner) -> Result<&Backend<videogen_oxen::Client>> {
+    inner.oxen.as_ref().ok_or_else(|| Inner::not_configured(P))
+}
+
+/// The create body shared by the queue and the synchronous generate (docs.oxen.ai
+/// video_generation "Request Parameters").
+fn body(request: &VideoRequest) -> Result<Map<String, Value>> {
+    if request.size.is_some() {
+        return Err(Error::invalid("Oxen.ai takes an aspect ratio (aspect_ratio), not a size"));
+    }
+    let mut body = Map::new();
+    body.insert("model".into(), json!(request.model));
+    if let Some(prompt) = &request.prompt {
+        body.insert("prompt".into(), json!(prompt));
+    }
+    if !request.shots.is_empty() {
+        let shots: Vec<Value> =
+            request.shots.iter().map(|s| json!({"prompt": s.prompt, "duration": s.duration})).collect();
+        body.insert("multi_prompt".into(), Value::Array(shots));
+    }
+    if let Some(d) = request.duration {
+        body.insert("duration".into(), json!(d));
+    }
+    if let Some(r) = &request.aspect_ratio {
+        body.insert("aspect_ratio".into(), json!(r));
+    }
+    if let Some(s) = request.seed {
+        body.insert("seed".into(), json!(s));
+    }
+    let mut urls = Vec::new();
+    for image in &request.images {
+        match image {
+            ImageInput::Url(url) => urls.push(json!(url)),
+            ImageInput::File(path) => {
+                return Err(Error::invalid(format!(
+                    "Oxen.ai takes reference images as URLs (input_image); upload {} and pass its URL",
+                    path.display()
+                )));
+            }
+        }
+    }
+    match urls.len() {
+        0 => {}
+        1 => {
+            body.insert("input_image".into(), urls.remove(0));
+        }
+        _ => {
+            body.insert("input_image".into(), Value::Array(urls));
+        }
+    }
+    if let Some(v) = &request.input_video {
+        body.insert("input_video".into(), json!(v));
+    }
+    if let Some(a) = request.audio {
+        body.insert("generate_audio".into(), json!(a));
+    }
+    for (k, v) in &request.extra {
+        body.insert(k.clone(), v.clone());
+    }
+    Ok(body)
+}
+
+fn typed<T: serde::de::DeserializeOwned>(body: Map<String, Value>) -> Result<T> {
+    serde_json::from_value(Value::Object(body)).map_err(|e| Error::invalid(format!("Oxen.ai request: {e}")))
+}
+
+pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job> {
+    let b = backend(inner)?;
+    let body: types::QueueCreateRequest = typed(body(request)?)?;
+    let answer = match b.client.enqueue_generation(&body).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(convert(P, Call::Create { model: &request.model }, e).await),
+    };
+    let Some(first) = answer.generations.first() else {
+        return Err(Error::OutcomeUnknown {
+            provider: P,
+            model: request.model.clone(),
+            message: "the enqueue answer listed no generation".into(),
+            status: Some(200),
+            body: serde_json::to_string(&answer).ok(),
+        });
+    };
+    if answer.generations.len() > 1 {
+        tracing::warn!(
+            count = answer.generations.len(),
+            "num_generations > 1: the handle follows the first generation"
+        );
+    }
+    Ok(Job {
+        provider: P,
+        model: request.model.clone(),
+        id: first.generation_id.to_string(),
+        created_at: chrono::Utc::now(),
+        poll_url: None,
+    })
+}
+
+pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+    let b = backend(inner)?;
+    let row = match b.client.get_queue_generation(&job.id).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(read_error(P, e).await),
+    };
+    use types::QueueGenerationResponseStatus as S;
+    let status = match row.status {
+        S::Queued => JobStatus::Queued,
+        S::Processing => JobStatus::Running { progress: None },
+        S::Cancelled => JobStatus::Cancelled,
+        S::Failed => {
+            JobStatus::Failed(JobError::new(None, row.error_message.unwrap_or_else(|| "the generation failed".into())))
+        }
+        S::Succeeded => match row.result_url {
+            Some(url) => JobStatus::Succeeded(Video {
+                inner: inner.clone(),
+                job: job.clone(),
+                source: Source::Url(url),
+                expires_at: None,
+            }),
+            None => {
+                return Err(Error::Decode {
+                    provider: P,
+                    message: "succeeded without a result_url".into(),
+                    body: String::new(),
+                    job: None,
+                });
+            }
+        },
+    };
+    Ok((status, None))
+}
+
+pub(crate) async fn cancel(inner: &Inner, job: &Job) -> Result<()> {
+    let b = backend(inner)?;
+    match b.client.cancel_queue_generation(&job.id).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(read_error(P, e).await),
+    }
+}
+
+/// Finds the base64 text of `"b64_json": "…"` in an answer, without copying it.
+fn find_b64(body: &[u8]) -> Option<(usize, usize)> {
+    let key = b"\"b64_json\"";
+    let at = body.windows(key.len()).position(|w| w == key)? + key.len();
+    let mut i = at;
+    while i < body.len() && (body[i] as char).is_ascii_whitespace() {
+        i += 1;
+    }
+    if body.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    while i < body.len() && (body[i] as char).is_ascii_whitespace() {
+        i += 1;
+    }
+    if body.get(i) != Some(&b'"') {
+        return None;
+    }
+    let start = i + 1;
+    let end = start + body[start..].iter().position(|&b| b == b'"')?;
+    Some((start, end))
+}
+
+pub(crate) async fn generate_now(inner: &Arc<Inner>, request: &VideoRequest) -> Result<Video> {
+    let b = backend(inner)?;
+    let body: types::VideoGenerateRequest = typed(body(request)?)?;
+    let model = request.model.as_str();
+    let response = match b.client.generate_video_raw(&body).await {
+        Ok(r) => r,
+        Err(e) => return Err(convert(P, Call::Create { model }, e).await),
+    };
+    let unknown = |message: String| Error::OutcomeUnknown {
+        provider: P,
+        model: model.to_string(),
+        message,
+        status: Some(200),
+        body: None,
+    };
+    // One copy of the answer: a b64_json result is decoded from it piece by piece when downloaded.
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| unknown(format!("the answer was cut: {}", crate::convert::transport_message(&e))))?;
+    let created = chrono::Utc::now();
+    let job = Job {
+        provider: P,
+        model: model.to_string(),
+        id: format!("sync-{}", created.timestamp_millis()),
+        created_at: created,
+        poll_url: None,
+    };
+    if let Some((start, end)) = find_b64(&bytes) {
+        return Ok(Video {
+            inner: inner.clone(),
+            job,
+            source: Source::Inline { body: bytes, start, end },
+            expires_at: None,
+        });
+    }
+    let answer: types::VideoGenerateResponse =
+        serde_json::from_slice(&bytes).map_err(|e| unknown(format!("unreadable answer: {e}")))?;
+    let url =
+        answer.videos.into_iter().find_map(|v| v.url).ok_or_else(|| unknown("the answer holds no video".into()))?;
+    Ok(Video { inner: inner.clone(), job, source: Source::Url(url), expires_at: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn b64_is_found_in_place() {
+        let body = br#"{"created":1,"videos":[{"b64_json" : "AAAA\/BB"}]}"#;
+        let (s, e) = find_b64(body).unwrap();
+        assert_eq!(&body[s..e], br"AAAA\/BB");
+        assert!(find_b64(br#"{"videos":[{"url":"x"}]}"#).is_none());
+    }
+
+    #[test]
+    fn body_maps_every_field() {
+        let request = VideoRequest::new(P, "kling-video-o3-omni")
+            .prompt("p")
+            .duration(5)
+            .aspect_ratio("16:9")
+            .seed(3)
+            .image(ImageInput::Url("https://a".into()))
+            .image(ImageInput::Url("https://b".into()))
+            .input_video("https://v")
+            .audio(true)
+            .extra("resolution", json!("1080p"));
+        let b = body(&request).unwrap();
+        assert_eq!(
+            Value::Object(b),
+            json!({"model": "kling-video-o3-omni", "prompt": "p", "duration": 5, "aspect_ratio": "16:9", "seed": 3,
+                   "input_image": ["https://a", "https://b"], "input_video": "https://v", "generate_audio": true,
+                   "resolution": "1080p"})
+        );
+        assert!(body(&VideoRequest::new(P, "m").prompt("p").image(ImageInput::File("a.png".into()))).is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! What to generate.
+
+use crate::Provider;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// One shot of a multi-shot request (Oxen `multi_prompt`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shot {
+    /// What happens in this shot.
+    pub prompt: String,
+    /// Its length in seconds.
+    pub duration: u32,
+}
+
+/// A reference image: a URL (or data URL) the provider fetches, or a local file uploaded with
+/// the request (OpenAI/AIHubMix multipart).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImageInput {
+    /// `https://…` or `data:image/png;base64,…`.
+    Url(String),
+    /// A local image file (PNG, JPEG or WebP).
+    File(PathBuf),
+}
+
+impl ImageInput {
+    /// `http(s)://` and `data:` texts are URLs; anything else is a local path.
+    pub fn parse(text: &str) -> Self {
+        if text.starts_with("http://") || text.starts_with("https://") || text.starts_with("data:") {
+            ImageInput::Url(text.to_string())
+        } else {
+            ImageInput::File(PathBuf::from(text))
+        }
+    }
+}
+
+/// A frame size in pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+impl std::str::FromStr for Size {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("size {s:?} is not WIDTHxHEIGHT"))?;
+        let px = |v: &str| {
+            v.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| format!("size {s:?} is not WIDTHxHEIGHT"))
+        };
+        Ok(Size { width: px(w)?, height: px(h)? })
+    }
+}
+
+/// A video to generate. Build it with [`VideoRequest::new`] and the setters.
+///
+/// ```
+/// use videogen::{Provider, VideoRequest};
+/// let request = VideoRequest::new(Provider::AiHubMix, "sora-2")
+///     .prompt("A red balloon floating upward through blue sky")
+///     .duration(8)
+///     .size("1280x720".parse().unwrap());
+/// assert_eq!(request.duration, Some(8));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct VideoRequest {
+    /// Where to generate.
+    pub provider: Provider,
+    /// The model id (for VideoDB, which has one model, any text; `videodb` by convention).
+    pub model: String,
+    /// The prompt (or use `shots`).
+    pub prompt: Option<String>,
+    /// Multi-shot: prompt and duration per shot (Oxen models that take `multi_prompt`).
+    pub shots: Vec<Shot>,
+    /// Length in seconds.
+    pub duration: Option<u32>,
+    /// Aspect ratio, e.g. `16:9`.
+    pub aspect_ratio: Option<String>,
+    /// Frame size in pixels (OpenAI/AIHubMix `size`).
+    pub size: Option<Size>,
+    /// Random seed, where the model takes one.
+    pub seed: Option<i64>,
+    /// Reference images.
+    pub images: Vec<ImageInput>,
+    /// A reference video URL (Oxen video-to-video models).
+    pub input_video: Option<String>,
+    /// Generate an audio track (Oxen `generate_audio`).
+    pub audio: Option<bool>,
+    /// VideoDB: the collection the video lands in (default `default`).
+    pub collection: Option<String>,
+    /// Provider parameters passed through as-is, added to the create body last.
+    pub extra: Map<String, Value>,
+}
+
+impl VideoRequest {
+    /// A request for `model` on `provider`; set the prompt (or shots) next.
+    pub fn new(provider: Provider, model: impl Into<String>) -> Self {
+        Self {
+            provider,
+            model: model.into(),
+            prompt: None,
+            shots: Vec::new(),
+            duration: None,
+            aspect_ratio: None,
+            size: None,
+            seed: None,
+            images: Vec::new(),
+            input_video: None,
+            audio: None,
+            collection: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// Sets the prompt.
+    pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.prompt = Some(prompt.into());
+        self
+    }
+
+    /// Adds a shot (multi-shot).
+    pub fn shot(mut self, prompt: impl Into<String>, duration: u32) -> Self {
+        self.shots.push(Shot { prompt: prompt.into(), duration });
+        self
+    }
+
+    /// Sets the length in seconds.
+    pub fn duration(mut self, seconds: u32) -> Self {
+        self.duration = Some(seconds);
+        self
+    }
+
+    /// Sets the aspect ratio, e.g. `16:9`.
+    pub fn aspect_ratio(mut self, ratio: impl Into<String>) -> Self {
+        self.aspect_ratio = Some(ratio.into());
+        self
+    }
+
+    /// Sets the frame size in pixels.
+    pub fn size(mut self, size: Size) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: i64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Adds a reference image.
+    pub fn image(mut self, image: ImageInput) -> Self {
+        self.images.push(image);
+        self
+    }
+
+    /// Sets the reference video URL.
+    pub fn input_video(mut self, url: impl Into<String>) -> Self {
+        self.input_video = Some(url.into());
+        self
+    }
+
+    /// Asks for an audio track.
+    pub fn audio(mut self, audio: bool) -> Self {
+        self.audio = Some(audio);
+        self
+    }
+
+    /// Sets the VideoDB collection.
+    pub fn collection(mut self, id: impl Into<String>) -> Self {
+        self.collection = Some(id.into());
+        self
+    }
+
+    /// Adds a provider parameter, passed through as-is.
+    pub fn extra(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_images_parse() {
+        assert_eq!("1280x720".parse::<Size>().unwrap(), Size { width: 1280, height: 720 });
+        assert!("1280".parse::<Size>().is_err() && "0x5".parse::<Size>().is_err());
+        assert_eq!(ImageInput::parse("https://x/a.png"), ImageInput::Url("https://x/a.png".into()));
+        assert_eq!(ImageInput::parse("a.png"), ImageInput::File("a.png".into()));
+    }
+}

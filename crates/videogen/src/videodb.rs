@@ -1,0 +1,109 @@
+//! VideoDB: generate video, then poll its async response.
+
+use crate::client::{Backend, Inner, read_error};
+use crate::convert::{Call, convert};
+use crate::video::Source;
+use crate::{Error, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use videogen_videodb::types;
+
+const P: Provider = Provider::VideoDb;
+
+fn backend(inner: &Inner) -> Result<&Backend<videogen_videodb::Client>> {
+    inner.videodb.as_ref().ok_or_else(|| Inner::not_configured(P))
+}
+
+pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job> {
+    let b = backend(inner)?;
+    if request.aspect_ratio.is_some()
+        || request.seed.is_some()
+        || request.input_video.is_some()
+        || request.audio.is_some()
+    {
+        return Err(Error::invalid(
+            "VideoDB's generate video takes a prompt and a duration only (spec /collection/{id}/generate/video/)",
+        ));
+    }
+    if let Some(key) = request.extra.keys().next() {
+        return Err(Error::invalid(format!("VideoDB's generate video takes no extra parameters (got {key:?})")));
+    }
+    let body = types::GenerateVideoBody {
+        prompt: request.prompt.clone().unwrap_or_default(),
+        duration: request.duration.map(i64::from),
+        callback_url: None,
+    };
+    let collection = request.collection.as_deref().unwrap_or("default");
+    let model = if request.model.is_empty() { "videodb" } else { request.model.as_str() };
+    let answer = match b.client.generate_video(collection, &body).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(convert(P, Call::Create { model }, e).await),
+    };
+    let data = answer.data.as_ref();
+    match (answer.success, data.and_then(|d| d.id.clone())) {
+        (Some(false), _) => Err(Error::Api {
+            provider: P,
+            status: 200,
+            message: answer.message.clone().unwrap_or_else(|| "generate video failed".into()),
+            body: serde_json::to_string(&answer).unwrap_or_default(),
+            job: None,
+        }),
+        (_, Some(id)) => Ok(Job {
+            provider: P,
+            model: model.to_string(),
+            id,
+            created_at: chrono::Utc::now(),
+            poll_url: data.and_then(|d| d.output_url.clone()),
+        }),
+        (_, None) => Err(Error::OutcomeUnknown {
+            provider: P,
+            model: model.to_string(),
+            message: "the generate answer holds no job id".into(),
+            status: Some(200),
+            body: serde_json::to_string(&answer).ok(),
+        }),
+    }
+}
+
+/// The poll result's fields, whether flat or in the `response` wrapper (videodb-python
+/// `_http_client.py`).
+fn unwrap(result: types::AsyncResult) -> (Option<bool>, Option<String>, Map<String, Value>, Option<String>) {
+    match result.response {
+        Some(w) => (w.success.or(result.success), w.status.or(result.status), w.data, w.message.or(result.message)),
+        None => (result.success, result.status, result.data, result.message),
+    }
+}
+
+pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+    let b = backend(inner)?;
+    // `output_url` is `<api>/async-response/<id>`; the generated operation polls the same path.
+    let result = match b.client.get_async_response(&job.id).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(read_error(P, e).await),
+    };
+    let (success, status, data, message) = unwrap(result);
+    let status = status.unwrap_or_default();
+    if success == Some(false) || status == "failed" {
+        let code = data.get("error_code").and_then(Value::as_str).map(String::from);
+        return Ok((
+            JobStatus::Failed(JobError::new(code, message.unwrap_or_else(|| "video generation failed".into()))),
+            None,
+        ));
+    }
+    if status == "done" {
+        let Some(url) = data.get("stream_url").and_then(Value::as_str) else {
+            return Err(Error::Decode {
+                provider: P,
+                message: "done without a stream_url".into(),
+                body: Value::Object(data).to_string(),
+                job: None,
+            });
+        };
+        let video =
+            Video { inner: inner.clone(), job: job.clone(), source: Source::Url(url.to_string()), expires_at: None };
+        return Ok((JobStatus::Succeeded(video), None));
+    }
+    // "processing", "in progress" (SDKs), "pending" (docs prose): not done yet.
+    Ok((JobStatus::Running { progress: None }, None))
+}
