@@ -152,10 +152,10 @@ impl Error {
             | Error::NotFound { job: j, .. }
             | Error::Transport { job: j, .. }
             | Error::Decode { job: j, .. }
-            | Error::Api { job: j, .. } => {
-                if j.is_none() {
-                    *j = Some(Box::new(job.clone()));
-                }
+            | Error::Api { job: j, .. }
+                if j.is_none() =>
+            {
+                *j = Some(Box::new(job.clone()));
             }
             _ => {}
         }
