@@ -290,12 +290,18 @@ impl Video {
                 }
                 *total = full.or(*total);
             }
-            403 | 404 | 410 if self.expires_at.is_some_and(|at| at <= Utc::now()) || status == 410 => {
-                return Err(Error::Expired { job: Box::new(self.job.clone()) });
-            }
             _ => {
                 let headers = response.headers().clone();
                 let body = response.text().await.unwrap_or_default();
+                // A presigned result URL answers 403 (or 410) once it expired; OpenAI's content
+                // endpoint answers an error naming the expiry.
+                let past_expiry = self.expires_at.is_some_and(|at| at <= Utc::now());
+                let result_url = matches!(self.source, Source::Url(_));
+                if matches!(status, 403 | 404 | 410)
+                    && (past_expiry || status == 410 || (result_url && status == 403) || body.contains("expired"))
+                {
+                    return Err(Error::Expired { job: Box::new(self.job.clone()) });
+                }
                 let message = serde_json::from_str::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|v| v.pointer("/error/message").and_then(|m| m.as_str().map(String::from)))

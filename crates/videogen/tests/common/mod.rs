@@ -1,0 +1,81 @@
+//! Helpers shared by the facade's integration tests: a simulator, a client pointed at it, a
+//! scratch folder, file hashing.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use videogen::{Client, Provider, RetryPolicy, VideoRequest, WaitPolicy};
+use videogen_sim::{Sim, SimConfig};
+
+pub const KEY: &str = "sk-videogen-test-0123456789";
+
+pub fn fast_config() -> SimConfig {
+    SimConfig {
+        queued_for: Duration::from_millis(20),
+        processing_for: Duration::from_millis(80),
+        ..SimConfig::default()
+    }
+}
+
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy { max_retries: 4, min_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) }
+}
+
+pub fn client(sim: &Sim, provider: Provider) -> Client {
+    Client::builder()
+        .api_key(provider, KEY)
+        .base_url(provider, base_url(sim, provider))
+        .retry(fast_retry())
+        .stall_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+}
+
+pub fn base_url(sim: &Sim, provider: Provider) -> String {
+    match provider {
+        Provider::OpenAi | Provider::AiHubMix => sim.openai_base_url(),
+        Provider::Oxen | Provider::VideoDb => sim.base_url(),
+    }
+}
+
+pub fn policy() -> WaitPolicy {
+    WaitPolicy::every(Duration::from_millis(20), Duration::from_secs(20))
+}
+
+/// A request every provider's simulator accepts.
+pub fn request(provider: Provider) -> VideoRequest {
+    match provider {
+        Provider::Oxen => {
+            VideoRequest::new(provider, "kling-video-v2-6-pro-text-to-video").prompt("A red balloon").duration(5)
+        }
+        Provider::VideoDb => VideoRequest::new(provider, "videodb").prompt("A drone over a city").duration(6),
+        Provider::AiHubMix => VideoRequest::new(provider, "sora-2").prompt("A red balloon").duration(4),
+        Provider::OpenAi => VideoRequest::new(provider, "sora-2-pro").prompt("A red balloon").duration(8),
+    }
+}
+
+/// A fresh scratch folder under the system temp dir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("videogen-test-{name}-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).unwrap();
+    sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The names in `dir` (to prove no partial file was left behind).
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
