@@ -54,11 +54,17 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// AIHubMix's OpenAI-compatible base (docs.aihubmix.com, "Auth and base").
 pub const AIHUBMIX_BASE_URL: &str = "https://aihubmix.com/v1";
 
-/// What the generated client's hooks need: the API key bound to the API's origin.
+/// What the generated client's hooks need: the API key bound to the API's origin, and the
+/// optional per-request timeout.
 #[derive(Clone, Debug)]
 pub struct ClientState {
     auth: ApiAuth,
+    request_timeout: Option<std::time::Duration>,
 }
+
+/// Operations that may rightly run long and get no request timeout (see
+/// [`Client::with_request_timeout`]).
+pub const LONG_OPERATIONS: &[&str] = &["retrieve_video_content"];
 
 impl Client {
     /// A client for `base_url` (for example [`DEFAULT_BASE_URL`], [`AIHUBMIX_BASE_URL`] or a local
@@ -77,7 +83,14 @@ impl Client {
     /// A client over a caller-built `reqwest::Client` (share one pool between providers).
     pub fn with_http_client(http: reqwest::Client, auth: ApiAuth) -> Self {
         let base_url = auth.base_url().to_string();
-        Self::new_with_client(&base_url, http, ClientState { auth })
+        Self::new_with_client(&base_url, http, ClientState { auth, request_timeout: None })
+    }
+
+    /// Gives every request a total timeout (none by default), except [`LONG_OPERATIONS`]. A
+    /// request cut by it fails with a timeout error (`Error::CommunicationError`).
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.inner.request_timeout = Some(timeout);
+        self
     }
 }
 
@@ -85,9 +98,14 @@ impl progenitor_client::ClientHooks<ClientState> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
+        info: &progenitor_client::OperationInfo,
     ) -> Result<(), Error<E>> {
         self.inner.auth.prepare(request);
+        if let Some(timeout) = self.inner.request_timeout
+            && !LONG_OPERATIONS.contains(&info.operation_id)
+        {
+            *request.timeout_mut() = Some(timeout);
+        }
         Ok(())
     }
 }

@@ -91,6 +91,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_download_bytes: Option<u64>,
     stall_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -106,6 +107,9 @@ impl std::fmt::Debug for ClientBuilder {
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 16 << 30;
 /// Default time a download may go without receiving a byte before it is resumed: 60 s.
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default total timeout of one API request (create, status, cancel): 120 s. Oxen's synchronous
+/// generate has none (it can take 15 minutes).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl ClientBuilder {
     /// Configures `provider` with `api_key` (at its default base URL unless [`Self::base_url`]).
@@ -139,6 +143,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The total timeout of one API request (default 120 s; not applied to Oxen's synchronous
+    /// generate). A create cut by it is [`Error::OutcomeUnknown`]; a status read is retried.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -169,6 +180,7 @@ impl ClientBuilder {
             stall_timeout: self.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT),
             configured: self.keys.keys().copied().collect(),
         };
+        let timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
         for (provider, key) in self.keys {
             let base =
                 self.base_urls.get(&provider).cloned().unwrap_or_else(|| provider.default_base_url().to_string());
@@ -177,22 +189,31 @@ impl ClientBuilder {
                 Provider::Oxen => {
                     let auth = ApiAuth::bearer(&base, key).map_err(config)?;
                     let http = videogen_transport::http_client(&auth).map_err(config)?;
-                    inner.oxen =
-                        Some(Backend { client: videogen_oxen::Client::with_http_client(http, auth.clone()), auth });
+                    inner.oxen = Some(Backend {
+                        client: videogen_oxen::Client::with_http_client(http, auth.clone())
+                            .with_request_timeout(timeout),
+                        auth,
+                    });
                 }
                 #[cfg(feature = "videodb")]
                 Provider::VideoDb => {
                     let auth = ApiAuth::header(&base, videogen_videodb::API_KEY_HEADER, key).map_err(config)?;
                     let http = videogen_transport::http_client(&auth).map_err(config)?;
-                    inner.videodb =
-                        Some(Backend { client: videogen_videodb::Client::with_http_client(http, auth.clone()), auth });
+                    inner.videodb = Some(Backend {
+                        client: videogen_videodb::Client::with_http_client(http, auth.clone())
+                            .with_request_timeout(timeout),
+                        auth,
+                    });
                 }
                 #[cfg(feature = "openai")]
                 Provider::OpenAi | Provider::AiHubMix => {
                     let auth = ApiAuth::bearer(&base, key).map_err(config)?;
                     let http = videogen_transport::http_client(&auth).map_err(config)?;
-                    let backend =
-                        Backend { client: videogen_openai::Client::with_http_client(http, auth.clone()), auth };
+                    let backend = Backend {
+                        client: videogen_openai::Client::with_http_client(http, auth.clone())
+                            .with_request_timeout(timeout),
+                        auth,
+                    };
                     if provider == Provider::OpenAi {
                         inner.openai = Some(backend);
                     } else {

@@ -86,7 +86,9 @@ mod oxen;
 #[cfg(feature = "videodb")]
 mod videodb;
 
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_STALL_TIMEOUT, JobRef};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef,
+};
 pub use error::{Error, Result};
 pub use job::{Job, JobError, JobStatus};
 pub use provider::Provider;

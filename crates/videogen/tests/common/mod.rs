@@ -28,6 +28,7 @@ pub fn client(sim: &Sim, provider: Provider) -> Client {
         .base_url(provider, base_url(sim, provider))
         .retry(fast_retry())
         .stall_timeout(Duration::from_millis(300))
+        .request_timeout(Duration::from_millis(1500))
         .build()
         .unwrap()
 }

@@ -1,0 +1,176 @@
+//! For each fault the simulator injects, every job ends in a typed outcome, the simulator's create
+//! counter equals the number of submits, and no partial file is left under the final name.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+use videogen::{Error, Provider};
+use videogen_sim::{FaultKind, FaultRule, Schedule, Sim, SimConfig};
+
+type SimProvider = videogen_sim::Provider;
+
+fn sim_provider(p: Provider) -> SimProvider {
+    match p {
+        Provider::Oxen => SimProvider::Oxen,
+        Provider::VideoDb => SimProvider::VideoDb,
+        Provider::OpenAi | Provider::AiHubMix => SimProvider::OpenAi,
+    }
+}
+
+/// The operationIds of create and status per provider, and the download operation.
+fn ops(p: Provider) -> (&'static str, &'static str, &'static str) {
+    match p {
+        Provider::Oxen => ("enqueue_generation", "get_queue_generation", "download"),
+        Provider::VideoDb => ("generate_video", "get_async_response", "download"),
+        Provider::OpenAi | Provider::AiHubMix => ("createVideo", "GetVideo", "RetrieveVideoContent"),
+    }
+}
+
+/// What one job ended as.
+#[derive(Debug)]
+enum Outcome {
+    Downloaded,
+    Failed(Error),
+}
+
+/// Submits one job, waits, downloads; returns the outcome and checks the house rules.
+async fn run_one(provider: Provider, faults: Vec<FaultRule>, config: SimConfig) -> (Outcome, Sim) {
+    let sim = Sim::start(SimConfig { faults, ..config }).await.unwrap();
+    let client = client(&sim, provider);
+    let dir = scratch("faults");
+    let path = dir.join("out.mp4");
+    let outcome = async {
+        let job = client.submit(&request(provider)).await?;
+        let video = client.wait(&job, policy()).await?;
+        video.download_to(&path).await?;
+        Ok::<_, Error>(())
+    }
+    .await;
+    assert_eq!(sim.counters().create_requests(sim_provider(provider)), 1, "{provider}: exactly one create per submit");
+    let files = files_in(&dir);
+    let outcome = match outcome {
+        Ok(()) => {
+            assert_eq!(files, ["out.mp4"], "{provider}");
+            assert_eq!(sha256_file(&path), sim.result_sha256(), "{provider}: the downloaded file is whole");
+            Outcome::Downloaded
+        }
+        Err(e) => {
+            assert!(files.is_empty(), "{provider}: nothing left behind after {e}: {files:?}");
+            Outcome::Failed(e)
+        }
+    };
+    (outcome, sim)
+}
+
+const PROVIDERS: [Provider; 3] = [Provider::Oxen, Provider::VideoDb, Provider::OpenAi];
+
+#[tokio::test]
+async fn faults_on_reads_are_retried_to_success() {
+    for provider in PROVIDERS {
+        let p = sim_provider(provider);
+        let (_, status, download) = ops(provider);
+        for kind in [
+            FaultKind::RateLimited { retry_after_secs: 1 },
+            FaultKind::ServerError { status: 503 },
+            FaultKind::ResetBeforeResponse,
+            FaultKind::MalformedJson,
+            FaultKind::TruncatedBody,
+        ] {
+            let rule = FaultRule::new(p, status, kind.clone()).schedule(Schedule::First(1));
+            let (outcome, sim) = run_one(provider, vec![rule], fast_config()).await;
+            assert!(matches!(outcome, Outcome::Downloaded), "{provider} {kind:?} on status: {outcome:?}");
+            sim.stop().await;
+        }
+        for kind in [FaultKind::TruncatedBody, FaultKind::StallBody, FaultKind::ServerError { status: 502 }] {
+            let rule = FaultRule::new(p, download, kind.clone()).schedule(Schedule::First(1));
+            let (outcome, sim) = run_one(provider, vec![rule], fast_config()).await;
+            assert!(matches!(outcome, Outcome::Downloaded), "{provider} {kind:?} on download: {outcome:?}");
+            sim.stop().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn faults_on_creates_are_never_retried() {
+    for provider in PROVIDERS {
+        let p = sim_provider(provider);
+        let (create, _, _) = ops(provider);
+        let cases: Vec<(FaultKind, fn(&Error) -> bool)> = vec![
+            (
+                FaultKind::RateLimited { retry_after_secs: 3 },
+                |e| matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 3),
+            ),
+            (FaultKind::ServerError { status: 500 }, |e| matches!(e, Error::OutcomeUnknown { status: Some(500), .. })),
+            (FaultKind::ResetBeforeResponse, |e| matches!(e, Error::OutcomeUnknown { .. })),
+            (FaultKind::ResetAfterProcessing, |e| matches!(e, Error::OutcomeUnknown { .. })),
+            (FaultKind::MalformedJson, |e| matches!(e, Error::OutcomeUnknown { .. })),
+            (FaultKind::StallBody, |e| matches!(e, Error::OutcomeUnknown { .. })),
+        ];
+        for (kind, expected) in cases {
+            // A stalled answer ends at the client's request timeout (1.5 s in these tests).
+            let rule = FaultRule::new(p, create, kind.clone());
+            let (outcome, sim) = run_one(provider, vec![rule], fast_config()).await;
+            match outcome {
+                Outcome::Failed(e) => {
+                    assert!(expected(&e), "{provider} {kind:?} on create: {e:?}");
+                    assert!(!e.is_retryable() || matches!(e, Error::RateLimited { .. }), "{e:?}");
+                }
+                other => panic!("{provider} {kind:?} on create: {other:?}"),
+            }
+            sim.stop().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn failed_jobs_content_policy_expiry_and_gone_are_typed() {
+    for provider in PROVIDERS {
+        let p = sim_provider(provider);
+        let (create, status, _) = ops(provider);
+
+        let (outcome, sim) =
+            run_one(provider, vec![FaultRule::new(p, create, FaultKind::JobFails)], fast_config()).await;
+        match outcome {
+            Outcome::Failed(Error::JobFailed { job, error }) => {
+                assert_eq!(job.provider, provider);
+                assert!(!error.content_policy, "{error:?}");
+            }
+            other => panic!("{provider} job fails: {other:?}"),
+        }
+        sim.stop().await;
+
+        let (outcome, sim) =
+            run_one(provider, vec![FaultRule::new(p, create, FaultKind::ContentPolicy)], fast_config()).await;
+        match outcome {
+            Outcome::Failed(e) => assert!(e.is_content_policy() && e.job().is_some(), "{provider}: {e:?}"),
+            other => panic!("{provider} content policy: {other:?}"),
+        }
+        sim.stop().await;
+
+        let (outcome, sim) =
+            run_one(provider, vec![FaultRule::new(p, status, FaultKind::GoneWhenFinished)], fast_config()).await;
+        match outcome {
+            Outcome::Failed(Error::NotFound { job: Some(job), .. }) => assert_eq!(job.provider, provider),
+            other => panic!("{provider} gone when finished: {other:?}"),
+        }
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn expired_results_are_typed() {
+    for provider in PROVIDERS {
+        let sim = Sim::start(SimConfig { result_ttl: Duration::from_millis(1), ..fast_config() }).await.unwrap();
+        let client = client(&sim, provider);
+        let dir = scratch("expired");
+        let job = client.submit(&request(provider)).await.unwrap();
+        let video = client.wait(&job, policy()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let err = video.download_to(dir.join("late.mp4")).await.unwrap_err();
+        assert!(matches!(err, Error::Expired { .. }), "{provider}: {err:?}");
+        assert!(files_in(&dir).is_empty());
+        assert_eq!(sim.counters().create_requests(sim_provider(provider)), 1);
+        sim.stop().await;
+    }
+}
