@@ -96,7 +96,8 @@ async fn faults_on_creates_are_never_retried() {
     for provider in PROVIDERS {
         let p = sim_provider(provider);
         let (create, _, _) = ops(provider);
-        let cases: Vec<(FaultKind, fn(&Error) -> bool)> = vec![
+        type Expect = fn(&Error) -> bool;
+        let cases: Vec<(FaultKind, Expect)> = vec![
             (
                 FaultKind::RateLimited { retry_after_secs: 3 },
                 |e| matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 3),

@@ -1,0 +1,42 @@
+//! OpenAI: a Sora job with progress events.
+//!
+//! `OPENAI_API_KEY=… cargo run -p videogen --example openai` uses OpenAI; without the key it runs
+//! against a local videogen-sim.
+
+use futures::StreamExt;
+use videogen::{Client, Provider, VideoRequest, WaitEvent, WaitPolicy};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sim = if std::env::var("OPENAI_API_KEY").is_ok() {
+        None
+    } else {
+        Some(videogen_sim::Sim::start(Default::default()).await?)
+    };
+    let client = match &sim {
+        Some(sim) => Client::builder()
+            .api_key(Provider::OpenAi, "sim")
+            .base_url(Provider::OpenAi, sim.openai_base_url())
+            .build()?,
+        None => Client::from_env()?,
+    };
+    let request = VideoRequest::new(Provider::OpenAi, "sora-2")
+        .prompt("A paper boat on a rainy street")
+        .duration(4)
+        .aspect_ratio("9:16");
+    let job = client.submit(&request).await?;
+    let mut events = std::pin::pin!(client.events(&job, WaitPolicy::for_provider(Provider::OpenAi)));
+    while let Some(event) = events.next().await {
+        match event? {
+            WaitEvent::Status { status, progress, elapsed } => {
+                let percent = progress.map(|p| format!(" {p}%")).unwrap_or_default();
+                println!("{status}{percent} after {elapsed:.1?}");
+            }
+            WaitEvent::Finished(video) => {
+                let file = video.download_to("openai.mp4").await?;
+                println!("wrote {} ({} bytes)", file.path.display(), file.bytes);
+            }
+        }
+    }
+    Ok(())
+}
