@@ -180,7 +180,9 @@ impl ClientBuilder {
             stall_timeout: self.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT),
             configured: self.keys.keys().copied().collect(),
         };
+        #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
         let timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
         for (provider, key) in self.keys {
             let base =
                 self.base_urls.get(&provider).cloned().unwrap_or_else(|| provider.default_base_url().to_string());
@@ -289,7 +291,7 @@ impl Client {
         let span = tracing::info_span!("videogen.submit", provider = %request.provider, model = %request.model, job_id = tracing::field::Empty);
         async {
             models::check(request)?;
-            let job = match request.provider {
+            let job: Job = match request.provider {
                 #[cfg(feature = "oxen")]
                 Provider::Oxen => crate::oxen::create(&self.inner, request).await,
                 #[cfg(feature = "videodb")]

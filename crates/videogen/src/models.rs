@@ -2,7 +2,7 @@
 //! known rule fails before anything is sent; a model not in the table passes through with a
 //! warning.
 
-use crate::{Error, ImageInput, Provider, VideoRequest};
+use crate::{Error, Provider, VideoRequest};
 
 /// How a model's durations are constrained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,6 +281,7 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
     Ok(())
 }
 
+#[cfg(feature = "openai")]
 /// Maps an aspect ratio to the size the Sora/Veo families take for it (landscape 1280x720,
 /// portrait 720x1280).
 pub(crate) fn size_for_ratio(ratio: &str) -> Option<&'static str> {
@@ -291,15 +292,16 @@ pub(crate) fn size_for_ratio(ratio: &str) -> Option<&'static str> {
     }
 }
 
+#[cfg(feature = "openai")]
 /// Whether the request uploads a local file (OpenAI/AIHubMix then use multipart).
 pub(crate) fn has_local_file(request: &VideoRequest) -> bool {
-    request.images.iter().any(|i| matches!(i, ImageInput::File(_)))
+    request.images.iter().any(|i| matches!(i, crate::ImageInput::File(_)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Size;
+    use crate::{ImageInput, Size};
 
     fn req(provider: Provider, model: &str) -> VideoRequest {
         VideoRequest::new(provider, model).prompt("A red balloon")

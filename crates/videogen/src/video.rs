@@ -12,8 +12,9 @@ use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tracing::Instrument;
 
-/// Where the bytes of a video are.
+/// Where the bytes of a video are (some variants go unused when a provider is compiled out).
 #[derive(Clone)]
+#[cfg_attr(not(all(feature = "oxen", feature = "videodb", feature = "openai")), allow(dead_code))]
 pub(crate) enum Source {
     /// A result URL (Oxen `result_url`/`url`, VideoDB `stream_url`).
     Url(String),
