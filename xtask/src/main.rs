@@ -186,6 +186,23 @@ fn ci(root: &Path) -> Result<(), String> {
     };
     step("format", &["fmt", "--all", "--check"])?;
     step("lint", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    for feature in ["oxen", "videodb", "openai"] {
+        step(
+            &format!("lint videogen with only the {feature} feature"),
+            &[
+                "clippy",
+                "--locked",
+                "-p",
+                "videogen",
+                "--no-default-features",
+                "--features",
+                feature,
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?;
+    }
     println!("==> generated code: regen --check");
     regen(root, Mode::Check)?;
     step("tests", &["test", "--workspace", "--locked"])?;
