@@ -160,6 +160,44 @@ impl ApiAuth {
     }
 }
 
+/// What a generated client's hooks need (its progenitor "inner type"): the API key bound to the
+/// API's origin, an optional per-request timeout, and the operations exempt from it.
+#[derive(Clone, Debug)]
+pub struct ClientState {
+    auth: ApiAuth,
+    request_timeout: Option<Duration>,
+    long_operations: &'static [&'static str],
+}
+
+impl ClientState {
+    /// State for a client whose `long_operations` (operationIds) may rightly run long and never
+    /// get the request timeout.
+    pub fn new(auth: ApiAuth, long_operations: &'static [&'static str]) -> Self {
+        Self { auth, request_timeout: None, long_operations }
+    }
+
+    /// The key and its origin.
+    pub fn auth(&self) -> &ApiAuth {
+        &self.auth
+    }
+
+    /// Sets the total timeout of each request (except the long operations).
+    pub fn set_request_timeout(&mut self, timeout: Duration) {
+        self.request_timeout = Some(timeout);
+    }
+
+    /// The hook body: [`ApiAuth::prepare`], then the request timeout unless `operation_id` is a
+    /// long operation.
+    pub fn prepare(&self, request: &mut reqwest::Request, operation_id: &str) {
+        self.auth.prepare(request);
+        if let Some(timeout) = self.request_timeout
+            && !self.long_operations.contains(&operation_id)
+        {
+            *request.timeout_mut() = Some(timeout);
+        }
+    }
+}
+
 /// The `User-Agent` every provider client sends: `videogen/<version>`.
 pub const USER_AGENT: &str = concat!("videogen/", env!("CARGO_PKG_VERSION"));
 
@@ -249,6 +287,20 @@ mod tests {
         assert!(matches!(ApiAuth::bearer("https://x", SecretString::from(" ")), Err(BuildError::InvalidApiKey(_))));
         let err = ApiAuth::bearer("https://x", SecretString::from("bad\nkey")).unwrap_err();
         assert!(!err.to_string().contains("bad"), "{err}");
+    }
+
+    #[test]
+    fn timeouts_skip_long_operations() {
+        let auth = ApiAuth::bearer("https://hub.oxen.ai", SecretString::from("k")).unwrap();
+        let mut state = ClientState::new(auth, &["generate_video"]);
+        state.set_request_timeout(Duration::from_secs(5));
+        let mut short = request("https://hub.oxen.ai/api/ai/queue");
+        state.prepare(&mut short, "enqueue_generation");
+        assert_eq!(short.timeout(), Some(&Duration::from_secs(5)));
+        let mut long = request("https://hub.oxen.ai/api/ai/videos/generate");
+        state.prepare(&mut long, "generate_video");
+        assert_eq!(long.timeout(), None);
+        assert!(long.headers().get(AUTHORIZATION).is_some());
     }
 
     #[test]

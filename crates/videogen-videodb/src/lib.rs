@@ -45,7 +45,7 @@ mod generated;
 
 pub use generated::*;
 pub use secrecy::SecretString;
-pub use videogen_transport::{ApiAuth, BuildError};
+pub use videogen_transport::{ApiAuth, BuildError, ClientState};
 
 /// VideoDB's production API (spec `servers[0]`).
 pub const DEFAULT_BASE_URL: &str = "https://api.videodb.io";
@@ -53,14 +53,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.videodb.io";
 pub const STAGING_BASE_URL: &str = "https://staging-api.videodb.io";
 /// The header that carries the API key (spec `securitySchemes.ApiKeyAuth`).
 pub const API_KEY_HEADER: &str = "x-access-token";
-
-/// What the generated client's hooks need: the API key bound to the API's origin, and the
-/// optional per-request timeout.
-#[derive(Clone, Debug)]
-pub struct ClientState {
-    auth: ApiAuth,
-    request_timeout: Option<std::time::Duration>,
-}
 
 /// Operations that may rightly run long and get no request timeout (see
 /// [`Client::with_request_timeout`]).
@@ -84,13 +76,13 @@ impl Client {
     /// the API's origin.
     pub fn with_http_client(http: reqwest::Client, auth: ApiAuth) -> Self {
         let base_url = auth.base_url().to_string();
-        Self::new_with_client(&base_url, http, ClientState { auth, request_timeout: None })
+        Self::new_with_client(&base_url, http, ClientState::new(auth, LONG_OPERATIONS))
     }
 
     /// Gives every request a total timeout (none by default), except [`LONG_OPERATIONS`]. A
     /// request cut by it fails with a timeout error (`Error::CommunicationError`).
     pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.inner.request_timeout = Some(timeout);
+        self.inner.set_request_timeout(timeout);
         self
     }
 }
@@ -101,12 +93,7 @@ impl progenitor_client::ClientHooks<ClientState> for Client {
         request: &mut reqwest::Request,
         info: &progenitor_client::OperationInfo,
     ) -> Result<(), Error<E>> {
-        self.inner.auth.prepare(request);
-        if let Some(timeout) = self.inner.request_timeout
-            && !LONG_OPERATIONS.contains(&info.operation_id)
-        {
-            *request.timeout_mut() = Some(timeout);
-        }
+        self.inner.prepare(request, info.operation_id);
         Ok(())
     }
 }

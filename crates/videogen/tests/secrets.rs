@@ -1,5 +1,7 @@
-//! Resuming a job from its serialized handle in a fresh client, and keeping the API key out of
-//! Debug output, error messages, logs and result hosts.
+//! Keeping the API key out of Debug output, error messages, logs and result hosts.
+//!
+//! Alone in its test binary: `tracing`'s per-callsite interest cache is shared by the process, so
+//! a test running beside it on another thread could hide events from this test's subscriber.
 
 mod common;
 
@@ -8,30 +10,6 @@ use std::sync::{Arc, Mutex};
 use videogen::{Client, Error, Job, Provider};
 use videogen_sim::Sim;
 use videogen_transport::capture::{CannedResponse, CaptureServer};
-
-#[tokio::test]
-async fn a_job_resumes_from_its_handle_in_a_fresh_client() {
-    let sim = Sim::start(fast_config()).await.unwrap();
-    let dir = scratch("resume");
-    for provider in Provider::ALL {
-        let saved = {
-            let first = client(&sim, provider);
-            let job = first.submit(&request(provider)).await.unwrap();
-            serde_json::to_string(&job).unwrap()
-            // `first` is dropped here, as in a crashed process.
-        };
-        let handle: Job = serde_json::from_str(&saved).unwrap();
-        let second = client(&sim, provider);
-        let video = second.job(handle).unwrap().wait(policy()).await.unwrap();
-        let path = dir.join(format!("{provider}.mp4"));
-        video.download_to(&path).await.unwrap();
-        assert_eq!(sha256_file(&path), sim.result_sha256());
-    }
-    let c = sim.counters();
-    assert_eq!(c.create_requests(videogen_sim::Provider::OpenAi), 2, "resuming sends no create");
-    assert_eq!(c.create_requests(videogen_sim::Provider::Oxen) + c.create_requests(videogen_sim::Provider::VideoDb), 2);
-    sim.stop().await;
-}
 
 /// A `tracing` writer that keeps everything written.
 #[derive(Clone, Default)]
