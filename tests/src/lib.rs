@@ -11,7 +11,8 @@ use videogen_spec::{Direction, Spec};
 use videogen_transport::capture::CapturedRequest;
 
 /// Headers kept in a record; everything else (user agent, host, content length…) is left out.
-pub const ALLOWED_HEADERS: &[&str] = &["accept", "authorization", "content-type", "idempotency-key", "range", "x-access-token"];
+pub const ALLOWED_HEADERS: &[&str] =
+    &["accept", "authorization", "content-type", "idempotency-key", "range", "x-access-token"];
 
 /// The contract of `api` (`oxen`, `videodb`, `openai`), read from `specs/<api>/openapi.json`.
 pub fn spec(api: &str) -> Spec {
@@ -153,7 +154,9 @@ pub fn validate_request(spec: &Spec, operation: &str, request: &CapturedRequest)
     let content_type = request.header("content-type").unwrap_or_default();
     let strict = Direction::Request { strict: true };
     if content_type.starts_with("application/json") {
-        let schema = spec.request_schema(operation, "application/json", strict).ok_or(vec!["no JSON request body in the spec".into()])?;
+        let schema = spec
+            .request_schema(operation, "application/json", strict)
+            .ok_or(vec!["no JSON request body in the spec".into()])?;
         let body: Value = serde_json::from_slice(&request.body).map_err(|e| vec![e.to_string()])?;
         videogen_spec::validate(&schema, &body)
     } else if content_type.starts_with("multipart/form-data") {

@@ -59,7 +59,8 @@ fn compare(component: &Value, generated: &Value) -> Vec<String> {
         }
     }
     // An untagged Rust enum shows as `anyOf` in schemars; count the branches either way.
-    let branches = |v: &Value| ["oneOf", "anyOf"].iter().find_map(|k| v.get(*k).and_then(Value::as_array).map(Vec::len));
+    let branches =
+        |v: &Value| ["oneOf", "anyOf"].iter().find_map(|k| v.get(*k).and_then(Value::as_array).map(Vec::len));
     if let Some(n) = branches(component)
         && branches(generated) != Some(n)
     {
@@ -99,7 +100,10 @@ fn oxen_types_match_the_spec() {
 
 #[test]
 fn videodb_types_match_the_spec() {
-    check("videodb", generated!(videogen_videodb::types; AsyncResponse, AsyncResult, AsyncResultWrapper, Collection, Error, SuccessResponse, Video));
+    check(
+        "videodb",
+        generated!(videogen_videodb::types; AsyncResponse, AsyncResult, AsyncResultWrapper, Collection, Error, SuccessResponse, Video),
+    );
 }
 
 #[test]

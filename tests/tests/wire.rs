@@ -27,8 +27,14 @@ struct Suite {
 
 impl Suite {
     /// Runs `call` against a listener answering `canned` and checks the request it sends.
-    async fn op<F, Fut, T, E>(&mut self, api: &str, operation: &str, variant: Option<&str>, canned: CannedResponse, call: F)
-    where
+    async fn op<F, Fut, T, E>(
+        &mut self,
+        api: &str,
+        operation: &str,
+        variant: Option<&str>,
+        canned: CannedResponse,
+        call: F,
+    ) where
         F: FnOnce(String) -> Fut,
         Fut: Future<Output = Result<T, E>>,
         E: std::fmt::Debug,
@@ -50,7 +56,10 @@ impl Suite {
         }
         let request = server.requests().await.into_iter().next().expect("one request");
         if let Err(errors) = validate_request(&spec, operation, &request) {
-            panic!("{api}.{operation}: the request body breaks the spec: {errors:?}\n{}", String::from_utf8_lossy(&request.body));
+            panic!(
+                "{api}.{operation}: the request body breaks the spec: {errors:?}\n{}",
+                String::from_utf8_lossy(&request.body)
+            );
         }
         let name = match variant {
             Some(v) => format!("{api}__{operation}__{v}"),
@@ -130,7 +139,13 @@ async fn every_operation_has_a_wire_snapshot() {
         for op in ops {
             let name = format!("{api}__{}", op.id);
             let covered = s.names.contains(&name);
-            table.push_str(&format!("  {} {} {} -> {}\n", if covered { "ok" } else { "MISSING" }, op.method.to_uppercase(), op.path, name));
+            table.push_str(&format!(
+                "  {} {} {} -> {}\n",
+                if covered { "ok" } else { "MISSING" },
+                op.method.to_uppercase(),
+                op.path,
+                name
+            ));
             if !covered {
                 missing.push(name);
             }
@@ -156,106 +171,244 @@ async fn every_operation_has_a_wire_snapshot() {
 
 async fn oxen_operations(s: &mut Suite) {
     use videogen_oxen::types;
-    s.op("oxen", "generate_video", None, json(200, json!({"created": 1775090508, "model": "kling-video-v2-6-pro-text-to-video",
-        "videos": [{"url": "https://hub.oxen.ai/v.mp4"}]})), |b| async move {
-        let body: types::VideoGenerateRequest = body("oxen", "generate_video", json!({
+    s.op(
+        "oxen",
+        "generate_video",
+        None,
+        json(
+            200,
+            json!({"created": 1775090508, "model": "kling-video-v2-6-pro-text-to-video",
+        "videos": [{"url": "https://hub.oxen.ai/v.mp4"}]}),
+        ),
+        |b| async move {
+            let body: types::VideoGenerateRequest = body(
+                "oxen",
+                "generate_video",
+                json!({
             "model": "kling-video-v2-6-pro-text-to-video", "prompt": "A red balloon floating upward through blue sky",
-            "duration": 5, "aspect_ratio": "16:9", "response_format": "url"}));
-        oxen(&b).generate_video(&body).await
-    }).await;
-    s.op("oxen", "enqueue_generation", None, json(200, json!({"generations": [{"generation_id": UUID, "status": "queued"}]})), |b| async move {
-        let body: types::QueueCreateRequest = body("oxen", "enqueue_generation", json!({
+            "duration": 5, "aspect_ratio": "16:9", "response_format": "url"}),
+            );
+            oxen(&b).generate_video(&body).await
+        },
+    )
+    .await;
+    s.op(
+        "oxen",
+        "enqueue_generation",
+        None,
+        json(200, json!({"generations": [{"generation_id": UUID, "status": "queued"}]})),
+        |b| async move {
+            let body: types::QueueCreateRequest = body(
+                "oxen",
+                "enqueue_generation",
+                json!({
             "model": "kling-video-o3-pro-reference-to-video",
             "multi_prompt": [{"prompt": "Wide shot: a bird takes off from a branch", "duration": 5},
                              {"prompt": "Tracking shot: the bird soars through clouds", "duration": 5}],
-            "aspect_ratio": "16:9", "input_image": ["https://example.com/bird.png"], "generate_audio": true}));
-        oxen(&b).enqueue_generation(&body).await
-    }).await;
+            "aspect_ratio": "16:9", "input_image": ["https://example.com/bird.png"], "generate_audio": true}),
+            );
+            oxen(&b).enqueue_generation(&body).await
+        },
+    )
+    .await;
     s.op("oxen", "list_queue", None, json(200, json!({"count": 1, "generations": [queue_row()]})), |b| async move {
-        oxen(&b).list_queue(None, Some(types::ListQueueMediaType::Video), Some("kling-video-v2-6-pro-text-to-video"), None, None,
-            Some(types::ListQueueStatus::Succeeded)).await
-    }).await;
-    s.op("oxen", "get_queue_generation", None, json(200, queue_row()), |b| async move { oxen(&b).get_queue_generation(UUID).await }).await;
-    s.op("oxen", "cancel_queue_generation", None, json(200, json!({"status": "success", "generation_id": UUID})), |b| async move {
-        oxen(&b).cancel_queue_generation(UUID).await
-    }).await;
+        oxen(&b)
+            .list_queue(
+                None,
+                Some(types::ListQueueMediaType::Video),
+                Some("kling-video-v2-6-pro-text-to-video"),
+                None,
+                None,
+                Some(types::ListQueueStatus::Succeeded),
+            )
+            .await
+    })
+    .await;
+    s.op("oxen", "get_queue_generation", None, json(200, queue_row()), |b| async move {
+        oxen(&b).get_queue_generation(UUID).await
+    })
+    .await;
+    s.op(
+        "oxen",
+        "cancel_queue_generation",
+        None,
+        json(200, json!({"status": "success", "generation_id": UUID})),
+        |b| async move { oxen(&b).cancel_queue_generation(UUID).await },
+    )
+    .await;
     let mut history_row = queue_row();
     history_row["cost"] = json!("0.35");
     history_row["username"] = json!("ada");
     let history = json!({"count": 1, "generations": [history_row.clone()], "page_number": 2, "page_size": 10,
         "total_cost": "0.35", "total_entries": 11, "total_pages": 2});
     s.op("oxen", "list_generations", None, json(200, history), |b| async move {
-        oxen(&b).list_generations(None, None, None, Some("ada"), Some(2.try_into().unwrap()), Some(10.try_into().unwrap()), None, None).await
-    }).await;
-    s.op("oxen", "get_generation", None, json(200, json!({"generation": history_row, "status": "success", "status_message": "resource_found"})), |b| async move {
-        oxen(&b).get_generation(UUID).await
-    }).await;
+        oxen(&b)
+            .list_generations(
+                None,
+                None,
+                None,
+                Some("ada"),
+                Some(2.try_into().unwrap()),
+                Some(10.try_into().unwrap()),
+                None,
+                None,
+            )
+            .await
+    })
+    .await;
+    s.op(
+        "oxen",
+        "get_generation",
+        None,
+        json(200, json!({"generation": history_row, "status": "success", "status_message": "resource_found"})),
+        |b| async move { oxen(&b).get_generation(UUID).await },
+    )
+    .await;
     s.op("oxen", "list_models", None, json(200, json!({"object": "list", "data": [model()]})), |b| async move {
         oxen(&b).list_models(None, Some("Kling"), None).await
-    }).await;
+    })
+    .await;
     s.op("oxen", "search_models", None, json(200, json!({"object": "list", "data": [model()]})), |b| async move {
         oxen(&b).search_models("kling").await
-    }).await;
+    })
+    .await;
     s.op("oxen", "get_model", None, json(200, model()), |b| async move {
         oxen(&b).get_model("kling-video-v2-6-pro-text-to-video", Some(types::GetModelDeploymentStatus::Live)).await
-    }).await;
+    })
+    .await;
 }
 
 async fn videodb_operations(s: &mut Suite) {
     use videogen_videodb::types;
-    s.op("videodb", "list_collections", None, json(200, json!({"success": true, "data": {"collections": [collection()], "default_collection": "default"}})),
-        |b| async move { videodb(&b).list_collections().await }).await;
-    s.op("videodb", "create_collection", None, json(200, json!({"success": true, "data": collection()})), |b| async move {
-        let body: types::CreateCollectionBody =
-            body("videodb", "create_collection", json!({"name": "Ads", "description": "Spring campaign", "is_public": false}));
-        videodb(&b).create_collection(&body).await
-    }).await;
-    s.op("videodb", "get_collection", None, json(200, json!({"success": true, "data": collection()})), |b| async move {
-        videodb(&b).get_collection("default").await
-    }).await;
-    s.op("videodb", "update_collection", None, json(200, json!({"success": true, "data": collection()})), |b| async move {
-        let body: types::UpdateCollectionBody = body("videodb", "update_collection", json!({"name": "Ads 2"}));
-        videodb(&b).update_collection("c-1", &body).await
-    }).await;
-    s.op("videodb", "delete_collection", None, json(200, json!({"success": true, "message": "Collection deleted"})), |b| async move {
-        videodb(&b).delete_collection("c-1").await
-    }).await;
-    s.op("videodb", "generate_video", None, json(200, json!({"success": true, "status": "processing", "request_type": "sync",
-        "data": {"id": "job-1", "output_url": "https://api.videodb.io/async-response/job-1"}})), |b| async move {
-        let body: types::GenerateVideoBody =
-            body("videodb", "generate_video", json!({"prompt": "A drone flying over a futuristic city", "duration": 6}));
-        videodb(&b).generate_video("default", &body).await
-    }).await;
-    s.op("videodb", "get_async_response", None, json(200, json!({"success": true, "status": "done", "data": video()})), |b| async move {
-        videodb(&b).get_async_response("job-1").await
-    }).await;
-    s.op("videodb", "list_videos", None, json(200, json!({"success": true, "data": {"videos": [video()]}})), |b| async move {
-        videodb(&b).list_videos(Some("default"), Some(50), Some(0)).await
-    }).await;
+    s.op(
+        "videodb",
+        "list_collections",
+        None,
+        json(200, json!({"success": true, "data": {"collections": [collection()], "default_collection": "default"}})),
+        |b| async move { videodb(&b).list_collections().await },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "create_collection",
+        None,
+        json(200, json!({"success": true, "data": collection()})),
+        |b| async move {
+            let body: types::CreateCollectionBody = body(
+                "videodb",
+                "create_collection",
+                json!({"name": "Ads", "description": "Spring campaign", "is_public": false}),
+            );
+            videodb(&b).create_collection(&body).await
+        },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "get_collection",
+        None,
+        json(200, json!({"success": true, "data": collection()})),
+        |b| async move { videodb(&b).get_collection("default").await },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "update_collection",
+        None,
+        json(200, json!({"success": true, "data": collection()})),
+        |b| async move {
+            let body: types::UpdateCollectionBody = body("videodb", "update_collection", json!({"name": "Ads 2"}));
+            videodb(&b).update_collection("c-1", &body).await
+        },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "delete_collection",
+        None,
+        json(200, json!({"success": true, "message": "Collection deleted"})),
+        |b| async move { videodb(&b).delete_collection("c-1").await },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "generate_video",
+        None,
+        json(
+            200,
+            json!({"success": true, "status": "processing", "request_type": "sync",
+        "data": {"id": "job-1", "output_url": "https://api.videodb.io/async-response/job-1"}}),
+        ),
+        |b| async move {
+            let body: types::GenerateVideoBody = body(
+                "videodb",
+                "generate_video",
+                json!({"prompt": "A drone flying over a futuristic city", "duration": 6}),
+            );
+            videodb(&b).generate_video("default", &body).await
+        },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "get_async_response",
+        None,
+        json(200, json!({"success": true, "status": "done", "data": video()})),
+        |b| async move { videodb(&b).get_async_response("job-1").await },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "list_videos",
+        None,
+        json(200, json!({"success": true, "data": {"videos": [video()]}})),
+        |b| async move { videodb(&b).list_videos(Some("default"), Some(50), Some(0)).await },
+    )
+    .await;
     s.op("videodb", "get_video", None, json(200, json!({"success": true, "data": video()})), |b| async move {
         videodb(&b).get_video(&"m-123".try_into().unwrap(), Some("default")).await
-    }).await;
+    })
+    .await;
     s.op("videodb", "update_video", None, json(200, json!({"success": true, "data": video()})), |b| async move {
         let body: types::UpdateVideoBody = body("videodb", "update_video", json!({"name": "city.mp4"}));
         videodb(&b).update_video(&"m-123".try_into().unwrap(), &body).await
-    }).await;
-    s.op("videodb", "delete_video", None, json(200, json!({"success": true, "message": "Video deleted"})), |b| async move {
-        videodb(&b).delete_video(&"m-123".try_into().unwrap()).await
-    }).await;
-    s.op("videodb", "create_video_stream", None, json(200, json!({"success": true, "data": {"stream_url": "https://stream.videodb.io/v/123"}})), |b| async move {
-        let body: types::CreateVideoStreamBody = body("videodb", "create_video_stream", json!({"format": "mp4", "quality": "high"}));
-        videodb(&b).create_video_stream(&"m-123".try_into().unwrap(), &body).await
-    }).await;
+    })
+    .await;
+    s.op(
+        "videodb",
+        "delete_video",
+        None,
+        json(200, json!({"success": true, "message": "Video deleted"})),
+        |b| async move { videodb(&b).delete_video(&"m-123".try_into().unwrap()).await },
+    )
+    .await;
+    s.op(
+        "videodb",
+        "create_video_stream",
+        None,
+        json(200, json!({"success": true, "data": {"stream_url": "https://stream.videodb.io/v/123"}})),
+        |b| async move {
+            let body: types::CreateVideoStreamBody =
+                body("videodb", "create_video_stream", json!({"format": "mp4", "quality": "high"}));
+            videodb(&b).create_video_stream(&"m-123".try_into().unwrap(), &body).await
+        },
+    )
+    .await;
 }
 
 async fn openai_operations(s: &mut Suite) {
     use videogen_openai::types;
     s.op("openai", "createVideo", None, json(200, video_resource()), |b| async move {
-        let body: types::CreateVideoJsonBody = body("openai", "createVideo", json!({
+        let body: types::CreateVideoJsonBody = body(
+            "openai",
+            "createVideo",
+            json!({
             "model": "sora-2", "prompt": "A red balloon floating upward through blue sky", "seconds": "8",
-            "size": "1280x720", "input_reference": {"image_url": "https://example.com/first.png"}}));
+            "size": "1280x720", "input_reference": {"image_url": "https://example.com/first.png"}}),
+        );
         openai(&b).create_video(&body).await
-    }).await;
+    })
+    .await;
     s.op("openai", "createVideo", Some("multipart"), json(200, video_resource()), |b| async move {
         let mut body = videogen_openai::CreateVideoMultipart::new("A red balloon".try_into().unwrap());
         body.model = Some(types::VideoModel("sora-2".into()));
@@ -267,28 +420,60 @@ async fn openai_operations(s: &mut Suite) {
             content_type: "image/png".into(),
         });
         openai(&b).create_video_multipart(body).await
-    }).await;
-    s.op("openai", "ListVideos", None, json(200, json!({"object": "list", "data": [video_resource()], "first_id": "video_123",
-        "last_id": "video_123", "has_more": false})), |b| async move {
-        openai(&b).list_videos(Some("video_100"), Some(20), Some(types::OrderEnum::Asc)).await
-    }).await;
-    s.op("openai", "GetVideo", None, json(200, video_resource()), |b| async move { openai(&b).get_video("video_123").await }).await;
-    s.op("openai", "DeleteVideo", None, json(200, json!({"object": "video.deleted", "deleted": true, "id": "video_123"})), |b| async move {
-        openai(&b).delete_video("video_123").await
-    }).await;
-    let mp4 = CannedResponse { status: 200, headers: vec![("content-type".into(), "video/mp4".into())], body: b"\x00\x00\x00\x18ftypmp42".to_vec() };
+    })
+    .await;
+    s.op(
+        "openai",
+        "ListVideos",
+        None,
+        json(
+            200,
+            json!({"object": "list", "data": [video_resource()], "first_id": "video_123",
+        "last_id": "video_123", "has_more": false}),
+        ),
+        |b| async move { openai(&b).list_videos(Some("video_100"), Some(20), Some(types::OrderEnum::Asc)).await },
+    )
+    .await;
+    s.op("openai", "GetVideo", None, json(200, video_resource()), |b| async move {
+        openai(&b).get_video("video_123").await
+    })
+    .await;
+    s.op(
+        "openai",
+        "DeleteVideo",
+        None,
+        json(200, json!({"object": "video.deleted", "deleted": true, "id": "video_123"})),
+        |b| async move { openai(&b).delete_video("video_123").await },
+    )
+    .await;
+    let mp4 = CannedResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "video/mp4".into())],
+        body: b"\x00\x00\x00\x18ftypmp42".to_vec(),
+    };
     s.op("openai", "RetrieveVideoContent", None, mp4, |b| async move {
         use futures::TryStreamExt;
-        let stream = openai(&b).retrieve_video_content("video_123", Some(types::VideoContentVariant::Thumbnail)).await?.into_inner();
-        let bytes: Vec<bytes::Bytes> = stream.into_inner().try_collect().await.map_err(videogen_openai::Error::<types::ErrorResponse>::ResponseBodyError)?;
+        let stream = openai(&b)
+            .retrieve_video_content("video_123", Some(types::VideoContentVariant::Thumbnail))
+            .await?
+            .into_inner();
+        let bytes: Vec<bytes::Bytes> = stream
+            .into_inner()
+            .try_collect()
+            .await
+            .map_err(videogen_openai::Error::<types::ErrorResponse>::ResponseBodyError)?;
         assert_eq!(bytes.concat(), b"\x00\x00\x00\x18ftypmp42");
         Ok::<_, videogen_openai::Error<types::ErrorResponse>>(())
-    }).await;
+    })
+    .await;
     s.op("openai", "CreateVideoRemix", None, json(200, video_resource()), |b| async move {
-        let body: types::CreateVideoRemixBody = body("openai", "CreateVideoRemix", json!({"prompt": "Make the balloon blue"}));
+        let body: types::CreateVideoRemixBody =
+            body("openai", "CreateVideoRemix", json!({"prompt": "Make the balloon blue"}));
         openai(&b).create_video_remix("video_123", &body).await
-    }).await;
+    })
+    .await;
     s.op("openai", "CreateVideoRemix", Some("multipart"), json(200, video_resource()), |b| async move {
         openai(&b).create_video_remix_multipart("video_123", "Make the balloon blue".try_into().unwrap()).await
-    }).await;
+    })
+    .await;
 }

@@ -1,5 +1,6 @@
-//! The simulator's independent checks, run by `cargo xtask ci` after the Rust tests:
-//! schemathesis against the `videogen-sim` binary for each spec, then the scripted flow test
+//! The independent checks, run by `cargo xtask ci` after the Rust tests: the generated clients
+//! against a Prism mock per spec (`tests/tests/prism.rs`); schemathesis against the
+//! `videogen-sim` binary for each spec; then the scripted flow test
 //! (`crates/videogen-sim/tests/flow.rs`) with a Prism proxy per spec in front of the simulator.
 //!
 //! Tools are installed from pinned lists, on first use: Prism with `npm ci` from
@@ -96,6 +97,35 @@ pub fn install_tools(root: &Path) -> Result<(), String> {
                 .arg(root.join("tools/schemathesis/requirements.txt")),
         )?;
     }
+    Ok(())
+}
+
+/// Starts `prism mock` for every spec and runs the generated clients' operations against them
+/// (`tests/tests/prism.rs`).
+pub fn check_clients_against_prism_mocks(root: &Path, cargo: &str) -> Result<(), String> {
+    let mut children = Children(Vec::new());
+    let mut envs = Vec::new();
+    for api in ["oxen", "videodb", "openai"] {
+        let port = free_port()?;
+        let prism = Command::new(root.join("tools/prism/node_modules/.bin/prism"))
+            .arg("mock")
+            .arg(root.join(format!("specs/{api}/openapi.json")))
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start prism: {e}"))?;
+        children.0.push((format!("prism mock {api}"), prism));
+        wait_for_port(port, &format!("prism mock for {api}"), &mut children)?;
+        envs.push((format!("VIDEOGEN_PRISM_MOCK_{}", api.to_uppercase()), format!("http://127.0.0.1:{port}")));
+    }
+    run(
+        "prism mock per spec: every generated client operation",
+        Command::new(cargo)
+            .args(["test", "--locked", "-p", "videogen-contract-tests", "--test", "prism"])
+            .envs(envs)
+            .current_dir(root),
+    )?;
+    drop(children);
     Ok(())
 }
 

@@ -179,6 +179,9 @@ fn ci(root: &Path) -> Result<(), String> {
         println!("==> {name}: cargo {}", args.join(" "));
         let status = Command::new(&cargo)
             .args(args)
+            // insta: a snapshot mismatch fails and nothing is written; review changes with
+            // `INSTA_UPDATE=always cargo test -p videogen-contract-tests` and `git diff`.
+            .env("INSTA_UPDATE", "no")
             .current_dir(root)
             .status()
             .map_err(|e| format!("{name}: cannot run cargo: {e}"))?;
@@ -207,6 +210,7 @@ fn ci(root: &Path) -> Result<(), String> {
     regen(root, Mode::Check)?;
     step("tests", &["test", "--workspace", "--locked"])?;
     contract::install_tools(root)?;
+    contract::check_clients_against_prism_mocks(root, &cargo)?;
     contract::check_simulator(root, &cargo)?;
     println!("==> ci: all steps passed");
     Ok(())
