@@ -373,6 +373,32 @@ impl Client {
         .await
     }
 
+    /// The provider's recent jobs, newest first, with their prompts where the provider lists
+    /// them: Oxen.ai's generation history (up to 1,000), OpenAI's and AIHubMix's `/v1/videos` list
+    /// (up to 100). VideoDB lists videos, not jobs: [`Error::Unsupported`]. Used to find a job
+    /// whose create answer was lost.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`], or the provider's answer as a typed error.
+    pub async fn list(&self, provider: Provider) -> Result<Vec<crate::JobSummary>> {
+        let span = tracing::info_span!("videogen.list", %provider);
+        async {
+            let inner = &self.inner;
+            crate::retry::read(&inner.retry, || async {
+                match provider {
+                    #[cfg(feature = "oxen")]
+                    Provider::Oxen => crate::oxen::list(inner).await,
+                    #[cfg(feature = "openai")]
+                    Provider::OpenAi | Provider::AiHubMix => crate::openai::list(inner, provider).await,
+                    other => Err(Error::Unsupported { provider: other, operation: "list" }),
+                }
+            })
+            .await
+        }
+        .instrument(span)
+        .await
+    }
+
     /// Cancels the job where the provider has a cancel operation (Oxen.ai's queue). OpenAI,
     /// AIHubMix and VideoDB have none: [`Error::Unsupported`].
     ///

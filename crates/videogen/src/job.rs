@@ -57,6 +57,17 @@ impl Job {
     }
 }
 
+/// One row of a provider's job list ([`crate::Client::list`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JobSummary {
+    /// The job's handle.
+    pub job: Job,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled` (or the provider's own word).
+    pub status: String,
+    /// The prompt, when the provider lists it.
+    pub prompt: Option<String>,
+}
+
 /// Why a job failed, as the provider said.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobError {

@@ -90,7 +90,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef,
 };
 pub use error::{Error, Result};
-pub use job::{Job, JobError, JobStatus};
+pub use job::{Job, JobError, JobStatus, JobSummary};
 pub use provider::Provider;
 pub use request::{ImageInput, Shot, Size, VideoRequest};
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};

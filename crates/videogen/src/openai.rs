@@ -137,6 +137,33 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
     Ok(Job { provider, model: model.to_string(), id: video.id, created_at: chrono::Utc::now(), poll_url: None })
 }
 
+pub(crate) async fn list(inner: &Inner, provider: Provider) -> Result<Vec<crate::JobSummary>> {
+    let b = backend(inner, provider)?;
+    let page = match b.client.list_videos(None, Some(100), Some(types::OrderEnum::Desc)).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(read_error(provider, e).await),
+    };
+    Ok(page
+        .data
+        .into_iter()
+        .map(|v| crate::JobSummary {
+            job: Job {
+                provider,
+                model: v.model.map(|m| m.0).unwrap_or_default(),
+                id: v.id,
+                created_at: v.created_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).unwrap_or_default(),
+                poll_url: None,
+            },
+            status: match v.status.as_str() {
+                "in_progress" => "running".to_string(),
+                "completed" => "succeeded".to_string(),
+                other => other.to_string(),
+            },
+            prompt: v.prompt,
+        })
+        .collect())
+}
+
 pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
     let b = backend(inner, job.provider)?;
     let answer = match b.client.get_video(&job.id).await {

@@ -150,6 +150,42 @@ pub(crate) async fn cancel(inner: &Inner, job: &Job) -> Result<()> {
     }
 }
 
+pub(crate) async fn list(inner: &Inner) -> Result<Vec<crate::JobSummary>> {
+    let b = backend(inner)?;
+    let page = match b
+        .client
+        .list_generations(
+            None,
+            None,
+            None,
+            None,
+            Some(1.try_into().expect("1 > 0")),
+            Some(1000.try_into().expect("1000 > 0")),
+            None,
+            None,
+        )
+        .await
+    {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(read_error(P, e).await),
+    };
+    Ok(page
+        .generations
+        .into_iter()
+        .map(|g| crate::JobSummary {
+            job: Job {
+                provider: P,
+                model: g.model_name.clone(),
+                id: g.generation_id.to_string(),
+                created_at: chrono::DateTime::from_timestamp(g.enqueued_at, 0).unwrap_or_default(),
+                poll_url: None,
+            },
+            status: g.status.to_string(),
+            prompt: g.extra.get("prompt").and_then(Value::as_str).map(String::from),
+        })
+        .collect())
+}
+
 /// Finds the base64 text of `"b64_json": "…"` in an answer, without copying it.
 fn find_b64(body: &[u8]) -> Option<(usize, usize)> {
     let key = b"\"b64_json\"";

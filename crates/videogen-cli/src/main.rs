@@ -1,0 +1,556 @@
+//! `videogen`: generate AI videos from a prompt through Oxen.ai, VideoDB, AIHubMix or OpenAI.
+
+mod batch;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+use videogen::{Client, Error, ImageInput, Job, JobStatus, Provider, Size, VideoRequest, WaitEvent, WaitPolicy};
+
+const EXAMPLES: &str = "\
+Examples:
+  videogen generate \"A red balloon floating upward through blue sky\" --out balloon.mp4
+  videogen generate \"A drone over a city\" --provider videodb --duration 6
+  videogen generate \"A paper boat\" --provider aihubmix --model veo-3.1-generate-preview --duration 8 --size 1920x1080
+  videogen submit \"A sunset timelapse\" --json > job.json && videogen wait \"$(cat job.json)\" --out sunset.mp4
+  videogen batch prompts.jsonl --concurrency 4 --out-dir videos/
+  videogen schema batch-line
+
+Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY (base URLs: OXEN_BASE_URL, …).
+With no key for the chosen provider, or with --sim, the built-in simulator answers: nothing is
+generated or billed.
+
+Exit codes: 0 done; 1 failed (API, network, download); 2 bad arguments or request; 3 configuration
+or authentication; 4 the job failed (content policy included) or was cancelled; 5 the wait's
+deadline passed (the job goes on); 6 a create's outcome is unknown (look the job up before
+resubmitting); 130 interrupted (the job goes on; the command to resume is printed).";
+
+/// Generate AI videos through Oxen.ai, VideoDB, AIHubMix or OpenAI, with one command line.
+#[derive(Parser, Debug)]
+#[command(name = "videogen", version, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Print JSON on standard output instead of text, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log what happens (tracing output on standard error; RUST_LOG refines it).
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    /// Use the built-in simulator of the providers' APIs (nothing is generated or billed).
+    #[arg(long, global = true)]
+    sim: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Submit a request, wait for it with a progress bar, download the video.
+    Generate(Generate),
+    /// Submit a request and print the job handle (JSON with --json), without waiting.
+    Submit(RequestArgs),
+    /// Print a job's status.
+    Status(JobArg),
+    /// Wait for a job to finish; with --out, download the video.
+    Wait(WaitArgs),
+    /// Download a finished job's video.
+    Download(DownloadArgs),
+    /// List a provider's recent jobs.
+    List(ProviderArg),
+    /// Cancel a job (Oxen.ai only; the others have no cancel).
+    Cancel(JobArg),
+    /// Show the known models and their rules.
+    Models(ProviderArg),
+    /// Run a JSON Lines file of requests, resumable after a crash (see `videogen schema batch-line`).
+    Batch(batch::BatchArgs),
+    /// Print a JSON Schema.
+    Schema {
+        #[arg(value_enum)]
+        what: SchemaKind,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum SchemaKind {
+    /// One line of a `videogen batch` file.
+    BatchLine,
+}
+
+#[derive(Args, Debug, Clone)]
+struct RequestArgs {
+    /// What to generate.
+    prompt: String,
+    /// oxen, videodb, aihubmix or openai (default: the first with an API key set, else oxen on the simulator).
+    #[arg(long, short)]
+    provider: Option<Provider>,
+    /// Model id (default per provider: kling-video-v2-6-pro-text-to-video, videodb, sora-2, sora-2).
+    #[arg(long, short)]
+    model: Option<String>,
+    /// Length in seconds.
+    #[arg(long, short)]
+    duration: Option<u32>,
+    /// Aspect ratio, e.g. 16:9.
+    #[arg(long, conflicts_with = "size")]
+    aspect_ratio: Option<String>,
+    /// Frame size in pixels, WIDTHxHEIGHT.
+    #[arg(long)]
+    size: Option<Size>,
+    /// Random seed, where the model takes one.
+    #[arg(long)]
+    seed: Option<i64>,
+    /// Reference image: a URL or a local file (repeatable).
+    #[arg(long = "image")]
+    images: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct Generate {
+    #[command(flatten)]
+    request: RequestArgs,
+    /// Where to write the MP4 (default: videogen-<job id>.mp4).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    wait: WaitOptions,
+}
+
+#[derive(Args, Debug, Clone)]
+struct WaitOptions {
+    /// Seconds between status polls (default: the provider's guidance).
+    #[arg(long)]
+    poll_interval: Option<f64>,
+    /// Give up waiting after this many seconds (default 1800); the job goes on.
+    #[arg(long)]
+    timeout: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+struct JobArg {
+    /// The job: its JSON handle (from `submit --json`) or provider:id.
+    job: String,
+}
+
+#[derive(Args, Debug)]
+struct WaitArgs {
+    /// The job: its JSON handle or provider:id.
+    job: String,
+    /// Download the video here when it is done.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    wait: WaitOptions,
+}
+
+#[derive(Args, Debug)]
+struct DownloadArgs {
+    /// The job: its JSON handle or provider:id.
+    job: String,
+    /// Where to write the MP4.
+    #[arg(long, short)]
+    out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct ProviderArg {
+    /// oxen, videodb, aihubmix or openai.
+    #[arg(long, short)]
+    provider: Option<Provider>,
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub code: i32,
+    pub message: String,
+    pub job: Option<Job>,
+}
+
+impl CliError {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self { code: 2, message: message.into(), job: None }
+    }
+}
+
+/// The exit code for a library error (see EXAMPLES).
+pub(crate) fn exit_code(e: &Error) -> i32 {
+    match e {
+        Error::InvalidRequest { .. } => 2,
+        Error::Config { .. } | Error::Auth { .. } => 3,
+        Error::JobFailed { .. } | Error::ContentPolicy { .. } | Error::Cancelled { .. } => 4,
+        Error::Timeout { .. } => 5,
+        Error::OutcomeUnknown { .. } => 6,
+        _ => 1,
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        Self { code: exit_code(&e), job: e.job().cloned(), message: e.to_string() }
+    }
+}
+
+/// The client to use, and the simulator behind it when there is one.
+pub(crate) struct Context {
+    pub client: Client,
+    _sim: Option<videogen_sim::Sim>,
+}
+
+fn key_set(provider: Provider) -> bool {
+    std::env::var(provider.api_key_env()).is_ok_and(|k| !k.trim().is_empty())
+}
+
+/// The provider to use when none is given: the first with a key set, else Oxen (on the simulator).
+pub(crate) fn default_provider() -> Provider {
+    Provider::ALL.into_iter().find(|p| key_set(*p)).unwrap_or(Provider::Oxen)
+}
+
+pub(crate) fn default_model(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Oxen => "kling-video-v2-6-pro-text-to-video",
+        Provider::VideoDb => "videodb",
+        Provider::AiHubMix | Provider::OpenAi => "sora-2",
+    }
+}
+
+/// A client for `providers`: the real APIs where keys are set, the in-process simulator for the
+/// rest (or for all with `--sim`), saying so in one line.
+pub(crate) async fn context(providers: &[Provider], force_sim: bool) -> Result<Context, CliError> {
+    let simulated: Vec<Provider> = providers.iter().copied().filter(|p| force_sim || !key_set(*p)).collect();
+    let mut builder = Client::builder();
+    let mut sim = None;
+    if !simulated.is_empty() {
+        let config = videogen_sim::SimConfig {
+            queued_for: Duration::from_millis(300),
+            processing_for: Duration::from_millis(2000),
+            ..Default::default()
+        };
+        let s = videogen_sim::Sim::start(config).await.map_err(|e| CliError {
+            code: 1,
+            message: e.to_string(),
+            job: None,
+        })?;
+        for p in &simulated {
+            let base =
+                if matches!(p, Provider::OpenAi | Provider::AiHubMix) { s.openai_base_url() } else { s.base_url() };
+            builder = builder.api_key(*p, "videogen-sim").base_url(*p, base);
+        }
+        let names: Vec<&str> = simulated.iter().map(|p| p.as_str()).collect();
+        let why = if force_sim { "--sim".to_string() } else { format!("no {} set", simulated[0].api_key_env()) };
+        eprintln!(
+            "note: {why}: using the built-in simulator for {} (nothing is generated or billed)",
+            names.join(", ")
+        );
+        sim = Some(s);
+    }
+    for p in providers.iter().filter(|p| !simulated.contains(p)) {
+        let key = std::env::var(p.api_key_env()).unwrap_or_default();
+        builder = builder.api_key(*p, key.trim().to_string());
+        if let Ok(url) = std::env::var(p.base_url_env())
+            && !url.trim().is_empty()
+        {
+            builder = builder.base_url(*p, url.trim());
+        }
+    }
+    Ok(Context { client: builder.build()?, _sim: sim })
+}
+
+impl RequestArgs {
+    pub(crate) fn provider(&self) -> Provider {
+        self.provider.unwrap_or_else(default_provider)
+    }
+
+    fn to_request(&self) -> VideoRequest {
+        let provider = self.provider();
+        let mut r =
+            VideoRequest::new(provider, self.model.clone().unwrap_or_else(|| default_model(provider).to_string()))
+                .prompt(self.prompt.clone());
+        r.duration = self.duration;
+        r.aspect_ratio = self.aspect_ratio.clone();
+        r.size = self.size;
+        r.seed = self.seed;
+        r.images = self.images.iter().map(|i| ImageInput::parse(i)).collect();
+        r
+    }
+}
+
+pub(crate) fn wait_policy(provider: Provider, options: &WaitOptions, simulated: bool) -> Result<WaitPolicy, CliError> {
+    let mut policy = WaitPolicy::for_provider(provider);
+    if simulated {
+        policy.interval = Duration::from_millis(200);
+        policy.max_interval = Duration::from_millis(500);
+    }
+    let secs = |v: f64, what: &str| {
+        Duration::try_from_secs_f64(v)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| CliError::usage(format!("--{what} must be a positive number of seconds")))
+    };
+    if let Some(i) = options.poll_interval {
+        policy.interval = secs(i, "poll-interval")?;
+        policy.max_interval = policy.max_interval.max(policy.interval);
+        policy.backoff = 1.0;
+    }
+    if let Some(t) = options.timeout {
+        policy.deadline = Some(secs(t, "timeout")?);
+    }
+    Ok(policy)
+}
+
+pub(crate) fn parse_job(text: &str) -> Result<Job, CliError> {
+    let text = text.trim();
+    if text.starts_with('{') {
+        serde_json::from_str(text).map_err(|e| CliError::usage(format!("the job handle is not valid JSON: {e}")))
+    } else {
+        Job::from_short_form(text).map_err(|e| CliError::usage(format!("{e}; give the JSON handle or provider:id")))
+    }
+}
+
+fn default_out(job: &Job) -> PathBuf {
+    let id: String =
+        job.id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    PathBuf::from(format!("videogen-{}.mp4", id.chars().take(48).collect::<String>()))
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// Waits for `job` with a progress bar (hidden with --json or when stderr is not a terminal);
+/// Ctrl-C stops waiting and prints how to resume.
+async fn wait_with_progress(
+    client: &Client,
+    job: &Job,
+    policy: WaitPolicy,
+    json: bool,
+    out_hint: Option<&PathBuf>,
+) -> Result<videogen::Video, CliError> {
+    use futures::StreamExt;
+    let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner:.green} {prefix} {msg} [{elapsed_precise}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(job.short_form());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let mut events = std::pin::pin!(client.events(job, policy));
+    let result = loop {
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(WaitEvent::Status { status, progress, .. })) => {
+                    bar.set_message(match progress { Some(p) => format!("{status} {p}%"), None => status.to_string() });
+                }
+                Some(Ok(WaitEvent::Finished(video))) => break Ok(*video),
+                Some(Err(e)) => break Err(CliError::from(e)),
+                None => break Err(CliError { code: 1, message: "the wait ended without a result".into(), job: Some(job.clone()) }),
+            },
+            _ = tokio::signal::ctrl_c() => {
+                bar.finish_and_clear();
+                let handle = serde_json::to_string(job).unwrap_or_default();
+                let out = out_hint.map(|p| format!(" --out {}", p.display())).unwrap_or_default();
+                if json {
+                    print_json(&serde_json::json!({"interrupted": true, "job": job}));
+                }
+                eprintln!("interrupted: job {} goes on at {}.\nresume with: videogen wait '{handle}'{out}", job.short_form(), job.provider);
+                std::process::exit(130);
+            }
+        }
+    };
+    bar.finish_and_clear();
+    result
+}
+
+async fn download(video: &videogen::Video, out: &PathBuf, json: bool) -> Result<(), CliError> {
+    let file = video.download_to(out).await?;
+    if json {
+        print_json(&serde_json::json!({"job": video.job, "file": file.path, "bytes": file.bytes}));
+    } else {
+        println!("{} ({} bytes)", file.path.display(), file.bytes);
+    }
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let json = cli.json;
+    match cli.command {
+        Command::Generate(g) => {
+            let provider = g.request.provider();
+            let simulated = cli.sim || !key_set(provider);
+            let ctx = context(&[provider], cli.sim).await?;
+            let policy = wait_policy(provider, &g.wait, simulated)?;
+            let job = ctx.client.submit(&g.request.to_request()).await?;
+            if !json {
+                eprintln!("submitted {}", job.short_form());
+            }
+            let out = g.out.clone().unwrap_or_else(|| default_out(&job));
+            let video = wait_with_progress(&ctx.client, &job, policy, json, Some(&out)).await?;
+            download(&video, &out, json).await
+        }
+        Command::Submit(r) => {
+            let ctx = context(&[r.provider()], cli.sim).await?;
+            let job = ctx.client.submit(&r.to_request()).await?;
+            if json {
+                print_json(&serde_json::to_value(&job).unwrap_or_default());
+            } else {
+                println!("{}", serde_json::to_string(&job).unwrap_or_default());
+            }
+            Ok(())
+        }
+        Command::Status(a) => {
+            let job = parse_job(&a.job)?;
+            let ctx = context(&[job.provider], cli.sim).await?;
+            let status = ctx.client.status(&job).await?;
+            let (detail, url) = match &status {
+                JobStatus::Failed(e) => (Some(e.message.clone()), None),
+                JobStatus::Succeeded(v) => (None, v.url().map(String::from)),
+                _ => (None, None),
+            };
+            if json {
+                print_json(
+                    &serde_json::json!({"job": job, "status": status.name(), "progress": status.progress(), "error": detail, "url": url}),
+                );
+            } else {
+                let progress = status.progress().map(|p| format!(" {p}%")).unwrap_or_default();
+                println!(
+                    "{} {}{progress}{}",
+                    job.short_form(),
+                    status.name(),
+                    detail.map(|d| format!(": {d}")).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Wait(w) => {
+            let job = parse_job(&w.job)?;
+            let simulated = cli.sim || !key_set(job.provider);
+            let ctx = context(&[job.provider], cli.sim).await?;
+            let policy = wait_policy(job.provider, &w.wait, simulated)?;
+            let video = wait_with_progress(&ctx.client, &job, policy, json, w.out.as_ref()).await?;
+            match w.out {
+                Some(out) => download(&video, &out, json).await,
+                None => {
+                    if json {
+                        print_json(&serde_json::json!({"job": job, "status": "succeeded", "url": video.url()}));
+                    } else {
+                        println!(
+                            "{} succeeded{}",
+                            job.short_form(),
+                            video.url().map(|u| format!(": {u}")).unwrap_or_default()
+                        );
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Command::Download(d) => {
+            let job = parse_job(&d.job)?;
+            let ctx = context(&[job.provider], cli.sim).await?;
+            match ctx.client.status(&job).await? {
+                JobStatus::Succeeded(video) => download(&video, &d.out, json).await,
+                other => Err(CliError {
+                    code: 1,
+                    message: format!("job {} is {}, not finished", job.short_form(), other.name()),
+                    job: Some(job),
+                }),
+            }
+        }
+        Command::List(p) => {
+            let provider = p.provider.unwrap_or_else(default_provider);
+            let ctx = context(&[provider], cli.sim).await?;
+            let jobs = ctx.client.list(provider).await?;
+            if json {
+                print_json(&serde_json::to_value(&jobs).unwrap_or_default());
+            } else {
+                for j in &jobs {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        j.job.short_form(),
+                        j.status,
+                        j.job.created_at.format("%Y-%m-%d %H:%M:%S"),
+                        j.prompt.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Cancel(a) => {
+            let job = parse_job(&a.job)?;
+            let ctx = context(&[job.provider], cli.sim).await?;
+            ctx.client.cancel(&job).await?;
+            if json {
+                print_json(&serde_json::json!({"job": job, "cancelled": true}));
+            } else {
+                println!("cancelled {}", job.short_form());
+            }
+            Ok(())
+        }
+        Command::Models(p) => {
+            let rows: Vec<&videogen::models::ModelInfo> = videogen::models::MODELS
+                .iter()
+                .filter(|m| p.provider.is_none_or(|pr| m.providers.contains(&pr)))
+                .collect();
+            if json {
+                let list: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|m| serde_json::json!({
+                        "providers": m.providers, "model": if m.prefix { format!("{}*", m.id) } else { m.id.to_string() },
+                        "durations": format!("{:?}", m.durations), "sizes": m.sizes, "aspect_ratios": m.aspect_ratios,
+                        "images": m.images, "video_input": m.video_input, "multi_shot": m.multi_shot, "audio": m.audio,
+                        "source": m.source}))
+                    .collect();
+                print_json(&serde_json::Value::Array(list));
+            } else {
+                for m in rows {
+                    let providers: Vec<&str> = m.providers.iter().map(|p| p.as_str()).collect();
+                    let id = if m.id.is_empty() {
+                        "(any)".to_string()
+                    } else if m.prefix {
+                        format!("{}*", m.id)
+                    } else {
+                        m.id.to_string()
+                    };
+                    println!(
+                        "{:<40} {:<16} durations {:?}; sizes {:?}; images {}\n    source: {}",
+                        id,
+                        providers.join(","),
+                        m.durations,
+                        m.sizes.unwrap_or(&[]),
+                        m.images,
+                        m.source
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Batch(b) => batch::run(b, cli.sim, json).await,
+        Command::Schema { what: SchemaKind::BatchLine } => {
+            print_json(&serde_json::to_value(schemars::schema_for!(batch::BatchLine)).unwrap_or_default());
+            Ok(())
+        }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if cli.verbose {
+        let filter =
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,videogen=debug".into());
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    }
+    let json = cli.json;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        if json {
+            print_json(&serde_json::json!({"error": e.message, "exit_code": e.code, "job": e.job}));
+        }
+        eprintln!("error: {}", e.message);
+        if let Some(job) = &e.job {
+            eprintln!("job: {}", serde_json::to_string(job).unwrap_or_default());
+        }
+        std::process::exit(e.code);
+    }
+}
