@@ -1,0 +1,204 @@
+//! The built `videogen` binary, driven as a user would, against the simulator.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const KEYS: [&str; 8] = [
+    "OXEN_API_KEY",
+    "VIDEODB_API_KEY",
+    "AIHUBMIX_API_KEY",
+    "OPENAI_API_KEY",
+    "OXEN_BASE_URL",
+    "VIDEODB_BASE_URL",
+    "AIHUBMIX_BASE_URL",
+    "OPENAI_BASE_URL",
+];
+
+/// `videogen` with no provider keys in its environment.
+fn videogen() -> Command {
+    let mut cmd = Command::cargo_bin("videogen").unwrap();
+    for k in KEYS {
+        cmd.env_remove(k);
+    }
+    cmd
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("videogen-cli-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn is_mp4(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.len() > 8 && &b[4..8] == b"ftyp")
+}
+
+#[test]
+fn generate_writes_an_mp4_on_every_provider_offline() {
+    let dir = scratch("generate");
+    for provider in ["oxen", "videodb", "aihubmix", "openai"] {
+        let out = dir.join(format!("{provider}.mp4"));
+        let output = videogen()
+            .args(["generate", "A red balloon floating upward through blue sky", "--provider", provider, "--out"])
+            .arg(&out)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("using the built-in simulator"), "{provider}: the simulator notice is shown: {stderr}");
+        assert!(is_mp4(&out), "{provider}: {} is an MP4", out.display());
+    }
+}
+
+#[test]
+fn json_output_parses_and_resumes_from_the_handle() {
+    let dir = scratch("json");
+    let out = dir.join("v.mp4");
+    let output = videogen()
+        .args(["--json", "--sim", "generate", "A paper boat", "--provider", "openai", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let v: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(v["job"]["provider"], "openai");
+    assert_eq!(v["bytes"].as_u64(), Some(std::fs::metadata(&out).unwrap().len()));
+    assert!(is_mp4(&out));
+
+    let submitted = videogen().args(["--json", "submit", "A boat", "--provider", "oxen"]).output().unwrap();
+    assert!(submitted.status.success());
+    let job: Value = serde_json::from_slice(&submitted.stdout).unwrap();
+    assert_eq!(job["provider"], "oxen");
+    let schema = videogen().args(["schema", "batch-line"]).output().unwrap();
+    let schema: Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["prompt"]));
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_a_clear_message() {
+    let cases: [(&[&str], i32, &str); 5] = [
+        (&["generate", "x", "--size", "big"], 2, "WIDTHxHEIGHT"),
+        (&["generate", "x", "--provider", "nope"], 2, "unknown provider"),
+        (&["generate", "x", "--provider", "openai", "--duration", "5"], 2, "4, 8, 12 seconds"),
+        (&["status", "not-a-job"], 2, "provider:id"),
+        (&["cancel", "openai:video_1"], 1, "does not support cancel"),
+    ];
+    for (args, code, needle) in cases {
+        let output = videogen().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Error {") && !stderr.contains("ErrorResponse("), "no Debug dumps: {stderr}");
+    }
+    let dir = scratch("badbatch");
+    let file = dir.join("p.jsonl");
+    std::fs::write(&file, "{\"prompt\": \"ok\"}\n{\"prompt\": \"x\", \"seconds\": 4}\n").unwrap();
+    let output = videogen().args(["batch"]).arg(&file).arg("--out-dir").arg(dir.join("out")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 2, field seconds"), "{stderr}");
+}
+
+/// A batch of 20 lines, killed with SIGKILL at several points and rerun until it finishes: 20
+/// videos, and no line's job created twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_batch_resumes_without_paying_twice() {
+    // Three creates reach the simulator and lose their answer: two stall until the process is
+    // killed, one has its connection reset (the CLI journals it as unknown). Each rerun must find
+    // those jobs in the provider's list instead of paying for them again.
+    use videogen_sim::{FaultKind, FaultRule, Provider, Schedule};
+    let faults = vec![
+        FaultRule::new(Provider::Oxen, "enqueue_generation", FaultKind::StallBody).schedule(Schedule::Nth(vec![2, 3])),
+        FaultRule::new(Provider::Oxen, "enqueue_generation", FaultKind::ResetAfterProcessing)
+            .schedule(Schedule::Nth(vec![7])),
+    ];
+    let sim = videogen_sim::Sim::start(videogen_sim::SimConfig {
+        queued_for: Duration::from_millis(100),
+        processing_for: Duration::from_millis(400),
+        faults,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("crash");
+    let file = dir.join("prompts.jsonl");
+    let lines: Vec<String> =
+        (1..=20).map(|i| format!("{{\"prompt\": \"Shot {i}: a red balloon over a city\", \"duration\": 5}}")).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out_dir = dir.join("videos");
+    let bin = assert_cmd::cargo::cargo_bin("videogen");
+    let run = || {
+        let mut cmd = std::process::Command::new(&bin);
+        for k in KEYS {
+            cmd.env_remove(k);
+        }
+        cmd.env("OXEN_API_KEY", "sk-batch").env("OXEN_BASE_URL", sim.base_url());
+        cmd.args(["batch"]).arg(&file).arg("--out-dir").arg(&out_dir);
+        cmd.args(["--concurrency", "4", "--poll-interval", "0.05"]);
+        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        cmd.spawn().unwrap()
+    };
+    let mut kills = 0;
+    for delay_ms in [150u64, 350, 200, 600, 450] {
+        let mut child = run();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    let mut finished = false;
+    for _ in 0..10 {
+        let status = run().wait().unwrap();
+        if status.success() {
+            finished = true;
+            break;
+        }
+    }
+    assert!(finished, "the batch finishes after reruns");
+    assert!(kills >= 3, "the batch was killed mid-run {kills} times");
+    for i in 1..=20 {
+        let path = out_dir.join(format!("{i:04}.mp4"));
+        assert!(is_mp4(&path), "{} is a whole MP4", path.display());
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial files: {leftovers:?}");
+
+    // One job per line: the simulator created exactly 20, one per prompt, although three creates
+    // lost their answers; every create request that reached it made one of those 20 jobs.
+    let counters = sim.counters();
+    assert_eq!(counters.faults_injected, 3, "{counters:?}");
+    assert_eq!(counters.jobs_created(Provider::Oxen), 20, "{counters:?}");
+    assert_eq!(counters.create_requests(Provider::Oxen), 20, "no line was submitted twice: {counters:?}");
+    each_prompt_has_one_job(&sim).await;
+    sim.stop().await;
+}
+
+/// Every prompt appears exactly once in the provider's history.
+async fn each_prompt_has_one_job(sim: &videogen_sim::Sim) {
+    videogen_transport::install_crypto_provider();
+    let history: Value = reqwest::Client::new()
+        .get(format!("{}/api/ai/generations?page_size=1000", sim.base_url()))
+        .bearer_auth("sk-batch")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut prompts: Vec<String> =
+        history["generations"].as_array().unwrap().iter().map(|g| g["prompt"].as_str().unwrap().to_string()).collect();
+    prompts.sort();
+    let before = prompts.len();
+    prompts.dedup();
+    assert_eq!((before, prompts.len()), (20, 20), "each line's job exists once");
+}
