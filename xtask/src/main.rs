@@ -7,6 +7,7 @@
 //! - `cargo xtask ci`: the project's test command (fmt, clippy, regen --check, all tests, then
 //!   schemathesis and Prism against the simulator).
 
+mod bench;
 mod codegen;
 mod contract;
 mod spec;
@@ -20,6 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   regen            rebuild specs/*/openapi.json and crates/videogen-*/src/generated.rs
   regen --check    change nothing; fail with a diff when a committed output is stale
+  bench [--quick]  benchmarks against baselines (writes BENCHMARKS.md; --quick only checks it runs)
   ci               the test command: cargo fmt --check, clippy -D warnings, regen --check,
                    cargo test, then schemathesis and Prism against the simulator
                    (tools installed from pinned lists on first use)";
@@ -31,6 +33,10 @@ fn main() -> ExitCode {
         ["regen"] => regen(&workspace_root(), Mode::Write),
         ["regen", "--check"] => regen(&workspace_root(), Mode::Check),
         ["ci"] => ci(&workspace_root()),
+        ["bench"] => bench::run(&workspace_root(), &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()), false),
+        ["bench", "--quick"] => {
+            bench::run(&workspace_root(), &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()), true)
+        }
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
@@ -212,6 +218,8 @@ fn ci(root: &Path) -> Result<(), String> {
     contract::install_tools(root)?;
     contract::check_clients_against_prism_mocks(root, &cargo)?;
     contract::check_simulator(root, &cargo)?;
+    println!("==> bench --quick: the benchmarks still run (figures are not checked)");
+    bench::run(root, &cargo, true)?;
     println!("==> ci: all steps passed");
     Ok(())
 }

@@ -39,6 +39,9 @@ struct Args {
     /// Seed for probabilistic faults.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The `openai-poll-after-ms` hint sent while an OpenAI job runs (0: none).
+    #[arg(long, default_value_t = 250)]
+    openai_poll_after_ms: u64,
     /// Accept only this API key (repeatable); by default any non-empty key is accepted.
     #[arg(long = "api-key")]
     api_keys: Vec<String>,
@@ -60,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         faults: args.faults,
         seed: args.seed,
         api_keys: args.api_keys,
-        ..SimConfig::default()
+        openai_poll_after_ms: (args.openai_poll_after_ms > 0).then_some(args.openai_poll_after_ms),
     };
     let sim = Sim::start_on(args.addr, config).await?;
     println!("videogen-sim listening on {}", sim.base_url());

@@ -22,6 +22,8 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(videodb::routes())
         .merge(openai::routes())
         .route("/results/{file}", axum::routing::get(download))
+        // Not a provider API: the counters, for benchmarks and tests running the binary.
+        .route("/_sim/counters", axum::routing::get(counters))
         .with_state(state)
 }
 
@@ -68,6 +70,11 @@ async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Re
         }
         _ = stop.changed() => {}
     }
+}
+
+/// `GET /_sim/counters`: [`crate::Counters`] as JSON.
+async fn counters(State(state): State<Arc<SimState>>) -> Response {
+    axum::Json(state.counters()).into_response()
 }
 
 /// `GET /results/{job_id}.mp4`: a presigned-style result URL (no API key), valid until the job's

@@ -33,6 +33,15 @@ pub(crate) struct Inner {
     pub max_download_bytes: u64,
     pub stall_timeout: Duration,
     pub configured: Vec<Provider>,
+    /// Caps the API requests in flight (and so the open connections) across all jobs.
+    pub permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Inner {
+    /// Waits for a slot among the API requests in flight.
+    pub(crate) async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.permits.acquire().await.expect("the semaphore is never closed")
+    }
 }
 
 impl Inner {
@@ -92,6 +101,7 @@ pub struct ClientBuilder {
     max_download_bytes: Option<u64>,
     stall_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    max_concurrent_requests: Option<usize>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -107,6 +117,9 @@ impl std::fmt::Debug for ClientBuilder {
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 16 << 30;
 /// Default time a download may go without receiving a byte before it is resumed: 60 s.
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default cap on API requests in flight at once, across all jobs of a client: 256. Each needs a
+/// connection (HTTP/1.1); 10,000 jobs waiting at once share them.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
 /// Default total timeout of one API request (create, status, cancel): 120 s. Oxen's synchronous
 /// generate has none (it can take 15 minutes).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -150,6 +163,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The most API requests (creates, status reads, lists, cancels) in flight at once across all
+    /// jobs of this client (default 256, at least 1). Downloads are not counted.
+    pub fn max_concurrent_requests(mut self, n: usize) -> Self {
+        self.max_concurrent_requests = Some(n.max(1));
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -179,6 +199,9 @@ impl ClientBuilder {
             max_download_bytes: self.max_download_bytes.unwrap_or(DEFAULT_MAX_DOWNLOAD_BYTES),
             stall_timeout: self.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT),
             configured: self.keys.keys().copied().collect(),
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                self.max_concurrent_requests.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
+            )),
         };
         #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
         let timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
@@ -291,6 +314,7 @@ impl Client {
         let span = tracing::info_span!("videogen.submit", provider = %request.provider, model = %request.model, job_id = tracing::field::Empty);
         async {
             models::check(request)?;
+            let _permit = self.inner.permit().await;
             let job: Job = match request.provider {
                 #[cfg(feature = "oxen")]
                 Provider::Oxen => crate::oxen::create(&self.inner, request).await,
@@ -324,6 +348,7 @@ impl Client {
                 return Err(Error::Unsupported { provider: request.provider, operation: "synchronous generate" });
             }
             models::check(request)?;
+            let _permit = self.inner.permit().await;
             crate::oxen::generate_now(&self.inner, request).await
         }
         .instrument(span)
@@ -355,6 +380,7 @@ impl Client {
         async {
             let inner = &self.inner;
             crate::retry::read(&inner.retry, || async {
+                let _permit = inner.permit().await;
                 match job.provider {
                     #[cfg(feature = "oxen")]
                     Provider::Oxen => crate::oxen::status(inner, job).await,
@@ -385,6 +411,7 @@ impl Client {
         async {
             let inner = &self.inner;
             crate::retry::read(&inner.retry, || async {
+                let _permit = inner.permit().await;
                 match provider {
                     #[cfg(feature = "oxen")]
                     Provider::Oxen => crate::oxen::list(inner).await,
@@ -407,6 +434,7 @@ impl Client {
     pub async fn cancel(&self, job: &Job) -> Result<()> {
         let span = tracing::info_span!("videogen.cancel", provider = %job.provider, job_id = %job.id);
         async {
+            let _permit = self.inner.permit().await;
             match job.provider {
                 #[cfg(feature = "oxen")]
                 Provider::Oxen => crate::oxen::cancel(&self.inner, job).await.map_err(|e| e.with_job(job)),

@@ -1,0 +1,248 @@
+//! `videogen-bench`: the client side of `cargo xtask bench`. Each subcommand runs in its own
+//! process against a `videogen-sim` started by the xtask, and prints one JSON object: CPU time
+//! and peak RSS are this process's own (from `/proc/self`), so the simulator's work is not counted.
+
+use clap::{Parser, Subcommand};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use videogen::{Client, JobStatus, Provider, RetryPolicy, VideoRequest, WaitPolicy};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// CPU time per job, facade against a raw reqwest + serde loop, alternately.
+    Overhead {
+        /// The simulator's OpenAI base URL (`http://127.0.0.1:PORT/v1`).
+        #[arg(long)]
+        base: String,
+        #[arg(long, default_value_t = 100)]
+        jobs: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// N concurrent jobs through one Client: submit and wait.
+    Concurrency {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        jobs: usize,
+        /// Poll interval in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        poll_ms: u64,
+    },
+    /// One `download_to` of a finished Oxen job's result.
+    Download {
+        /// The simulator's base URL.
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// One Oxen synchronous generate with `b64_json`, decoded to a file.
+    B64 {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// This process's CPU time (user + system), from `/proc/self/stat`.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 of stat (utime, stime), counted from after the command name.
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let hz = 100; // sysconf(_SC_CLK_TCK) on Linux
+    Duration::from_millis((ticks(11) + ticks(12)) * 1000 / hz)
+}
+
+/// This process's peak resident set size in KiB (`VmHWM`).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:").and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()))
+        .unwrap_or(0)
+}
+
+fn client(provider: Provider, base: &str) -> Client {
+    Client::builder()
+        .api_key(provider, "sk-bench")
+        .base_url(provider, base)
+        .retry(RetryPolicy::default())
+        .build()
+        .expect("client")
+}
+
+async fn facade_job(client: &Client, dir: &std::path::Path, i: usize) {
+    let request = VideoRequest::new(Provider::OpenAi, "sora-2").prompt(format!("bench {i}")).duration(4);
+    let job = client.submit(&request).await.expect("submit");
+    let mut last = None;
+    for _ in 0..10 {
+        last = Some(client.status(&job).await.expect("status"));
+    }
+    let Some(JobStatus::Succeeded(video)) = last else {
+        panic!("the simulator job did not finish: use --processing-ms 0")
+    };
+    video.download_to(dir.join(format!("f{i}.mp4"))).await.expect("download");
+}
+
+#[derive(serde::Deserialize)]
+struct RawVideo {
+    id: String,
+    status: String,
+}
+
+/// The same HTTP calls as `facade_job`, by hand: create, ten status reads, a streamed download to
+/// a temporary file, fsync and rename (what `download_to` does for safety).
+async fn raw_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: usize) {
+    use tokio::io::AsyncWriteExt;
+    let created: RawVideo = http
+        .post(format!("{base}/videos"))
+        .bearer_auth("sk-bench")
+        .json(&json!({"model": "sora-2", "prompt": format!("bench {i}"), "seconds": "4"}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("decode");
+    let mut status = String::new();
+    for _ in 0..10 {
+        let v: RawVideo = http
+            .get(format!("{base}/videos/{}", created.id))
+            .bearer_auth("sk-bench")
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("decode");
+        status = v.status;
+    }
+    assert_eq!(status, "completed");
+    let response = http
+        .get(format!("{base}/videos/{}/content", created.id))
+        .bearer_auth("sk-bench")
+        .send()
+        .await
+        .expect("content");
+    let tmp = dir.join(format!(".r{i}.part"));
+    let mut file = tokio::fs::File::create(&tmp).await.expect("create file");
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        file.write_all(&chunk.expect("chunk")).await.expect("write");
+    }
+    file.sync_all().await.expect("sync");
+    tokio::fs::rename(&tmp, dir.join(format!("r{i}.mp4"))).await.expect("rename");
+}
+
+async fn overhead(base: String, jobs: usize, rounds: usize, dir: PathBuf) -> Value {
+    std::fs::create_dir_all(&dir).expect("dir");
+    let facade = client(Provider::OpenAi, &base);
+    videogen_transport::install_crypto_provider();
+    let raw = reqwest::Client::new();
+    // Warm both connection pools.
+    facade_job(&facade, &dir, usize::MAX).await;
+    raw_job(&raw, &base, &dir, usize::MAX).await;
+    let (mut f_ms, mut r_ms, mut f_wall, mut r_wall) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        for which in if round % 2 == 0 { ["facade", "raw"] } else { ["raw", "facade"] } {
+            let (cpu0, wall0) = (cpu_time(), Instant::now());
+            for i in 0..jobs {
+                if which == "facade" {
+                    facade_job(&facade, &dir, i).await;
+                } else {
+                    raw_job(&raw, &base, &dir, i).await;
+                }
+            }
+            let per_job = (cpu_time() - cpu0).as_secs_f64() * 1000.0 / jobs as f64;
+            let wall = wall0.elapsed().as_secs_f64() * 1000.0 / jobs as f64;
+            if which == "facade" {
+                f_ms.push(per_job);
+                f_wall.push(wall);
+            } else {
+                r_ms.push(per_job);
+                r_wall.push(wall);
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (f, r) = (median(&mut f_ms.clone()), median(&mut r_ms.clone()));
+    let _ = std::fs::remove_dir_all(&dir);
+    json!({"jobs_per_round": jobs, "rounds": rounds, "facade_cpu_ms_per_job": f_ms, "raw_cpu_ms_per_job": r_ms,
+           "facade_wall_ms_per_job": f_wall, "raw_wall_ms_per_job": r_wall,
+           "facade_median_cpu_ms": f, "raw_median_cpu_ms": r, "ratio": f / r})
+}
+
+async fn concurrency(base: String, jobs: usize, poll_ms: u64) -> Value {
+    let client = client(Provider::OpenAi, &base);
+    let (cpu0, wall0) = (cpu_time(), Instant::now());
+    let policy = WaitPolicy::every(Duration::from_millis(poll_ms), Duration::from_secs(600));
+    let results: Vec<Result<(), String>> = futures::stream::iter(0..jobs)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let request =
+                    VideoRequest::new(Provider::OpenAi, "sora-2").prompt(format!("concurrent {i}")).duration(4);
+                let job = client.submit(&request).await.map_err(|e| e.to_string())?;
+                client.wait(&job, policy).await.map(|_| ()).map_err(|e| e.to_string())
+            })
+        })
+        .buffer_unordered(jobs)
+        .map(|r| r.unwrap_or_else(|e| Err(e.to_string())))
+        .collect()
+        .await;
+    let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    json!({"jobs": jobs, "wall_s": wall0.elapsed().as_secs_f64(), "cpu_s": (cpu_time() - cpu0).as_secs_f64(),
+           "peak_rss_kib": peak_rss_kib(), "errors": errors.len(), "first_error": errors.first()})
+}
+
+async fn download(base: String, out: PathBuf) -> Value {
+    let client = client(Provider::Oxen, &base);
+    let request = VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video").prompt("download bench");
+    let job = client.submit(&request).await.expect("submit");
+    let video =
+        client.wait(&job, WaitPolicy::every(Duration::from_millis(20), Duration::from_secs(60))).await.expect("wait");
+    let url = video.url().unwrap_or_default().to_string();
+    let start = Instant::now();
+    let file = video.download_to(&out).await.expect("download");
+    let secs = start.elapsed().as_secs_f64();
+    json!({"bytes": file.bytes, "secs": secs, "mib_per_s": file.bytes as f64 / 1048576.0 / secs, "peak_rss_kib": peak_rss_kib(), "url": url})
+}
+
+async fn b64(base: String, out: PathBuf) -> Value {
+    let client = client(Provider::Oxen, &base);
+    let request = VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video")
+        .prompt("b64 bench")
+        .extra("response_format", json!("b64_json"));
+    let start = Instant::now();
+    let video = client.generate_now(&request).await.expect("generate");
+    let file = video.download_to(&out).await.expect("decode");
+    json!({"bytes": file.bytes, "encoded_bytes": file.bytes.div_ceil(3) * 4, "secs": start.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()})
+}
+
+#[tokio::main]
+async fn main() {
+    let result = match Cli::parse().command {
+        Command::Overhead { base, jobs, rounds, dir } => overhead(base, jobs, rounds, dir).await,
+        Command::Concurrency { base, jobs, poll_ms } => concurrency(base, jobs, poll_ms).await,
+        Command::Download { base, out } => download(base, out).await,
+        Command::B64 { base, out } => b64(base, out).await,
+    };
+    println!("{result}");
+}
