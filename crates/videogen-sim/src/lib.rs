@@ -19,23 +19,14 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use videogen_sim::{Sim, SimConfig};
+//! use videogen_sim::{Provider, Sim, SimConfig};
 //!
 //! let sim = Sim::start(SimConfig::default()).await.unwrap();
-//! let response = reqwest_like_get(&format!("{}/api/ai/models", sim.base_url())).await;
-//! assert_eq!(response, 401); // no API key
-//! assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 0);
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
+//! let answer = reqwest::get(format!("{}/api/ai/models", sim.base_url())).await.unwrap();
+//! assert_eq!(answer.status(), 401); // no API key: Oxen's `unauthenticated` envelope
+//! assert_eq!(sim.counters().jobs_created(Provider::Oxen), 0);
 //! sim.stop().await;
-//! # }
-//! # async fn reqwest_like_get(url: &str) -> u16 {
-//! #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-//! #     let url = url.strip_prefix("http://").unwrap();
-//! #     let (host, path) = url.split_once('/').unwrap();
-//! #     let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
-//! #     s.write_all(format!("GET /{path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n").as_bytes()).await.unwrap();
-//! #     let mut out = String::new();
-//! #     s.read_to_string(&mut out).await.unwrap();
-//! #     out[9..12].parse().unwrap()
 //! # }
 //! ```
 
