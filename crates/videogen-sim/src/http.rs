@@ -144,9 +144,10 @@ pub(crate) enum Op {
 }
 
 /// Runs one API request: counts it, injects the fault its rule picks, checks auth, runs the
-/// handler `f` (which sees the fault, for job-level faults), and applies body-level faults.
+/// handler `f` (which gets the state and the fault, for job-level faults), and applies body-level
+/// faults.
 pub(crate) async fn run<F, Fut>(
-    state: &Arc<SimState>,
+    state: Arc<SimState>,
     provider: Provider,
     operation: &'static str,
     op: Op,
@@ -155,7 +156,7 @@ pub(crate) async fn run<F, Fut>(
     f: F,
 ) -> Response
 where
-    F: FnOnce(Option<FaultKind>) -> Fut,
+    F: FnOnce(Arc<SimState>, Option<FaultKind>) -> Fut,
     Fut: Future<Output = Response>,
 {
     if op == Op::Download {
@@ -181,11 +182,11 @@ where
         _ => {}
     }
     if op != Op::Download
-        && let Err(response) = check_auth(state, provider, headers)
+        && let Err(response) = check_auth(&state, provider, headers)
     {
         return response;
     }
-    let response = f(fault.clone()).await;
+    let response = f(state, fault.clone()).await;
     apply_body_fault(fault, response, conn).await
 }
 

@@ -337,8 +337,7 @@ async fn create_video(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    let st = state.clone();
-    run(&state, P, "createVideo", Op::Create, &conn, &headers, |fault| async move {
+    run(state, P, "createVideo", Op::Create, &conn, &headers, |st, fault| async move {
         let body = match read_body(request).await {
             Ok(b) => b,
             Err(r) => return r,
@@ -363,8 +362,7 @@ async fn create_video_remix(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    let st = state.clone();
-    run(&state, P, "CreateVideoRemix", Op::Create, &conn, &headers, |fault| async move {
+    run(state, P, "CreateVideoRemix", Op::Create, &conn, &headers, |st, fault| async move {
         let body = match read_body(request).await {
             Ok(b) => b,
             Err(r) => return r,
@@ -396,8 +394,7 @@ async fn list_videos(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "ListVideos", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "ListVideos", Op::Other, &conn, &headers, |st, _| async move {
         let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
             None => 20,
             Some(Ok(l)) if l <= 100 => l,
@@ -451,8 +448,7 @@ async fn get_video(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "GetVideo", Op::Other, &conn, &headers, |fault| async move {
+    run(state, P, "GetVideo", Op::Other, &conn, &headers, |st, fault| async move {
         match st.get(&id).filter(|j| j.provider == P && !j.deleted) {
             Some(job) if fault == Some(FaultKind::GoneWhenFinished) && job.phase().is_terminal() => not_found(&id),
             Some(job) => with_poll_hint(&st, &job, json_response(StatusCode::OK, &video_json(&st, &job))),
@@ -468,8 +464,7 @@ async fn delete_video(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "DeleteVideo", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "DeleteVideo", Op::Other, &conn, &headers, |st, _| async move {
         let Some(job) = st.get(&id).filter(|j| j.provider == P && !j.deleted) else { return not_found(&id) };
         if !matches!(job.phase(), Phase::Succeeded | Phase::Failed) {
             return invalid("Only completed or failed videos can be deleted.", Some("video_id"), Some("invalid_state"));
@@ -487,9 +482,8 @@ async fn retrieve_video_content(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let st = state.clone();
     let request_headers = headers.clone();
-    run(&state, P, "RetrieveVideoContent", Op::Other, &conn, &headers, |fault| async move {
+    run(state, P, "RetrieveVideoContent", Op::Other, &conn, &headers, |st, fault| async move {
         let variant = q.get("variant").map(String::as_str).unwrap_or("video");
         if !["video", "thumbnail", "spritesheet"].contains(&variant) {
             return invalid(

@@ -250,8 +250,7 @@ async fn generate_video(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "generate_video", Op::Create, &conn, &headers, |fault| async move {
+    run(state, P, "generate_video", Op::Create, &conn, &headers, |st, fault| async move {
         let body = match parse_json_object(&body) {
             Ok(b) => b,
             Err(e) => return invalid(&e),
@@ -298,8 +297,7 @@ async fn enqueue_generation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "enqueue_generation", Op::Create, &conn, &headers, |fault| async move {
+    run(state, P, "enqueue_generation", Op::Create, &conn, &headers, |st, fault| async move {
         let body = match parse_json_object(&body) {
             Ok(b) => b,
             Err(e) => return invalid(&e),
@@ -338,8 +336,7 @@ async fn list_queue(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "list_queue", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "list_queue", Op::Other, &conn, &headers, |st, _| async move {
         let keep = match filters(&q) {
             Ok(f) => f,
             Err(r) => return r,
@@ -362,8 +359,7 @@ async fn get_queue_generation(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "get_queue_generation", Op::Other, &conn, &headers, |fault| async move {
+    run(state, P, "get_queue_generation", Op::Other, &conn, &headers, |st, fault| async move {
         match st.get(&id).filter(|j| j.provider == P) {
             Some(job) if fault == Some(FaultKind::GoneWhenFinished) && job.phase().is_terminal() => {
                 not_found("Generation not found")
@@ -381,8 +377,7 @@ async fn cancel_queue_generation(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "cancel_queue_generation", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "cancel_queue_generation", Op::Other, &conn, &headers, |st, _| async move {
         // Cancelling a finished job has no effect; the row is kept with status cancelled (docs).
         let found = st.update(&id, |job| {
             if job.provider == P && !job.phase().is_terminal() {
@@ -404,8 +399,7 @@ async fn list_generations(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "list_generations", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "list_generations", Op::Other, &conn, &headers, |st, _| async move {
         let keep = match filters(&q) {
             Ok(f) => f,
             Err(r) => return r,
@@ -450,8 +444,7 @@ async fn get_generation(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "get_generation", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "get_generation", Op::Other, &conn, &headers, |st, _| async move {
         match st.get(&id).filter(|j| j.provider == P) {
             Some(job) => json_response(
                 StatusCode::OK,
@@ -469,7 +462,7 @@ async fn list_models(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    run(&state, P, "list_models", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "list_models", Op::Other, &conn, &headers, |_, _| async move {
         let data: Vec<Value> = MODELS
             .iter()
             .filter(|m| q.get("developer_name").is_none_or(|d| d.eq_ignore_ascii_case(m.2)))
@@ -488,7 +481,7 @@ async fn search_models(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    run(&state, P, "search_models", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "search_models", Op::Other, &conn, &headers, |_, _| async move {
         let Some(term) = q.get("search") else { return invalid("search is required") };
         let term = term.to_ascii_lowercase();
         let data: Vec<Value> = MODELS
@@ -508,7 +501,7 @@ async fn get_model(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    run(&state, P, "get_model", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "get_model", Op::Other, &conn, &headers, |_, _| async move {
         if q.get("deployment_status").is_some_and(|d| d != "live") {
             return invalid("deployment_status must be live");
         }

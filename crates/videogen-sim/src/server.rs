@@ -92,7 +92,7 @@ async fn download(
     let size = state.config.result_size;
     let ttl = state.config.result_ttl;
     let range = headers.clone();
-    run(&state, job.provider, "download", Op::Download, &conn, &headers, |fault| async move {
+    run(state, job.provider, "download", Op::Download, &conn, &headers, |_, fault| async move {
         if job.phase() != Phase::Succeeded || job.deleted {
             (StatusCode::NOT_FOUND, "no such result").into_response()
         } else if job.expired(ttl) {

@@ -98,8 +98,7 @@ async fn list_collections(
     Extension(conn): Extension<Conn>,
     headers: HeaderMap,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "list_collections", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "list_collections", Op::Other, &conn, &headers, |st, _| async move {
         let collections: Vec<Value> = st.with_inner(|i| i.collections.iter().map(collection_json).collect());
         json_response(
             StatusCode::OK,
@@ -132,8 +131,7 @@ async fn create_collection(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "create_collection", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "create_collection", Op::Other, &conn, &headers, |st, _| async move {
         let body = match parse_json_object(&body) {
             Ok(b) => b,
             Err(e) => return bad_request(&e),
@@ -162,8 +160,7 @@ async fn get_collection(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "get_collection", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "get_collection", Op::Other, &conn, &headers, |st, _| async move {
         match st.with_inner(|i| i.collections.iter().find(|c| c.id == id).map(collection_json)) {
             Some(c) => json_response(StatusCode::OK, &json!({"success": true, "data": c})),
             None => not_found("Collection not found"),
@@ -179,8 +176,7 @@ async fn update_collection(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "update_collection", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "update_collection", Op::Other, &conn, &headers, |st, _| async move {
         let body = match parse_json_object(&body) {
             Ok(b) => b,
             Err(e) => return bad_request(&e),
@@ -216,8 +212,7 @@ async fn delete_collection(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "delete_collection", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "delete_collection", Op::Other, &conn, &headers, |st, _| async move {
         if id == "default" {
             return bad_request("The default collection cannot be deleted");
         }
@@ -242,8 +237,7 @@ async fn generate_video(
     Path(collection_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "generate_video", Op::Create, &conn, &headers, |fault| async move {
+    run(state, P, "generate_video", Op::Create, &conn, &headers, |st, fault| async move {
         let body = match parse_json_object(&body) {
             Ok(b) => b,
             Err(e) => return bad_request(&e),
@@ -300,8 +294,7 @@ async fn get_async_response(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "get_async_response", Op::Other, &conn, &headers, |fault| async move {
+    run(state, P, "get_async_response", Op::Other, &conn, &headers, |st, fault| async move {
         let Some(job) = st.get(&id).filter(|j| j.provider == P) else { return not_found("Response not found") };
         let phase = job.phase();
         if fault == Some(FaultKind::GoneWhenFinished) && phase.is_terminal() {
@@ -328,8 +321,7 @@ async fn list_videos(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "list_videos", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "list_videos", Op::Other, &conn, &headers, |st, _| async move {
         let int = |k: &str, default: u64, max: u64| match q.get(k) {
             None => Ok(default),
             Some(v) => v
@@ -361,8 +353,7 @@ async fn get_video(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "get_video", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "get_video", Op::Other, &conn, &headers, |st, _| async move {
         match video(&st, &id) {
             Some(job) => json_response(StatusCode::OK, &json!({"success": true, "data": video_json(&st, &job)})),
             None => not_found("Video not found"),
@@ -378,8 +369,7 @@ async fn update_video(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "update_video", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "update_video", Op::Other, &conn, &headers, |st, _| async move {
         let body = match parse_json_object(&body) {
             Ok(b) => b,
             Err(e) => return bad_request(&e),
@@ -405,8 +395,7 @@ async fn delete_video(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "delete_video", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "delete_video", Op::Other, &conn, &headers, |st, _| async move {
         let Some(job) = video(&st, &id) else { return not_found("Video not found") };
         st.update(&job.id, |j| j.deleted = true);
         json_response(StatusCode::OK, &json!({"success": true, "message": "Video deleted"}))
@@ -421,8 +410,7 @@ async fn create_video_stream(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let st = state.clone();
-    run(&state, P, "create_video_stream", Op::Other, &conn, &headers, |_| async move {
+    run(state, P, "create_video_stream", Op::Other, &conn, &headers, |st, _| async move {
         let body = match parse_json_object(&body) {
             Ok(b) => b,
             Err(e) => return bad_request(&e),
