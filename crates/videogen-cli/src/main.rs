@@ -492,7 +492,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     .iter()
                     .map(|m| serde_json::json!({
                         "providers": m.providers, "model": if m.prefix { format!("{}*", m.id) } else { m.id.to_string() },
-                        "durations": format!("{:?}", m.durations), "sizes": m.sizes, "aspect_ratios": m.aspect_ratios,
+                        "durations": m.durations.to_string(), "sizes": m.sizes, "aspect_ratios": m.aspect_ratios,
                         "images": m.images, "video_input": m.video_input, "multi_shot": m.multi_shot, "audio": m.audio,
                         "source": m.source}))
                     .collect();
@@ -507,13 +507,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     } else {
                         m.id.to_string()
                     };
+                    let sizes = m.sizes.map_or("none".to_string(), |s| s.join(", "));
+                    let ratios = m.aspect_ratios.map_or("not documented".to_string(), |r| r.join(", "));
+                    let yes = |b: bool| if b { "yes" } else { "no" };
                     println!(
-                        "{:<40} {:<16} durations {:?}; sizes {:?}; images {}\n    source: {}",
-                        id,
+                        "{id:<40} {:<16} durations {}; sizes {sizes}; aspect ratios {ratios}; images {}; multi-shot {}\n    source: {}",
                         providers.join(","),
                         m.durations,
-                        m.sizes.unwrap_or(&[]),
-                        m.images,
+                        yes(m.images),
+                        yes(m.multi_shot),
                         m.source
                     );
                 }

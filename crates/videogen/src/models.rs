@@ -15,6 +15,25 @@ pub enum Durations {
     Unknown,
 }
 
+impl std::fmt::Display for Durations {
+    /// `4, 8 or 12 s`, `3–15 s`, or `not documented`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Durations::OneOf(values) => {
+                let (last, rest) = values.split_last().map_or((None, &[][..]), |(l, r)| (Some(l), r));
+                let rest: Vec<String> = rest.iter().map(u32::to_string).collect();
+                match (rest.is_empty(), last) {
+                    (_, None) => write!(f, "none"),
+                    (true, Some(l)) => write!(f, "{l} s"),
+                    (false, Some(l)) => write!(f, "{} or {l} s", rest.join(", ")),
+                }
+            }
+            Durations::Range { min, max } => write!(f, "{min}–{max} s"),
+            Durations::Unknown => write!(f, "not documented"),
+        }
+    }
+}
+
 /// The wire family of an OpenAI-style model (AIHubMix adapter `src/adapters/video.ts`): Sora takes
 /// `seconds` as a string and `input_reference` as an object; Veo takes numeric `seconds` and is
 /// text-to-video only on AIHubMix; the rest are passed through in the generic shape.
@@ -332,6 +351,13 @@ mod tests {
         check(&req(Provider::AiHubMix, "veo-3.1-fast-generate-preview").duration(6)).unwrap();
         check(&req(Provider::Oxen, "some-new-model").duration(99)).unwrap();
         check(&req(Provider::VideoDb, "").duration(6)).unwrap();
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(Durations::OneOf(&[4, 8, 12]).to_string(), "4, 8 or 12 s");
+        assert_eq!(Durations::Range { min: 5, max: 8 }.to_string(), "5–8 s");
+        assert_eq!(Durations::Unknown.to_string(), "not documented");
     }
 
     #[test]
