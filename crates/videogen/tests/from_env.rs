@@ -1,0 +1,40 @@
+//! `Client::from_env`: keys and base URLs from the environment. Alone in its test binary, as it
+//! changes the process environment.
+
+use videogen::{Client, Error, Provider, VideoRequest};
+
+#[test]
+fn keys_and_base_urls_come_from_the_environment() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let sim = runtime.block_on(videogen_sim::Sim::start(Default::default())).unwrap();
+    // SAFETY: this test binary runs this one test; the runtime above is single-threaded and idle,
+    // so nothing reads the environment while it changes.
+    unsafe {
+        for p in Provider::ALL {
+            std::env::remove_var(p.api_key_env());
+            std::env::remove_var(p.base_url_env());
+        }
+        std::env::set_var("OXEN_API_KEY", "sk-from-env");
+        std::env::set_var("OXEN_BASE_URL", sim.base_url());
+        std::env::set_var("OPENAI_API_KEY", "   "); // blank: not configured
+    }
+    let client = Client::from_env().unwrap();
+    assert_eq!(client.providers(), vec![Provider::Oxen]);
+    let job =
+        runtime
+            .block_on(client.submit(
+                &VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video").prompt("A red balloon"),
+            ))
+            .unwrap();
+    assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 1, "OXEN_BASE_URL was used: {job:?}");
+    let openai = runtime.block_on(client.submit(&VideoRequest::new(Provider::OpenAi, "sora-2").prompt("x")));
+    assert!(matches!(openai, Err(Error::Config { ref message }) if message.contains("OPENAI_API_KEY")), "{openai:?}");
+
+    // SAFETY: as above.
+    unsafe {
+        std::env::remove_var("OXEN_API_KEY");
+        std::env::remove_var("OPENAI_API_KEY");
+    }
+    assert!(matches!(Client::from_env(), Err(Error::Config { .. })));
+    runtime.block_on(sim.stop());
+}
