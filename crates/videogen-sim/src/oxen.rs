@@ -244,6 +244,18 @@ fn filters(q: &HashMap<String, String>) -> Result<impl Fn(&Job) -> bool + use<>,
     })
 }
 
+/// The checks generate and enqueue share: a JSON object, the spec's field types, a known model.
+fn create_body(body: &Bytes) -> Result<Map<String, Value>, Response> {
+    let body = parse_json_object(body).map_err(|e| invalid(&e))?;
+    check_types(&body).map_err(|e| invalid(&e))?;
+    let Some(model) = body.get("model").and_then(Value::as_str) else { return Err(invalid("model is required")) };
+    if model_json(model).is_none() {
+        // docs.oxen.ai: "Model not found: <name>"; the status is undocumented, 404 as for GET /models/{id}.
+        return Err(oxen_message(StatusCode::NOT_FOUND, &format!("Model not found: {model}")));
+    }
+    Ok(body)
+}
+
 async fn generate_video(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
@@ -251,18 +263,10 @@ async fn generate_video(
     body: Bytes,
 ) -> Response {
     run(state, P, "generate_video", Op::Create, &conn, &headers, |st, fault| async move {
-        let body = match parse_json_object(&body) {
+        let body = match create_body(&body) {
             Ok(b) => b,
-            Err(e) => return invalid(&e),
+            Err(r) => return r,
         };
-        if let Err(e) = check_types(&body) {
-            return invalid(&e);
-        }
-        let Some(model) = body.get("model").and_then(Value::as_str) else { return invalid("model is required") };
-        if model_json(model).is_none() {
-            // docs.oxen.ai: "Model not found: <name>"; the status is undocumented, 404 as for GET /models/{id}.
-            return oxen_message(StatusCode::NOT_FOUND, &format!("Model not found: {model}"));
-        }
         if let Some(message) = model_error(&body) {
             return oxen_message(StatusCode::BAD_REQUEST, &message);
         }
@@ -298,18 +302,10 @@ async fn enqueue_generation(
     body: Bytes,
 ) -> Response {
     run(state, P, "enqueue_generation", Op::Create, &conn, &headers, |st, fault| async move {
-        let body = match parse_json_object(&body) {
+        let body = match create_body(&body) {
             Ok(b) => b,
-            Err(e) => return invalid(&e),
+            Err(r) => return r,
         };
-        if let Err(e) = check_types(&body) {
-            return invalid(&e);
-        }
-        let Some(model) = body.get("model").and_then(Value::as_str) else { return invalid("model is required") };
-        if model_json(model).is_none() {
-            // docs.oxen.ai: "Model not found: <name>"; the status is undocumented, 404 as for GET /models/{id}.
-            return oxen_message(StatusCode::NOT_FOUND, &format!("Model not found: {model}"));
-        }
         let n = match body.get("num_generations") {
             None => 1,
             Some(v) => match v.as_u64() {
