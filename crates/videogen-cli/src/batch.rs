@@ -15,7 +15,7 @@
 //!   list can tell (VideoDB), the line is reported as outcome-unknown and submitted again only
 //!   with `--resubmit-unknown`.
 
-use crate::{CliError, Context, WaitOptions, context, default_model, default_provider, wait_policy};
+use crate::{CliError, Context, WaitOptions, context, default_model, default_provider, key_set, wait_policy};
 use clap::Args;
 use futures::StreamExt;
 use schemars::JsonSchema;
@@ -267,7 +267,7 @@ pub async fn run(args: BatchArgs, force_sim: bool, json: bool) -> Result<(), Cli
     let mut providers: Vec<Provider> = items.iter().map(|i| i.request.provider).collect();
     providers.sort();
     providers.dedup();
-    let simulated = force_sim || providers.iter().any(|p| std::env::var(p.api_key_env()).is_err());
+    let simulated = force_sim || providers.iter().any(|p| !key_set(*p));
     let ctx = Arc::new(context(&providers, force_sim).await?);
     let claimed: Arc<Mutex<HashSet<String>>> =
         Arc::new(Mutex::new(states.values().filter_map(|s| s.job.as_ref().map(|j| j.short_form())).collect()));

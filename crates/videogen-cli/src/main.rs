@@ -194,7 +194,7 @@ pub(crate) struct Context {
     _sim: Option<videogen_sim::Sim>,
 }
 
-fn key_set(provider: Provider) -> bool {
+pub(crate) fn key_set(provider: Provider) -> bool {
     std::env::var(provider.api_key_env()).is_ok_and(|k| !k.trim().is_empty())
 }
 
@@ -322,6 +322,7 @@ async fn wait_with_progress(
     policy: WaitPolicy,
     json: bool,
     out_hint: Option<&PathBuf>,
+    simulated: bool,
 ) -> Result<videogen::Video, CliError> {
     use futures::StreamExt;
     let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
@@ -349,7 +350,11 @@ async fn wait_with_progress(
                 if json {
                     print_json(&serde_json::json!({"interrupted": true, "job": job}));
                 }
-                eprintln!("interrupted: job {} goes on at {}.\nresume with: videogen wait '{handle}'{out}", job.short_form(), job.provider);
+                if simulated {
+                    eprintln!("interrupted: job {} ran on the built-in simulator, which ends with this process.", job.short_form());
+                } else {
+                    eprintln!("interrupted: job {} goes on at {}.\nresume with: videogen wait '{handle}'{out}", job.short_form(), job.provider);
+                }
                 std::process::exit(130);
             }
         }
@@ -381,7 +386,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 eprintln!("submitted {}", job.short_form());
             }
             let out = g.out.clone().unwrap_or_else(|| default_out(&job));
-            let video = wait_with_progress(&ctx.client, &job, policy, json, Some(&out)).await?;
+            let video = wait_with_progress(&ctx.client, &job, policy, json, Some(&out), simulated).await?;
             download(&video, &out, json).await
         }
         Command::Submit(r) => {
@@ -423,7 +428,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let simulated = cli.sim || !key_set(job.provider);
             let ctx = context(&[job.provider], cli.sim).await?;
             let policy = wait_policy(job.provider, &w.wait, simulated)?;
-            let video = wait_with_progress(&ctx.client, &job, policy, json, w.out.as_ref()).await?;
+            let video = wait_with_progress(&ctx.client, &job, policy, json, w.out.as_ref(), simulated).await?;
             match w.out {
                 Some(out) => download(&video, &out, json).await,
                 None => {
