@@ -212,6 +212,16 @@ fn ci(root: &Path) -> Result<(), String> {
             ],
         )?;
     }
+    println!("==> docs: cargo doc --workspace --no-deps with RUSTDOCFLAGS=-D warnings");
+    let status = Command::new(&cargo)
+        .args(["doc", "--workspace", "--no-deps", "--locked", "--quiet"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("docs: cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("docs failed ({status})"));
+    }
     println!("==> generated code: regen --check");
     regen(root, Mode::Check)?;
     step("tests", &["test", "--workspace", "--locked"])?;

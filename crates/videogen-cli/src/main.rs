@@ -106,7 +106,7 @@ struct RequestArgs {
 struct Generate {
     #[command(flatten)]
     request: RequestArgs,
-    /// Where to write the MP4 (default: videogen-<job id>.mp4).
+    /// Where to write the MP4 (default: videogen-JOBID.mp4).
     #[arg(long, short)]
     out: Option<PathBuf>,
     #[command(flatten)]
