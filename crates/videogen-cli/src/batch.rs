@@ -15,6 +15,7 @@
 //!   list can tell (VideoDB), the line is reported as outcome-unknown and submitted again only
 //!   with `--resubmit-unknown`.
 
+use crate::output::clean;
 use crate::{CliError, Context, WaitOptions, context, default_model, default_provider, key_set, wait_policy};
 use clap::Args;
 use futures::StreamExt;
@@ -140,6 +141,8 @@ fn item(number: usize, line: BatchLine, default: Provider) -> Result<Item, Strin
     request.images = line.images.iter().map(|i| ImageInput::parse(i)).collect();
     request.extra = line.extra.clone();
     videogen::models::check(&request).map_err(|e| format!("rule: {e}"))?;
+    // Local images are checked now, with the rest of the file, not when the line runs.
+    videogen::check_local_inputs(&request).map_err(|e| format!("field images: {e}"))?;
     let out = line.out.clone().unwrap_or_else(|| format!("{number:04}.mp4"));
     if out.contains('/') || out.contains('\\') || out.starts_with('.') {
         return Err(format!("field out: {out:?} must be a plain file name"));
@@ -245,13 +248,22 @@ pub async fn run(args: BatchArgs, force_sim: bool, json: bool) -> Result<(), Cli
     }
     let text =
         std::fs::read_to_string(&args.file).map_err(|e| CliError::usage(format!("{}: {e}", args.file.display())))?;
+    // A UTF-8 byte order mark (some editors write one) is not part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let default = args.provider.unwrap_or_else(default_provider);
-    let items = parse(&text, default)?;
-    std::fs::create_dir_all(&args.out_dir).map_err(|e| CliError {
-        code: 1,
-        message: format!("{}: {e}", args.out_dir.display()),
-        job: None,
-    })?;
+    let items = parse(text, default)?;
+    if items.is_empty() {
+        return Err(CliError::usage(format!(
+            "{}: the batch file has no requests (one JSON object per line; see `videogen schema batch-line`)",
+            args.file.display()
+        )));
+    }
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| CliError::usage(format!("--out-dir {}: {e}", args.out_dir.display())))?;
+    // Every output path is checked before the first create.
+    for item in &items {
+        crate::check_out(&args.out_dir.join(&item.out))?;
+    }
     let (journal, Replay { states, prompts }) = Journal::open(&args.out_dir.join("videogen-journal.jsonl"))?;
     for item in &items {
         if let Some(p) = prompts.get(&item.number)
@@ -290,9 +302,9 @@ pub async fn run(args: BatchArgs, force_sim: bool, json: bool) -> Result<(), Cli
                     Err(e) => Ended::Failed(e.message),
                 };
                 match &ended {
-                    Ended::Done => eprintln!("line {number}: done"),
-                    Ended::Failed(m) => eprintln!("line {number}: failed: {m}"),
-                    Ended::Unknown(m) => eprintln!("line {number}: outcome unknown: {m}"),
+                    Ended::Done => crate::output::err(&format!("line {number}: done")),
+                    Ended::Failed(m) => crate::output::err(&format!("line {number}: failed: {}", clean(m))),
+                    Ended::Unknown(m) => crate::output::err(&format!("line {number}: outcome unknown: {}", clean(m))),
                 }
                 (number, ended)
             }
@@ -312,12 +324,12 @@ pub async fn run(args: BatchArgs, force_sim: bool, json: bool) -> Result<(), Cli
     if json {
         crate::print_json(&json!({"done": done, "failed": failed, "unknown": unknown, "out_dir": args.out_dir}));
     } else {
-        println!(
+        crate::output::out(&format!(
             "{done} done, {} failed, {} outcome unknown ({})",
             failed.len(),
             unknown.len(),
-            args.out_dir.display()
-        );
+            clean(&args.out_dir.display().to_string())
+        ));
     }
     if !unknown.is_empty() {
         return Err(CliError {
@@ -333,19 +345,6 @@ pub async fn run(args: BatchArgs, force_sim: bool, json: bool) -> Result<(), Cli
         return Err(CliError { code: 1, message: format!("{} lines failed", failed.len()), job: None });
     }
     Ok(())
-}
-
-/// Removes temporary files a killed run left for `out`.
-fn remove_stale_parts(out_dir: &Path, out: &str) {
-    let prefix = format!(".{out}.");
-    if let Ok(entries) = std::fs::read_dir(out_dir) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(&prefix) && name.ends_with(".part") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -367,7 +366,6 @@ async fn run_line(
     if let Some(error) = state.failed {
         return Ok(Ended::Failed(error));
     }
-    remove_stale_parts(out_dir, &item.out);
     let provider = item.request.provider;
     let job = match state.job {
         Some(job) => job,
@@ -411,6 +409,7 @@ async fn run_line(
         }
     };
     let policy = wait_policy(provider, wait, simulated)?;
+    // A partial download of this job (a run killed while downloading) is resumed with Range.
     let result = async {
         let video = ctx.client.wait(&job, policy).await?;
         video.download_to(&path).await

@@ -1,9 +1,11 @@
 //! `videogen`: generate AI videos from a prompt through Oxen.ai, VideoDB, AIHubMix or OpenAI.
 
 mod batch;
+mod output;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use output::clean;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use videogen::{Client, Error, ImageInput, Job, JobStatus, Provider, Size, VideoRequest, WaitEvent, WaitPolicy};
 
@@ -118,7 +120,8 @@ struct WaitOptions {
     /// Seconds between status polls (default: the provider's guidance).
     #[arg(long)]
     poll_interval: Option<f64>,
-    /// Give up waiting after this many seconds (default 1800); the job goes on.
+    /// Give up after this many seconds, waiting and downloading together (default: 1800 for the
+    /// wait, 7200 for the download); the job goes on, a partial download is kept for a resume.
     #[arg(long)]
     timeout: Option<f64>,
 }
@@ -144,9 +147,13 @@ struct WaitArgs {
 struct DownloadArgs {
     /// The job: its JSON handle or provider:id.
     job: String,
-    /// Where to write the MP4.
+    /// Where to write the MP4 (default: videogen-JOBID.mp4).
     #[arg(long, short)]
-    out: PathBuf,
+    out: Option<PathBuf>,
+    /// Give up the download after this many seconds (default 7200); the partial file is kept
+    /// and the same command resumes it.
+    #[arg(long)]
+    timeout: Option<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -161,7 +168,7 @@ struct ProviderArg {
 pub(crate) struct CliError {
     pub code: i32,
     pub message: String,
-    pub job: Option<Job>,
+    pub job: Option<Box<Job>>,
 }
 
 impl CliError {
@@ -184,8 +191,23 @@ pub(crate) fn exit_code(e: &Error) -> i32 {
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
-        Self { code: exit_code(&e), job: e.job().cloned(), message: e.to_string() }
+        Self { code: exit_code(&e), job: e.job().map(|j| Box::new(j.clone())), message: e.to_string() }
     }
+}
+
+impl CliError {
+    /// Attaches `job` when the error has none (every error after a create carries the job).
+    pub(crate) fn with_job(mut self, job: &Job) -> Self {
+        if self.job.is_none() {
+            self.job = Some(Box::new(job.clone()));
+        }
+        self
+    }
+}
+
+/// Checks an output path before anything is paid for (exit 2 when it cannot take the file).
+pub(crate) fn check_out(path: &Path) -> Result<(), CliError> {
+    videogen::check_output_path(path).map(|_| ()).map_err(CliError::from)
 }
 
 /// The client to use, and the simulator behind it when there is one.
@@ -235,10 +257,10 @@ pub(crate) async fn context(providers: &[Provider], force_sim: bool) -> Result<C
         }
         let names: Vec<&str> = simulated.iter().map(|p| p.as_str()).collect();
         let why = if force_sim { "--sim".to_string() } else { format!("no {} set", simulated[0].api_key_env()) };
-        eprintln!(
+        output::err(&format!(
             "note: {why}: using the built-in simulator for {} (nothing is generated or billed)",
             names.join(", ")
-        );
+        ));
         sim = Some(s);
     }
     for p in providers.iter().filter(|p| !simulated.contains(p)) {
@@ -269,6 +291,16 @@ impl RequestArgs {
         r.seed = self.seed;
         r.images = self.images.iter().map(|i| ImageInput::parse(i)).collect();
         r
+    }
+
+    /// The request, with its local files checked (exit 2 before anything is sent).
+    fn checked_request(&self) -> Result<VideoRequest, CliError> {
+        if self.duration == Some(0) {
+            return Err(CliError::usage("--duration must be at least 1 second"));
+        }
+        let request = self.to_request();
+        videogen::check_local_inputs(&request)?;
+        Ok(request)
     }
 }
 
@@ -310,8 +342,31 @@ fn default_out(job: &Job) -> PathBuf {
     PathBuf::from(format!("videogen-{}.mp4", id.chars().take(48).collect::<String>()))
 }
 
-fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+pub(crate) fn print_json(value: &serde_json::Value) {
+    output::json(value);
+}
+
+/// How to say that a job goes on, and the command that resumes it.
+fn interrupted(job: &Job, json: bool, simulated: bool, command: &str, out: Option<&Path>) -> ! {
+    let handle = serde_json::to_string(job).unwrap_or_default();
+    if json {
+        print_json(&serde_json::json!({"interrupted": true, "job": job}));
+    }
+    if simulated {
+        output::err(&format!(
+            "interrupted: job {} ran on the built-in simulator, which ends with this process.",
+            clean(&job.short_form())
+        ));
+    } else {
+        output::err(&format!(
+            "interrupted: job {} goes on at {}.\nresume with: videogen {command} '{}'{}",
+            clean(&job.short_form()),
+            job.provider,
+            clean(&handle),
+            out.map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
+        ));
+    }
+    std::process::exit(130);
 }
 
 /// Waits for `job` with a progress bar (hidden with --json or when stderr is not a terminal);
@@ -330,47 +385,73 @@ async fn wait_with_progress(
         indicatif::ProgressStyle::with_template("{spinner:.green} {prefix} {msg} [{elapsed_precise}]")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
-    bar.set_prefix(job.short_form());
+    bar.set_prefix(clean(&job.short_form()));
     bar.enable_steady_tick(Duration::from_millis(120));
     let mut events = std::pin::pin!(client.events(job, policy));
     let result = loop {
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(WaitEvent::Status { status, progress, .. })) => {
-                    bar.set_message(match progress { Some(p) => format!("{status} {p}%"), None => status.to_string() });
+                Some(Ok(WaitEvent::Status { status, progress, raw_status, .. })) => {
+                    let word = raw_status.map_or(status.to_string(), |raw| format!("{status} ({})", clean(&raw)));
+                    bar.set_message(match progress { Some(p) => format!("{word} {p}%"), None => word });
+                }
+                Some(Ok(WaitEvent::Retrying { error, retry_in, .. })) => {
+                    bar.set_message(format!("retrying in {:.1} s after: {}", retry_in.as_secs_f64(), clean(&error)));
                 }
                 Some(Ok(WaitEvent::Finished(video))) => break Ok(*video),
+                Some(Ok(_)) => {}
                 Some(Err(e)) => break Err(CliError::from(e)),
-                None => break Err(CliError { code: 1, message: "the wait ended without a result".into(), job: Some(job.clone()) }),
+                None => break Err(CliError { code: 1, message: "the wait ended without a result".into(), job: Some(Box::new(job.clone())) }),
             },
             _ = tokio::signal::ctrl_c() => {
                 bar.finish_and_clear();
-                let handle = serde_json::to_string(job).unwrap_or_default();
-                let out = out_hint.map(|p| format!(" --out {}", p.display())).unwrap_or_default();
-                if json {
-                    print_json(&serde_json::json!({"interrupted": true, "job": job}));
-                }
-                if simulated {
-                    eprintln!("interrupted: job {} ran on the built-in simulator, which ends with this process.", job.short_form());
-                } else {
-                    eprintln!("interrupted: job {} goes on at {}.\nresume with: videogen wait '{handle}'{out}", job.short_form(), job.provider);
-                }
-                std::process::exit(130);
+                interrupted(job, json, simulated, "wait", out_hint.map(PathBuf::as_path));
             }
         }
     };
     bar.finish_and_clear();
-    result
+    result.map_err(|e| e.with_job(job))
 }
 
-async fn download(video: &videogen::Video, out: &PathBuf, json: bool) -> Result<(), CliError> {
-    let file = video.download_to(out).await?;
+/// Downloads `video` to `out` within `limit` (the client's default when `None`). Ctrl-C stops
+/// within a second: the partial file stays under a name derived from the job, and
+/// `videogen download <handle> --out <out>` resumes it with `Range`.
+async fn download(
+    video: &videogen::Video,
+    out: &Path,
+    json: bool,
+    limit: Option<Duration>,
+    simulated: bool,
+) -> Result<(), CliError> {
+    let job = &video.job;
+    let transfer = async {
+        match limit {
+            Some(limit) => video.download_to_within(out, limit).await,
+            None => video.download_to(out).await,
+        }
+    };
+    let file = tokio::select! {
+        file = transfer => file.map_err(|e| CliError::from(e).with_job(job))?,
+        _ = tokio::signal::ctrl_c() => {
+            interrupted(job, json, simulated, "download", Some(out));
+        }
+    };
     if json {
-        print_json(&serde_json::json!({"job": video.job, "file": file.path, "bytes": file.bytes}));
+        print_json(
+            &serde_json::json!({"job": job, "file": file.path, "bytes": file.bytes, "resumed_from": file.resumed_from}),
+        );
     } else {
-        println!("{} ({} bytes)", file.path.display(), file.bytes);
+        let resumed =
+            if file.resumed_from > 0 { format!(", resumed from byte {}", file.resumed_from) } else { String::new() };
+        output::out(&format!("{} ({} bytes{resumed})", clean(&file.path.display().to_string()), file.bytes));
     }
     Ok(())
+}
+
+/// What is left of `--timeout` after `started`, for the download (`None`: no `--timeout`).
+fn time_left(options: &WaitOptions, started: std::time::Instant) -> Option<Duration> {
+    let total = Duration::try_from_secs_f64(options.timeout?).ok()?;
+    Some(total.saturating_sub(started.elapsed()).max(Duration::from_millis(1)))
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
@@ -379,23 +460,31 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Generate(g) => {
             let provider = g.request.provider();
             let simulated = cli.sim || !key_set(provider);
+            let request = g.request.checked_request()?;
+            // Every output path is checked before the create: a bad one costs nothing.
+            match &g.out {
+                Some(out) => check_out(out)?,
+                None => check_out(Path::new("videogen-output.mp4"))?,
+            }
             let ctx = context(&[provider], cli.sim).await?;
             let policy = wait_policy(provider, &g.wait, simulated)?;
-            let job = ctx.client.submit(&g.request.to_request()).await?;
+            let started = std::time::Instant::now();
+            let job = ctx.client.submit(&request).await?;
             if !json {
-                eprintln!("submitted {}", job.short_form());
+                output::err(&format!("submitted {}", clean(&job.short_form())));
             }
             let out = g.out.clone().unwrap_or_else(|| default_out(&job));
             let video = wait_with_progress(&ctx.client, &job, policy, json, Some(&out), simulated).await?;
-            download(&video, &out, json).await
+            download(&video, &out, json, time_left(&g.wait, started), simulated).await
         }
         Command::Submit(r) => {
+            let request = r.checked_request()?;
             let ctx = context(&[r.provider()], cli.sim).await?;
-            let job = ctx.client.submit(&r.to_request()).await?;
+            let job = ctx.client.submit(&request).await?;
             if json {
                 print_json(&serde_json::to_value(&job).unwrap_or_default());
             } else {
-                println!("{}", serde_json::to_string(&job).unwrap_or_default());
+                output::out(&clean(&serde_json::to_string(&job).unwrap_or_default()));
             }
             Ok(())
         }
@@ -403,43 +492,50 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let job = parse_job(&a.job)?;
             let ctx = context(&[job.provider], cli.sim).await?;
             let status = ctx.client.status(&job).await?;
+            let expired = matches!(&status, JobStatus::Succeeded(v) if v.is_expired());
+            let name = if expired { "expired" } else { status.name() };
             let (detail, url) = match &status {
                 JobStatus::Failed(e) => (Some(e.message.clone()), None),
                 JobStatus::Succeeded(v) => (None, v.url().map(String::from)),
+                JobStatus::Unrecognized { status } => (Some(format!("the provider says {status:?}")), None),
                 _ => (None, None),
             };
             if json {
-                print_json(
-                    &serde_json::json!({"job": job, "status": status.name(), "progress": status.progress(), "error": detail, "url": url}),
-                );
+                print_json(&serde_json::json!({
+                    "job": job, "status": name, "progress": status.progress(), "error": detail, "url": url,
+                    "provider_status": status.raw_status(), "expired": expired,
+                }));
             } else {
                 let progress = status.progress().map(|p| format!(" {p}%")).unwrap_or_default();
-                println!(
-                    "{} {}{progress}{}",
-                    job.short_form(),
-                    status.name(),
-                    detail.map(|d| format!(": {d}")).unwrap_or_default()
-                );
+                output::out(&format!(
+                    "{} {name}{progress}{}",
+                    clean(&job.short_form()),
+                    detail.map(|d| format!(": {}", clean(&d))).unwrap_or_default()
+                ));
             }
             Ok(())
         }
         Command::Wait(w) => {
             let job = parse_job(&w.job)?;
+            if let Some(out) = &w.out {
+                check_out(out).map_err(|e| e.with_job(&job))?;
+            }
             let simulated = cli.sim || !key_set(job.provider);
             let ctx = context(&[job.provider], cli.sim).await?;
             let policy = wait_policy(job.provider, &w.wait, simulated)?;
+            let started = std::time::Instant::now();
             let video = wait_with_progress(&ctx.client, &job, policy, json, w.out.as_ref(), simulated).await?;
             match w.out {
-                Some(out) => download(&video, &out, json).await,
+                Some(out) => download(&video, &out, json, time_left(&w.wait, started), simulated).await,
                 None => {
                     if json {
                         print_json(&serde_json::json!({"job": job, "status": "succeeded", "url": video.url()}));
                     } else {
-                        println!(
+                        output::out(&format!(
                             "{} succeeded{}",
-                            job.short_form(),
-                            video.url().map(|u| format!(": {u}")).unwrap_or_default()
-                        );
+                            clean(&job.short_form()),
+                            video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()
+                        ));
                     }
                     Ok(())
                 }
@@ -447,13 +543,25 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Download(d) => {
             let job = parse_job(&d.job)?;
+            let out = d.out.clone().unwrap_or_else(|| default_out(&job));
+            check_out(&out).map_err(|e| e.with_job(&job))?;
+            let limit = match d.timeout {
+                Some(t) => Some(
+                    Duration::try_from_secs_f64(t)
+                        .ok()
+                        .filter(|d| !d.is_zero())
+                        .ok_or_else(|| CliError::usage("--timeout must be a positive number of seconds"))?,
+                ),
+                None => None,
+            };
+            let simulated = cli.sim || !key_set(job.provider);
             let ctx = context(&[job.provider], cli.sim).await?;
             match ctx.client.status(&job).await? {
-                JobStatus::Succeeded(video) => download(&video, &d.out, json).await,
+                JobStatus::Succeeded(video) => download(&video, &out, json, limit, simulated).await,
                 other => Err(CliError {
                     code: 1,
                     message: format!("job {} is {}, not finished", job.short_form(), other.name()),
-                    job: Some(job),
+                    job: Some(Box::new(job)),
                 }),
             }
         }
@@ -465,13 +573,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 print_json(&serde_json::to_value(&jobs).unwrap_or_default());
             } else {
                 for j in &jobs {
-                    println!(
+                    output::out(&format!(
                         "{}\t{}\t{}\t{}",
-                        j.job.short_form(),
-                        j.status,
+                        clean(&j.job.short_form()),
+                        clean(&j.status),
                         j.job.created_at.format("%Y-%m-%d %H:%M:%S"),
-                        j.prompt.as_deref().unwrap_or("")
-                    );
+                        clean(j.prompt.as_deref().unwrap_or(""))
+                    ));
                 }
             }
             Ok(())
@@ -479,13 +587,24 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cancel(a) => {
             let job = parse_job(&a.job)?;
             let ctx = context(&[job.provider], cli.sim).await?;
-            ctx.client.cancel(&job).await?;
+            let status = ctx.client.cancel(&job).await?;
+            let cancelled = matches!(status, JobStatus::Cancelled);
             if json {
-                print_json(&serde_json::json!({"job": job, "cancelled": true}));
+                print_json(&serde_json::json!({"job": job, "cancelled": cancelled, "status": status.name()}));
+            } else if cancelled {
+                output::out(&format!("cancelled {}", clean(&job.short_form())));
             } else {
-                println!("cancelled {}", job.short_form());
+                output::out(&format!("{} is {}; cancel had nothing to stop", clean(&job.short_form()), status.name()));
             }
-            Ok(())
+            if cancelled || !status.is_terminal() {
+                Ok(())
+            } else {
+                Err(CliError {
+                    code: 1,
+                    message: format!("job {} had already {}", job.short_form(), status.name()),
+                    job: Some(Box::new(job)),
+                })
+            }
         }
         Command::Models(p) => {
             let rows: Vec<&videogen::models::ModelInfo> = videogen::models::MODELS
@@ -515,14 +634,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     let sizes = m.sizes.map_or("none".to_string(), |s| s.join(", "));
                     let ratios = m.aspect_ratios.map_or("not documented".to_string(), |r| r.join(", "));
                     let yes = |b: bool| if b { "yes" } else { "no" };
-                    println!(
+                    output::out(&format!(
                         "{id:<40} {:<16} durations {}; sizes {sizes}; aspect ratios {ratios}; images {}; multi-shot {}\n    source: {}",
                         providers.join(","),
                         m.durations,
                         yes(m.images),
                         yes(m.multi_shot),
                         m.source
-                    );
+                    ));
                 }
             }
             Ok(())
@@ -546,7 +665,7 @@ fn main() {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output::err(&format!("error: cannot start the async runtime: {e}"));
             std::process::exit(1);
         }
     };
@@ -554,9 +673,9 @@ fn main() {
         if json {
             print_json(&serde_json::json!({"error": e.message, "exit_code": e.code, "job": e.job}));
         }
-        eprintln!("error: {}", e.message);
+        output::err(&format!("error: {}", clean(&e.message)));
         if let Some(job) = &e.job {
-            eprintln!("job: {}", serde_json::to_string(job).unwrap_or_default());
+            output::err(&format!("job: {}", clean(&serde_json::to_string(job).unwrap_or_default())));
         }
         std::process::exit(e.code);
     }

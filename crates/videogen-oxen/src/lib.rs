@@ -75,6 +75,15 @@ impl Client {
         self.inner.set_request_timeout(timeout);
         self
     }
+
+    /// Hands every non-2xx answer back as [`Error::UnexpectedResponse`] with its status,
+    /// headers and body (at most 1 MiB), instead of decoding it as the spec's error type, so the
+    /// caller can classify it by status even when the body is a proxy's HTML page
+    /// ([`ClientState::set_raw_error_responses`]).
+    pub fn with_raw_error_responses(mut self) -> Self {
+        self.inner.set_raw_error_responses(true);
+        self
+    }
 }
 
 impl progenitor_client::ClientHooks<ClientState> for Client {
@@ -85,6 +94,22 @@ impl progenitor_client::ClientHooks<ClientState> for Client {
     ) -> Result<(), Error<E>> {
         self.inner.prepare(request, info.operation_id);
         Ok(())
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &progenitor_client::OperationInfo,
+    ) -> Result<(), Error<E>> {
+        self.inner.check(result)
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner.execute(&self.client, request).await
     }
 }
 

@@ -60,7 +60,7 @@ fn absent_null_and_unknown_fields_decode() {
         "prompt": "A sunset timelapse over the ocean", "duration": 5
     }))
     .unwrap();
-    assert_eq!(row.status, types::QueueGenerationResponseStatus::Processing);
+    assert_eq!(row.status, "processing");
     assert!(row.result_url.is_none() && row.completed_at.is_none());
     assert_eq!(row.extra["prompt"], "A sunset timelapse over the ocean");
 

@@ -164,8 +164,20 @@ where
     } else {
         state.count_request(provider, operation);
     }
+    let idempotency_key = if op == Op::Create {
+        headers.get("idempotency-key").and_then(|v| v.to_str().ok()).filter(|k| !k.is_empty()).map(String::from)
+    } else {
+        None
+    };
     if op == Op::Create {
-        state.count_create(provider, headers.get("idempotency-key").and_then(|v| v.to_str().ok()));
+        state.count_create(provider, idempotency_key.as_deref());
+        // A key seen within 24 h answers what its first create answered, and creates nothing
+        // (the Stripe/IETF draft convention, which a provider adopting the header would follow).
+        if let Some(key) = &idempotency_key
+            && let Some(saved) = state.idempotent_answer(provider, key)
+        {
+            return saved.into_response();
+        }
     }
     let fault = state.faults.lock().ok().and_then(|mut book| book.pick(provider, operation));
     tracing::debug!(provider = provider.as_str(), operation, ?fault, "request");
@@ -186,7 +198,29 @@ where
     {
         return response;
     }
-    let response = f(state, fault.clone()).await;
+    let response = f(state.clone(), fault.clone()).await;
+    let response = match &idempotency_key {
+        // Remembered before any body fault: a create whose answer is then lost still has one.
+        // Oxen's synchronous generate streams whole videos: not kept.
+        Some(key)
+            if response.status().is_success() && !(provider == Provider::Oxen && operation == "generate_video") =>
+        {
+            let (parts, body) = response.into_parts();
+            match axum::body::to_bytes(body, 1 << 20).await {
+                Ok(bytes) => {
+                    let saved = crate::store::SavedAnswer {
+                        status: parts.status,
+                        content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+                        body: bytes.clone(),
+                    };
+                    state.remember_answer(provider, key, saved);
+                    Response::from_parts(parts, Body::from(bytes))
+                }
+                Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "simulator: create answer too large").into_response(),
+            }
+        }
+        _ => response,
+    };
     apply_body_fault(fault, response, conn).await
 }
 

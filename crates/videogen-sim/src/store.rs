@@ -186,6 +186,28 @@ impl Counters {
     }
 }
 
+/// What a create answered, kept per `Idempotency-Key` so a repeated key gets the same answer.
+#[derive(Clone, Debug)]
+pub(crate) struct SavedAnswer {
+    pub status: axum::http::StatusCode,
+    pub content_type: Option<axum::http::HeaderValue>,
+    pub body: bytes::Bytes,
+}
+
+impl SavedAnswer {
+    pub(crate) fn into_response(self) -> axum::response::Response {
+        let mut response = axum::response::Response::new(axum::body::Body::from(self.body));
+        *response.status_mut() = self.status;
+        if let Some(ct) = self.content_type {
+            response.headers_mut().insert(axum::http::header::CONTENT_TYPE, ct);
+        }
+        response
+    }
+}
+
+/// How long an idempotency key is remembered: 24 hours.
+pub(crate) const IDEMPOTENCY_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// A VideoDB collection.
 #[derive(Clone, Debug)]
 pub(crate) struct Collection {
@@ -201,6 +223,8 @@ pub(crate) struct Inner {
     order: VecDeque<String>,
     pub collections: Vec<Collection>,
     counters: Counters,
+    answers: HashMap<(Provider, String), (std::time::Instant, SavedAnswer)>,
+    answer_order: VecDeque<(Provider, String)>,
 }
 
 /// Everything the handlers share.
@@ -230,6 +254,8 @@ impl SimState {
                 order: VecDeque::new(),
                 collections: vec![default_collection],
                 counters: Counters::default(),
+                answers: HashMap::new(),
+                answer_order: VecDeque::new(),
             }),
         }
     }
@@ -278,6 +304,27 @@ impl SimState {
         *inner.counters.create_requests.entry(provider).or_default() += 1;
         if let Some(key) = idempotency_key {
             *inner.counters.creates_by_idempotency_key.entry(key.to_string()).or_default() += 1;
+        }
+    }
+
+    /// The answer a create with this idempotency key got within the last 24 hours.
+    pub(crate) fn idempotent_answer(&self, provider: Provider, key: &str) -> Option<SavedAnswer> {
+        let inner = self.lock();
+        let (at, saved) = inner.answers.get(&(provider, key.to_string()))?;
+        (at.elapsed() < IDEMPOTENCY_WINDOW).then(|| saved.clone())
+    }
+
+    /// Remembers a create's answer for its idempotency key (the oldest go past the job cap).
+    pub(crate) fn remember_answer(&self, provider: Provider, key: &str, saved: SavedAnswer) {
+        let cap = self.config.finished_job_cap.max(1);
+        let mut inner = self.lock();
+        let id = (provider, key.to_string());
+        if inner.answers.insert(id.clone(), (std::time::Instant::now(), saved)).is_none() {
+            inner.answer_order.push_back(id);
+        }
+        while inner.answers.len() > cap {
+            let Some(old) = inner.answer_order.pop_front() else { break };
+            inner.answers.remove(&old);
         }
     }
 

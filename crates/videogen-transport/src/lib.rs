@@ -160,20 +160,51 @@ impl ApiAuth {
     }
 }
 
+/// The most redirects an API `GET` follows, and only within the API's own origin.
+pub const MAX_API_REDIRECTS: usize = 5;
+
+/// The most bytes of an error answer (non-2xx) kept for the caller: 1 MiB. Longer bodies are cut.
+pub const MAX_ERROR_BODY_BYTES: usize = 1 << 20;
+
+/// The header a create carries when it runs inside [`with_idempotency_key`].
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+
+tokio::task_local! {
+    static IDEMPOTENCY_KEY: HeaderValue;
+}
+
+/// Runs `f` so that every `POST` a provider client sends inside it carries
+/// `Idempotency-Key: <key>` (the same key on every try of one logical create).
+///
+/// A key that is not a valid header value is not sent.
+pub async fn with_idempotency_key<F: std::future::Future>(key: &str, f: F) -> F::Output {
+    match HeaderValue::from_str(key) {
+        Ok(value) => IDEMPOTENCY_KEY.scope(value, f).await,
+        Err(_) => f.await,
+    }
+}
+
+/// The body of an error answer, read once by [`ClientState::execute`] (at most
+/// [`MAX_ERROR_BODY_BYTES`]) and kept in the response's extensions.
+#[derive(Clone, Debug)]
+pub struct BufferedBody(pub bytes::Bytes);
+
 /// What a generated client's hooks need (its progenitor "inner type"): the API key bound to the
-/// API's origin, an optional per-request timeout, and the operations exempt from it.
+/// API's origin, an optional per-request timeout, the operations exempt from it, and whether
+/// error answers are handed back raw.
 #[derive(Clone, Debug)]
 pub struct ClientState {
     auth: ApiAuth,
     request_timeout: Option<Duration>,
     long_operations: &'static [&'static str],
+    raw_error_responses: bool,
 }
 
 impl ClientState {
     /// State for a client whose `long_operations` (operationIds) may rightly run long and never
     /// get the request timeout.
     pub fn new(auth: ApiAuth, long_operations: &'static [&'static str]) -> Self {
-        Self { auth, request_timeout: None, long_operations }
+        Self { auth, request_timeout: None, long_operations, raw_error_responses: false }
     }
 
     /// The key and its origin.
@@ -186,8 +217,21 @@ impl ClientState {
         self.request_timeout = Some(timeout);
     }
 
-    /// The hook body: [`ApiAuth::prepare`], then the request timeout unless `operation_id` is a
-    /// long operation.
+    /// Hands every non-2xx answer back as `progenitor_client::Error::UnexpectedResponse` with its
+    /// status, headers and (buffered) body, whether or not the body matches the spec's error
+    /// schema, so the caller classifies it by status first (the facade does; an HTML page from a
+    /// proxy is then still a 403, not an unreadable body).
+    pub fn set_raw_error_responses(&mut self, raw: bool) {
+        self.raw_error_responses = raw;
+    }
+
+    /// Whether [`Self::set_raw_error_responses`] is on.
+    pub fn raw_error_responses(&self) -> bool {
+        self.raw_error_responses
+    }
+
+    /// The `pre` hook body: [`ApiAuth::prepare`], the request timeout unless `operation_id` is a
+    /// long operation, and `Idempotency-Key` on a `POST` inside [`with_idempotency_key`].
     pub fn prepare(&self, request: &mut reqwest::Request, operation_id: &str) {
         self.auth.prepare(request);
         if let Some(timeout) = self.request_timeout
@@ -195,40 +239,121 @@ impl ClientState {
         {
             *request.timeout_mut() = Some(timeout);
         }
+        if request.method() == reqwest::Method::POST
+            && let Ok(key) = IDEMPOTENCY_KEY.try_with(HeaderValue::clone)
+        {
+            request.headers_mut().insert(HeaderName::from_static(IDEMPOTENCY_KEY_HEADER), key);
+        }
     }
+
+    /// The `exec` hook body. The HTTP client follows no redirect by itself ([`http_client`]);
+    /// here a `GET` follows at most [`MAX_API_REDIRECTS`] redirects whose target is on the API's
+    /// own origin (the key stays there). Any other redirect — every redirect of a `POST`,
+    /// `DELETE` or `PATCH`, and any that leaves the origin — is returned as the 3xx answer, so
+    /// a create is never sent twice and the key never leaves its origin. With
+    /// [`Self::set_raw_error_responses`], a non-2xx body is read (up to
+    /// [`MAX_ERROR_BODY_BYTES`]) and kept as a [`BufferedBody`] extension.
+    ///
+    /// # Errors
+    /// The transport error of the request, or of reading an error body.
+    pub async fn execute(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut hops = 0;
+        loop {
+            let again = if request.method() == reqwest::Method::GET { request.try_clone() } else { None };
+            let response = http.execute(request).await?;
+            let status = response.status();
+            if status.is_redirection()
+                && hops < MAX_API_REDIRECTS
+                && let Some(mut next) = again
+                && let Some(target) = redirect_target(response.url(), response.headers())
+                && self.auth.is_api_origin(&target)
+                && status != reqwest::StatusCode::NOT_MODIFIED
+            {
+                hops += 1;
+                *next.url_mut() = target;
+                self.auth.prepare(&mut next);
+                request = next;
+                continue;
+            }
+            if self.raw_error_responses && !status.is_success() {
+                return buffer_error(response).await;
+            }
+            return Ok(response);
+        }
+    }
+
+    /// The `post` hook body: with [`Self::set_raw_error_responses`], a non-2xx answer becomes
+    /// `Error::UnexpectedResponse` (rebuilt from the [`BufferedBody`]), before the generated code
+    /// tries to decode it.
+    ///
+    /// # Errors
+    /// That `UnexpectedResponse` (the progenitor hook's own error type, hence its size).
+    #[allow(clippy::result_large_err)]
+    pub fn check<E>(&self, result: &reqwest::Result<reqwest::Response>) -> Result<(), progenitor_client::Error<E>> {
+        if !self.raw_error_responses {
+            return Ok(());
+        }
+        if let Ok(response) = result
+            && !response.status().is_success()
+            && let Some(BufferedBody(body)) = response.extensions().get::<BufferedBody>()
+        {
+            let mut rebuilt = http::Response::new(body.clone());
+            *rebuilt.status_mut() = response.status();
+            *rebuilt.version_mut() = response.version();
+            *rebuilt.headers_mut() = response.headers().clone();
+            rebuilt.extensions_mut().insert(BufferedBody(body.clone()));
+            return Err(progenitor_client::Error::UnexpectedResponse(reqwest::Response::from(rebuilt)));
+        }
+        Ok(())
+    }
+}
+
+/// The absolute URL a redirect answer points at (its `Location`, resolved against `base`).
+pub fn redirect_target(base: &reqwest::Url, headers: &reqwest::header::HeaderMap) -> Option<reqwest::Url> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    base.join(location.trim()).ok()
+}
+
+/// Reads an error answer's body (at most [`MAX_ERROR_BODY_BYTES`]) into a response that holds it.
+async fn buffer_error(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ERROR_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ERROR_BODY_BYTES {
+            break;
+        }
+    }
+    let body = bytes::Bytes::from(body);
+    let mut rebuilt = http::Response::new(body.clone());
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    rebuilt.extensions_mut().insert(BufferedBody(body));
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 /// The `User-Agent` every provider client sends: `videogen/<version>`.
 pub const USER_AGENT: &str = concat!("videogen/", env!("CARGO_PKG_VERSION"));
 
 /// Builds the HTTP client for one provider: rustls with the ring provider, [`CONNECT_TIMEOUT`], TCP
-/// keep-alive, no total timeout, and a redirect policy that never carries the key to another
-/// origin (reqwest strips `Authorization` itself on a cross-origin redirect; for a custom key header
-/// cross-origin redirects are not followed and the 3xx response is returned).
+/// keep-alive, no total timeout, and **no redirect following**: the provider clients' `exec`
+/// hook ([`ClientState::execute`]) follows same-origin redirects of `GET`s only, so a create is
+/// never re-sent and the key never travels to another origin.
 ///
 /// # Errors
 /// [`BuildError::Http`] when reqwest cannot build the client.
-pub fn http_client(auth: &ApiAuth) -> Result<reqwest::Client, BuildError> {
+pub fn http_client(_auth: &ApiAuth) -> Result<reqwest::Client, BuildError> {
     install_crypto_provider();
-    let policy = if auth.uses_authorization_header() {
-        reqwest::redirect::Policy::limited(10)
-    } else {
-        let origin = auth.origin.clone();
-        reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 10 {
-                attempt.error("too many redirects")
-            } else if Origin::of(attempt.url()).as_ref() == Some(&origin) {
-                attempt.follow()
-            } else {
-                attempt.stop()
-            }
-        })
-    };
     Ok(reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_keepalive(Duration::from_secs(60))
-        .redirect(policy)
+        .redirect(reqwest::redirect::Policy::none())
         .build()?)
 }
 

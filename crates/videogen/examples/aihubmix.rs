@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // A rule from the capability table fails before anything is sent (and before any charge).
     let wrong = VideoRequest::new(Provider::AiHubMix, "veo-3.1-generate-preview").prompt("A red balloon").duration(5);
-    if let Err(Error::InvalidRequest { message }) = client.submit(&wrong).await {
+    if let Err(Error::InvalidRequest { message, .. }) = client.submit(&wrong).await {
         println!("refused before sending: {message}");
     }
     let request = VideoRequest::new(Provider::AiHubMix, "veo-3.1-generate-preview")

@@ -28,14 +28,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = std::pin::pin!(client.events(&job, WaitPolicy::for_provider(Provider::OpenAi)));
     while let Some(event) = events.next().await {
         match event? {
-            WaitEvent::Status { status, progress, elapsed } => {
+            WaitEvent::Status { status, progress, elapsed, .. } => {
                 let percent = progress.map(|p| format!(" {p}%")).unwrap_or_default();
-                println!("{status}{percent} after {elapsed:.1?}");
+                println!("{status}{percent} after {:.1} s", elapsed.as_secs_f64());
+            }
+            WaitEvent::Retrying { error, retry_in, .. } => {
+                println!("poll failed ({error}); next in {:.1} s", retry_in.as_secs_f64());
             }
             WaitEvent::Finished(video) => {
                 let file = video.download_to("openai.mp4").await?;
                 println!("wrote {} ({} bytes)", file.path.display(), file.bytes);
             }
+            _ => {}
         }
     }
     Ok(())

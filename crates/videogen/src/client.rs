@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub retry: RetryPolicy,
     pub max_download_bytes: u64,
     pub stall_timeout: Duration,
+    pub download_timeout: Duration,
+    pub download_header_timeout: Duration,
     pub configured: Vec<Provider>,
     /// Caps the API requests in flight (and so the open connections) across all jobs.
     pub permits: Arc<tokio::sync::Semaphore>,
@@ -100,6 +102,8 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_download_bytes: Option<u64>,
     stall_timeout: Option<Duration>,
+    download_timeout: Option<Duration>,
+    download_header_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
     max_concurrent_requests: Option<usize>,
 }
@@ -120,6 +124,12 @@ pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default cap on API requests in flight at once, across all jobs of a client: 256. Each needs a
 /// connection (HTTP/1.1); 10,000 jobs waiting at once share them.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
+/// Default time limit of one whole download, resumes included: 2 hours.
+pub const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+/// Default time a download request may take to get its response headers (connect and TLS
+/// included): 60 s. A host that accepts the connection and never answers is given up on then
+/// (and retried within the download's time limit).
+pub const DEFAULT_DOWNLOAD_HEADER_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default total timeout of one API request (create, status, cancel): 120 s. Oxen's synchronous
 /// generate has none (it can take 15 minutes).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -153,6 +163,21 @@ impl ClientBuilder {
     /// How long a download may receive nothing before it is cut and resumed (default 60 s).
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
         self.stall_timeout = Some(timeout);
+        self
+    }
+
+    /// The time limit of one whole download, resumes and retries included (default 2 hours).
+    /// [`Video::download_to_within`] sets another for one call. When it passes, the download
+    /// ends with [`Error::Timeout`] and the partial file is kept for a later resume.
+    pub fn download_timeout(mut self, timeout: Duration) -> Self {
+        self.download_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a download request may wait for its response headers, connect and TLS included
+    /// (default 60 s).
+    pub fn download_header_timeout(mut self, timeout: Duration) -> Self {
+        self.download_header_timeout = Some(timeout);
         self
     }
 
@@ -198,6 +223,8 @@ impl ClientBuilder {
             retry: self.retry,
             max_download_bytes: self.max_download_bytes.unwrap_or(DEFAULT_MAX_DOWNLOAD_BYTES),
             stall_timeout: self.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT),
+            download_timeout: self.download_timeout.unwrap_or(DEFAULT_DOWNLOAD_TIMEOUT),
+            download_header_timeout: self.download_header_timeout.unwrap_or(DEFAULT_DOWNLOAD_HEADER_TIMEOUT),
             configured: self.keys.keys().copied().collect(),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 self.max_concurrent_requests.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
@@ -216,7 +243,8 @@ impl ClientBuilder {
                     let http = videogen_transport::http_client(&auth).map_err(config)?;
                     inner.oxen = Some(Backend {
                         client: videogen_oxen::Client::with_http_client(http, auth.clone())
-                            .with_request_timeout(timeout),
+                            .with_request_timeout(timeout)
+                            .with_raw_error_responses(),
                         auth,
                     });
                 }
@@ -226,7 +254,8 @@ impl ClientBuilder {
                     let http = videogen_transport::http_client(&auth).map_err(config)?;
                     inner.videodb = Some(Backend {
                         client: videogen_videodb::Client::with_http_client(http, auth.clone())
-                            .with_request_timeout(timeout),
+                            .with_request_timeout(timeout)
+                            .with_raw_error_responses(),
                         auth,
                     });
                 }
@@ -236,7 +265,8 @@ impl ClientBuilder {
                     let http = videogen_transport::http_client(&auth).map_err(config)?;
                     let backend = Backend {
                         client: videogen_openai::Client::with_http_client(http, auth.clone())
-                            .with_request_timeout(timeout),
+                            .with_request_timeout(timeout)
+                            .with_raw_error_responses(),
                         auth,
                     };
                     if provider == Provider::OpenAi {
@@ -263,6 +293,9 @@ fn downloads_client() -> std::result::Result<reqwest::Client, videogen_transport
         .user_agent(videogen_transport::USER_AGENT)
         .connect_timeout(videogen_transport::CONNECT_TIMEOUT)
         .tcp_keepalive(Duration::from_secs(60))
+        // Redirects are followed hop by hop in video.rs, which checks the scheme and decides
+        // about the key at every hop.
+        .redirect(reqwest::redirect::Policy::none())
         .build()?)
 }
 
@@ -300,31 +333,58 @@ impl Client {
         Provider::ALL.into_iter().filter(|p| self.inner.configured.contains(p)).collect()
     }
 
-    /// Submits `request`: checks it against the capability table, sends **one** create, and
-    /// returns the job handle at once, before any waiting.
+    /// Submits `request`: checks it against the capability table and its local files, sends
+    /// **one** create, and returns the job handle at once, before any waiting.
     ///
     /// Oxen.ai uses its async queue; VideoDB its generate + async response; OpenAI and AIHubMix a
     /// JSON create, or multipart when a reference image is a local file.
     ///
+    /// The create carries an `Idempotency-Key` (a UUID kept in [`Job::idempotency_key`]). It is
+    /// sent again — with the same key, after the client's [`RetryPolicy`] backoff and a clamped
+    /// `Retry-After` — only when the first try provably created nothing: a 429, or a connection
+    /// that failed before the request was sent. Nothing else is retried.
+    ///
     /// # Errors
-    /// [`Error::InvalidRequest`] before anything is sent; the provider's answer as a typed error;
-    /// [`Error::OutcomeUnknown`] when the create may have reached the server but no answer came
-    /// back (never retried).
+    /// [`Error::InvalidRequest`] before anything is sent (or when the provider refuses it with
+    /// 400/422); the provider's answer as a typed error, decided by its HTTP status;
+    /// [`Error::Redirect`] for a 3xx (not followed, not re-sent); [`Error::OutcomeUnknown`] when
+    /// the create may have reached the server but no readable answer came back (a cut
+    /// connection, a 5xx, an unreadable 2xx).
     pub async fn submit(&self, request: &VideoRequest) -> Result<Job> {
         let span = tracing::info_span!("videogen.submit", provider = %request.provider, model = %request.model, job_id = tracing::field::Empty);
         async {
             models::check(request)?;
-            let _permit = self.inner.permit().await;
-            let job: Job = match request.provider {
-                #[cfg(feature = "oxen")]
-                Provider::Oxen => crate::oxen::create(&self.inner, request).await,
-                #[cfg(feature = "videodb")]
-                Provider::VideoDb => crate::videodb::create(&self.inner, request).await,
-                #[cfg(feature = "openai")]
-                Provider::OpenAi | Provider::AiHubMix => crate::openai::create(&self.inner, request).await,
-                #[allow(unreachable_patterns)]
-                other => Err(Inner::not_configured(other)),
+            crate::request::check_local_inputs(request)?;
+            let key = uuid::Uuid::new_v4().to_string();
+            let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
+            let mut job = loop {
+                let attempt = videogen_transport::with_idempotency_key(&key, async {
+                    let _permit = self.inner.permit().await;
+                    match request.provider {
+                        #[cfg(feature = "oxen")]
+                        Provider::Oxen => crate::oxen::create(&self.inner, request).await,
+                        #[cfg(feature = "videodb")]
+                        Provider::VideoDb => crate::videodb::create(&self.inner, request).await,
+                        #[cfg(feature = "openai")]
+                        Provider::OpenAi | Provider::AiHubMix => crate::openai::create(&self.inner, request).await,
+                        #[allow(unreachable_patterns)]
+                        other => Err(Inner::not_configured(other)),
+                    }
+                })
+                .await;
+                match attempt {
+                    Err(e) if e.create_not_sent() => match delays.next() {
+                        Some(computed) => {
+                            let delay = self.inner.retry.delay_for(&e, computed);
+                            tracing::warn!(error = %e, ?delay, "the create was not taken; sending it again with the same idempotency key");
+                            tokio::time::sleep(delay).await;
+                        }
+                        None => break Err(e),
+                    },
+                    other => break other,
+                }
             }?;
+            job.idempotency_key = Some(key);
             tracing::Span::current().record("job_id", job.id.as_str());
             tracing::info!(job = %job.short_form(), "submitted");
             Ok(job)
@@ -374,25 +434,28 @@ impl Client {
         self.status_with_hint(job).await.map(|(s, _)| s)
     }
 
-    /// The status and the provider's hint for the next poll (`openai-poll-after-ms`).
+    /// The status and the provider's hint for the next poll (`openai-poll-after-ms`), with
+    /// retries.
     pub(crate) async fn status_with_hint(&self, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+        crate::retry::read(&self.inner.retry, || self.status_once(job)).await.map_err(|e| e.with_job(job))
+    }
+
+    /// One status read, no retries (the wait loop retries within its deadline).
+    pub(crate) async fn status_once(&self, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
         let span = tracing::debug_span!("videogen.status", provider = %job.provider, job_id = %job.id);
         async {
             let inner = &self.inner;
-            crate::retry::read(&inner.retry, || async {
-                let _permit = inner.permit().await;
-                match job.provider {
-                    #[cfg(feature = "oxen")]
-                    Provider::Oxen => crate::oxen::status(inner, job).await,
-                    #[cfg(feature = "videodb")]
-                    Provider::VideoDb => crate::videodb::status(inner, job).await,
-                    #[cfg(feature = "openai")]
-                    Provider::OpenAi | Provider::AiHubMix => crate::openai::status(inner, job).await,
-                    #[allow(unreachable_patterns)]
-                    other => Err(Inner::not_configured(other)),
-                }
-            })
-            .await
+            let _permit = inner.permit().await;
+            match job.provider {
+                #[cfg(feature = "oxen")]
+                Provider::Oxen => crate::oxen::status(inner, job).await,
+                #[cfg(feature = "videodb")]
+                Provider::VideoDb => crate::videodb::status(inner, job).await,
+                #[cfg(feature = "openai")]
+                Provider::OpenAi | Provider::AiHubMix => crate::openai::status(inner, job).await,
+                #[allow(unreachable_patterns)]
+                other => Err(Inner::not_configured(other)),
+            }
             .map_err(|e| e.with_job(job))
         }
         .instrument(span)
@@ -426,18 +489,25 @@ impl Client {
         .await
     }
 
-    /// Cancels the job where the provider has a cancel operation (Oxen.ai's queue). OpenAI,
-    /// AIHubMix and VideoDB have none: [`Error::Unsupported`].
+    /// Cancels the job where the provider has a cancel operation (Oxen.ai's queue), then
+    /// reads its status back, so the answer is the job's real state: `Cancelled`, or the status
+    /// it had already reached (a finished job stays succeeded or failed; cancelling it does
+    /// nothing). OpenAI, AIHubMix and VideoDB have no cancel: [`Error::Unsupported`].
     ///
     /// # Errors
-    /// [`Error::Unsupported`], or the provider's answer as a typed error.
-    pub async fn cancel(&self, job: &Job) -> Result<()> {
+    /// [`Error::Unsupported`], or the provider's answer as a typed error carrying the job.
+    pub async fn cancel(&self, job: &Job) -> Result<JobStatus> {
         let span = tracing::info_span!("videogen.cancel", provider = %job.provider, job_id = %job.id);
         async {
-            let _permit = self.inner.permit().await;
             match job.provider {
                 #[cfg(feature = "oxen")]
-                Provider::Oxen => crate::oxen::cancel(&self.inner, job).await.map_err(|e| e.with_job(job)),
+                Provider::Oxen => {
+                    {
+                        let _permit = self.inner.permit().await;
+                        crate::oxen::cancel(&self.inner, job).await.map_err(|e| e.with_job(job))?;
+                    }
+                    self.status(job).await
+                }
                 provider => Err(Error::Unsupported { provider, operation: "cancel" }),
             }
         }
@@ -445,12 +515,15 @@ impl Client {
         .await
     }
 
-    /// Waits until the job finishes, polling with backoff and the provider's hints, up to the
-    /// policy's deadline; returns the video.
+    /// Waits until the job finishes, polling with backoff and the provider's hints (clamped to
+    /// the policy's `min_interval` and at most a minute), up to the policy's deadline; returns
+    /// the video. Transient poll errors (429, 5xx, transport, unreadable answers) are waited out
+    /// within the deadline; the deadline bounds requests in flight and every sleep.
     ///
     /// # Errors
-    /// [`Error::JobFailed`] (or [`Error::ContentPolicy`]), [`Error::Cancelled`], [`Error::Timeout`],
-    /// or the last read error; each carries the job handle.
+    /// [`Error::JobFailed`] (or [`Error::ContentPolicy`]), [`Error::Cancelled`],
+    /// [`Error::Timeout`] at the deadline, or a non-transient read error (auth, not found…); each
+    /// carries the job handle.
     pub async fn wait(&self, job: &Job, policy: WaitPolicy) -> Result<Video> {
         let mut events = std::pin::pin!(self.events(job, policy));
         while let Some(event) = events.next().await {
@@ -501,13 +574,13 @@ impl JobRef<'_> {
     ///
     /// # Errors
     /// As [`Client::cancel`].
-    pub async fn cancel(&self) -> Result<()> {
+    pub async fn cancel(&self) -> Result<JobStatus> {
         self.client.cancel(&self.job).await
     }
 }
 
 /// Converts a generated client's error on a read.
-pub(crate) async fn read_error<E: crate::convert::ErrorBody>(
+pub(crate) async fn read_error<E: crate::convert::ErrorBody + serde::de::DeserializeOwned>(
     provider: Provider,
     e: progenitor_client::Error<E>,
 ) -> Error {

@@ -49,12 +49,20 @@ fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(cut).into_owned()
 }
 
-/// Converts a generated client's error.
+/// Converts a generated client's error, deciding by the HTTP status first and the body second.
 ///
-/// On a create, anything that leaves the outcome in doubt — a connection that failed after it
-/// was established, a 5xx (a gateway may have passed the request on), an answer that cannot be
-/// read — is [`Error::OutcomeUnknown`]; a connect failure or a 4xx means nothing was created.
-pub(crate) async fn convert<E: ErrorBody>(
+/// The generated clients run with raw error responses ([`videogen_transport::ClientState::set_raw_error_responses`]),
+/// so every non-2xx answer arrives here as `UnexpectedResponse` with its buffered body:
+///
+/// - 4xx: a refusal, whatever the body (an HTML page from a proxy, an empty body…): 400/422 →
+///   [`Error::InvalidRequest`], 401/403 → [`Error::Auth`], 404 → [`Error::NotFound`], 429 →
+///   [`Error::RateLimited`], other → [`Error::Api`]. Nothing was created.
+/// - 3xx: [`Error::Redirect`] (API requests follow no redirect off their origin; a create
+///   none at all). 1xx and other non-2xx statuses below 400: [`Error::Api`].
+/// - On a create, only a transport failure after the connection was made, a 5xx, or an
+///   unreadable 2xx is [`Error::OutcomeUnknown`]; a connect failure is [`Error::Transport`]
+///   (nothing was sent).
+pub(crate) async fn convert<E: ErrorBody + serde::de::DeserializeOwned>(
     provider: Provider,
     call: Call<'_>,
     error: progenitor_client::Error<E>,
@@ -67,7 +75,7 @@ pub(crate) async fn convert<E: ErrorBody>(
         Call::Read => None,
     };
     match error {
-        P::InvalidRequest(message) => Error::InvalidRequest { message },
+        P::InvalidRequest(message) => Error::invalid(message),
         P::CommunicationError(e) | P::InvalidUpgrade(e) => {
             let message = transport_message(&e);
             if e.is_connect() || e.is_builder() {
@@ -92,42 +100,98 @@ pub(crate) async fn convert<E: ErrorBody>(
         P::ErrorResponse(value) => {
             let status = value.status().as_u16();
             let headers = value.headers().clone();
-            let body = serde_json::to_string(&*value).unwrap_or_default();
-            let message = value.message().unwrap_or_else(|| body.clone());
-            if status >= 500
-                && let Some(e) = unknown(message.clone(), Some(status), Some(body.clone()))
-            {
-                return e;
-            }
-            from_status(provider, status, &headers, message, body)
+            let body = serde_json::to_vec(&*value).unwrap_or_default();
+            classify::<E>(provider, call, status, &headers, &body)
         }
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response.text().await.map(|t| lossy(t.as_bytes())).unwrap_or_default();
-            if status >= 500
-                && let Some(e) = unknown(format!("HTTP {status}"), Some(status), Some(body.clone()))
-            {
-                return e;
-            }
-            if (200..300).contains(&status) {
-                return unknown(format!("unexpected answer {status}"), Some(status), Some(body.clone())).unwrap_or(
-                    Error::Decode { provider, message: format!("unexpected answer {status}"), body, job: None },
-                );
-            }
-            let message = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| {
-                    v.pointer("/error/message")
-                        .or_else(|| v.get("message"))
-                        .or_else(|| v.pointer("/error/title"))
-                        .and_then(|m| m.as_str().map(String::from))
-                })
-                .unwrap_or_else(|| format!("HTTP {status}"));
-            from_status(provider, status, &headers, message, body)
+            let body = match response.extensions().get::<videogen_transport::BufferedBody>() {
+                Some(b) => b.0.clone(),
+                None => match response.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let message = transport_message(&e);
+                        return match (status, unknown(message.clone(), Some(status), None)) {
+                            (200..=299 | 500.., Some(e)) => e,
+                            _ => classify::<E>(provider, call, status, &headers, &[]),
+                        };
+                    }
+                },
+            };
+            classify::<E>(provider, call, status, &headers, &body)
         }
         P::Custom(message) => Error::Api { provider, status: 0, message, body: String::new(), job: None },
     }
+}
+
+/// The error for an answer with `status` (not 2xx-and-decoded), by status first.
+fn classify<E: ErrorBody + serde::de::DeserializeOwned>(
+    provider: Provider,
+    call: Call<'_>,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Error {
+    let text = lossy(body);
+    let create_model = match call {
+        Call::Create { model } => Some(model),
+        Call::Read => None,
+    };
+    match status {
+        200..=299 => match create_model {
+            Some(model) => Error::OutcomeUnknown {
+                provider,
+                model: model.to_string(),
+                message: format!("unexpected answer {status}"),
+                status: Some(status),
+                body: Some(text),
+            },
+            None => Error::Decode { provider, message: format!("unexpected answer {status}"), body: text, job: None },
+        },
+        300..=399 => Error::Redirect {
+            provider,
+            status,
+            location: headers
+                .get(reqwest::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            job: None,
+        },
+        400..=499 => {
+            let message = error_message::<E>(body).unwrap_or_else(|| format!("HTTP {status}"));
+            from_status(provider, status, headers, message, text)
+        }
+        500..=599 => {
+            let message = error_message::<E>(body).unwrap_or_else(|| format!("HTTP {status}"));
+            match create_model {
+                Some(model) => Error::OutcomeUnknown {
+                    provider,
+                    model: model.to_string(),
+                    message,
+                    status: Some(status),
+                    body: Some(text),
+                },
+                None => Error::Api { provider, status, message, body: text, job: None },
+            }
+        }
+        // 1xx as a final answer, or a status outside 100–599: a typed error, as the issue of
+        // a broken server rather than a doubt about the create.
+        _ => Error::Api { provider, status, message: format!("unexpected answer {status}"), body: text, job: None },
+    }
+}
+
+/// The message of an error body: the provider's typed error, or the usual JSON places.
+fn error_message<E: ErrorBody + serde::de::DeserializeOwned>(body: &[u8]) -> Option<String> {
+    if let Ok(typed) = serde_json::from_slice::<E>(body)
+        && let Some(m) = typed.message()
+    {
+        return Some(m);
+    }
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    ["/error/message", "/message", "/error/title", "/detail", "/error"]
+        .iter()
+        .find_map(|p| v.pointer(p).and_then(|m| m.as_str()).map(String::from))
+        .filter(|m| !m.is_empty())
 }
 
 /// A transport error's message, without the URL (result URLs carry signatures).

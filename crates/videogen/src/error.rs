@@ -6,14 +6,18 @@ use std::time::Duration;
 /// Everything that can go wrong, with the provider's message and raw body where the server
 /// answered, and the job handle on every error that follows a successful create.
 ///
-/// API keys never appear in any variant or message.
+/// API keys never appear in any variant or message. Messages quote server text as it came;
+/// a program that prints them to a terminal should escape control characters (the `videogen`
+/// command does).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request breaks a known rule and was not sent (model capability table, prompt length,
-    /// missing prompt…). `message` names the rule and where it comes from.
+    /// The request breaks a rule: either a known rule checked before sending (model capability
+    /// table, prompt length, a missing or oversized reference image…; `status` is `None` and
+    /// nothing was sent), or the provider refused it with 400 or 422 (`status` and `body` hold
+    /// its answer; nothing was created).
     #[error("invalid request: {message}")]
-    InvalidRequest { message: String },
+    InvalidRequest { message: String, status: Option<u16>, body: Option<String> },
 
     /// The client is not set up for this: no API key for the provider, a bad base URL, a provider
     /// left out at compile time.
@@ -28,8 +32,8 @@ pub enum Error {
     #[error("{provider} refused the API key ({status}): {message}")]
     Auth { provider: Provider, status: u16, message: String, body: String, job: Option<Box<Job>> },
 
-    /// 429: slow down; `retry_after` is the server's `Retry-After`, when it sent one.
-    #[error("{provider} rate limit ({retry_after:?}): {message}")]
+    /// 429: slow down; `retry_after` is the server's `Retry-After`, when it sent a readable one.
+    #[error("{provider} rate limit{}: {message}", retry_after.map(|d| format!(" (retry after {})", seconds(d))).unwrap_or_default())]
     RateLimited {
         provider: Provider,
         retry_after: Option<Duration>,
@@ -48,6 +52,12 @@ pub enum Error {
     #[error("{provider}: not found: {message}")]
     NotFound { provider: Provider, message: String, body: String, job: Option<Box<Job>> },
 
+    /// The API answered with a redirect (3xx) that was not followed: API requests follow no
+    /// redirect except a `GET`'s within the API's own origin (at most 5). For a create this means
+    /// the provider did not take it, and it was **not** sent again.
+    #[error("{provider} answered {status} (a redirect to {}), which API requests do not follow", location.as_deref().map(strip_query).unwrap_or("nowhere"))]
+    Redirect { provider: Provider, status: u16, location: Option<String>, job: Option<Box<Job>> },
+
     /// The job ran and failed.
     #[error("job {} on {} failed: {}", job.id, job.provider, error.message)]
     JobFailed { job: Box<Job>, error: crate::JobError },
@@ -56,13 +66,14 @@ pub enum Error {
     #[error("job {} on {} was cancelled", job.id, job.provider)]
     Cancelled { job: Box<Job> },
 
-    /// The wait deadline passed before the job finished. The job goes on at the provider; resume
-    /// with the handle.
-    #[error("job {} on {} not finished within {waited:?} (last status: {last_status})", job.id, job.provider)]
+    /// A deadline passed: the wait's (the job goes on at the provider; resume with the handle)
+    /// or a download's time limit (`last_status` is then `downloading`; the partial file is kept
+    /// and a later download resumes it).
+    #[error("job {} on {} not finished within {} (last status: {last_status})", job.id, job.provider, seconds(*waited))]
     Timeout { job: Box<Job>, waited: Duration, last_status: String },
 
     /// A create request failed after it may have reached the server: the job may exist (and be
-    /// billed) or not. No provider documents an idempotency key, so it was **not** retried. Look
+    /// billed) or not. It was **not** retried (no provider documents an idempotency key). Look
     /// for it in the provider's job list before submitting again.
     #[error(
         "{provider}: the create request may or may not have reached the server ({message}); it was not retried to avoid a double charge"
@@ -85,29 +96,49 @@ pub enum Error {
     #[error("the result of job {} expired", job.id)]
     Expired { job: Box<Job> },
 
-    /// A download failed a safety check: plain `http://` to a non-loopback host, a size over the
-    /// cap, or a length that does not match `Content-Length`.
+    /// A download failed a safety check: a plain `http://` or other non-https URL to a
+    /// non-loopback host (at any redirect hop), too many redirects, a size over the cap, a
+    /// length that does not match `Content-Length`, or a destination that is not a regular file.
     #[error("download of job {}: {message}", job.id)]
     Download { job: Box<Job>, message: String },
 
-    /// A local file could not be read or written.
+    /// The downloaded body is not a video (empty, an HTML or JSON page, no ISO-BMFF `ftyp` box
+    /// or WebM header at the start). It never becomes the file; retryable.
+    #[error("download of job {}: the answer is not a video: {message}", job.id)]
+    InvalidVideo { job: Box<Job>, message: String },
+
+    /// A local file could not be read or written. `path` is the path the caller gave (never a
+    /// temporary file's); `job` is set when a job had been created.
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io { path: String, source: std::io::Error, job: Option<Box<Job>> },
+}
+
+/// `3.0 s`, `0.25 s`: durations in user-facing messages.
+pub(crate) fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 { format!("{s:.0} s") } else { format!("{:.2} s", s).replace(".00 s", " s") }
+}
+
+/// A URL without its query and fragment (result URLs carry signatures).
+pub(crate) fn strip_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }
 
 impl Error {
-    /// Whether trying the same *read* again later may succeed: rate limits, 5xx, transport errors
-    /// and unreadable bodies (a cut answer or a proxy's error page). Never true for
-    /// [`Error::OutcomeUnknown`]: a create is not retried.
+    /// Whether trying the same *read* again later may succeed: rate limits, 5xx, transport errors,
+    /// unreadable bodies (a cut answer or a proxy's error page) and downloads that were not a
+    /// video. Never true for [`Error::OutcomeUnknown`]: a create is not retried.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Transport { .. } | Error::Decode { .. } => true,
+            Error::RateLimited { .. } | Error::Transport { .. } | Error::Decode { .. } | Error::InvalidVideo { .. } => {
+                true
+            }
             Error::Api { status, .. } => *status >= 500,
             _ => false,
         }
     }
 
-    /// The server's `Retry-After`, for [`Error::RateLimited`].
+    /// The server's `Retry-After`, for [`Error::RateLimited`] (as sent; callers clamp it).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::RateLimited { retry_after, .. } => *retry_after,
@@ -122,14 +153,17 @@ impl Error {
             | Error::Cancelled { job }
             | Error::Timeout { job, .. }
             | Error::Expired { job }
-            | Error::Download { job, .. } => Some(job),
+            | Error::Download { job, .. }
+            | Error::InvalidVideo { job, .. } => Some(job),
             Error::Auth { job, .. }
             | Error::RateLimited { job, .. }
             | Error::ContentPolicy { job, .. }
             | Error::NotFound { job, .. }
+            | Error::Redirect { job, .. }
             | Error::Transport { job, .. }
             | Error::Decode { job, .. }
-            | Error::Api { job, .. } => job.as_deref(),
+            | Error::Api { job, .. }
+            | Error::Io { job, .. } => job.as_deref(),
             _ => None,
         }
     }
@@ -143,6 +177,12 @@ impl Error {
         }
     }
 
+    /// Whether a create that ended in this error provably created nothing, so it may be sent
+    /// again: a 429, or a connection that failed before any byte of the request was sent.
+    pub(crate) fn create_not_sent(&self) -> bool {
+        matches!(self, Error::RateLimited { .. } | Error::Transport { .. })
+    }
+
     /// Attaches `job` to an error that can carry one and has none yet.
     pub(crate) fn with_job(mut self, job: &Job) -> Self {
         match &mut self {
@@ -150,9 +190,11 @@ impl Error {
             | Error::RateLimited { job: j, .. }
             | Error::ContentPolicy { job: j, .. }
             | Error::NotFound { job: j, .. }
+            | Error::Redirect { job: j, .. }
             | Error::Transport { job: j, .. }
             | Error::Decode { job: j, .. }
             | Error::Api { job: j, .. }
+            | Error::Io { job: j, .. }
                 if j.is_none() =>
             {
                 *j = Some(Box::new(job.clone()));
@@ -163,24 +205,28 @@ impl Error {
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        Error::InvalidRequest { message: message.into() }
+        Error::InvalidRequest { message: message.into(), status: None, body: None }
     }
 }
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Parses `Retry-After` as seconds (the form providers send; an HTTP date is also accepted).
+/// Parses `Retry-After`: delay-seconds (digits; a huge value saturates, callers clamp it) or an
+/// HTTP-date (a past date is zero). Anything else — negative, fractional, garbage — is `None`.
 pub(crate) fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX)));
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    (date.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().ok()
+    Some((date.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Builds the error for an HTTP error answer of `provider`, from its status, headers and body.
+/// Builds the error for an HTTP error answer of `provider`, from its status, headers and body:
+/// the status decides (400/422 → InvalidRequest, 401/403 → Auth, 404 → NotFound, 429 →
+/// RateLimited, others → Api), whatever the body looks like; a message naming the content policy
+/// makes it ContentPolicy.
 pub(crate) fn from_status(
     provider: Provider,
     status: u16,
@@ -193,6 +239,11 @@ pub(crate) fn from_status(
         404 => Error::NotFound { provider, message, body, job: None },
         429 => Error::RateLimited { provider, retry_after: parse_retry_after(headers), message, body, job: None },
         _ if crate::job::looks_like_content_policy(&message) => Error::ContentPolicy { provider, message, job: None },
+        400 | 422 => Error::InvalidRequest {
+            message: format!("{provider} refused the request ({status}): {message}"),
+            status: Some(status),
+            body: Some(body),
+        },
         _ => Error::Api { provider, status, message, body, job: None },
     }
 }
@@ -210,6 +261,31 @@ mod tests {
         h.insert(reqwest::header::RETRY_AFTER, later.parse().unwrap());
         let d = parse_retry_after(&h).unwrap();
         assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30), "{d:?}");
+        for (garbage, want) in [
+            ("-5", None),
+            ("1.5", None),
+            ("soon", None),
+            ("", None),
+            ("99999999999999999999999", Some(Duration::from_secs(u64::MAX))),
+            ("Mon, 01 Jan 2001 00:00:00 GMT", Some(Duration::ZERO)),
+        ] {
+            h.insert(reqwest::header::RETRY_AFTER, garbage.parse().unwrap());
+            assert_eq!(parse_retry_after(&h), want, "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn messages_have_no_debug_text() {
+        let e = Error::RateLimited {
+            provider: Provider::Oxen,
+            retry_after: Some(Duration::from_secs(5)),
+            message: "slow down".into(),
+            body: String::new(),
+            job: None,
+        };
+        assert_eq!(e.to_string(), "oxen rate limit (retry after 5 s): slow down");
+        assert_eq!(seconds(Duration::from_millis(250)), "0.25 s");
+        assert_eq!(seconds(Duration::from_secs(3)), "3 s");
     }
 
     #[test]
@@ -219,6 +295,10 @@ mod tests {
         assert!(matches!(e(401), Error::Auth { .. }));
         assert!(matches!(e(404), Error::NotFound { .. }));
         assert!(e(429).is_retryable() && e(503).is_retryable() && !e(400).is_retryable());
+        assert!(matches!(e(400), Error::InvalidRequest { status: Some(400), .. }));
+        assert!(matches!(e(422), Error::InvalidRequest { status: Some(422), .. }));
+        assert!(matches!(e(403), Error::Auth { status: 403, .. }));
+        assert!(matches!(e(418), Error::Api { status: 418, .. }));
         let policy = from_status(Provider::Oxen, 400, &h, "rejected by the content policy".into(), String::new());
         assert!(policy.is_content_policy());
         let unknown = Error::OutcomeUnknown {

@@ -27,6 +27,10 @@ pub struct Job {
     pub id: String,
     /// When the create was accepted.
     pub created_at: DateTime<Utc>,
+    /// The `Idempotency-Key` the create carried (a UUID, the same on every try of one submit).
+    /// A provider that honours the header answers a repeated key with the same job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
     /// VideoDB: the absolute `output_url` to poll (the provider's answer, kept as given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_url: Option<String>,
@@ -53,6 +57,7 @@ impl Job {
             id: id.to_string(),
             created_at: Utc::now(),
             poll_url: None,
+            idempotency_key: None,
         })
     }
 }
@@ -109,6 +114,9 @@ pub enum JobStatus {
     Failed(JobError),
     /// Cancelled.
     Cancelled,
+    /// The provider reported a status word videogen does not know (kept as sent). The job is
+    /// taken as unfinished: a wait keeps polling until it finishes or the deadline passes.
+    Unrecognized { status: String },
 }
 
 impl JobStatus {
@@ -117,7 +125,8 @@ impl JobStatus {
         matches!(self, JobStatus::Succeeded(_) | JobStatus::Failed(_) | JobStatus::Cancelled)
     }
 
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    /// `queued`, `running`, `succeeded`, `failed`, `cancelled`, or `unknown` for
+    /// [`JobStatus::Unrecognized`].
     pub fn name(&self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
@@ -125,6 +134,7 @@ impl JobStatus {
             JobStatus::Succeeded(_) => "succeeded",
             JobStatus::Failed(_) => "failed",
             JobStatus::Cancelled => "cancelled",
+            JobStatus::Unrecognized { .. } => "unknown",
         }
     }
 
@@ -134,6 +144,28 @@ impl JobStatus {
             JobStatus::Running { progress } => *progress,
             JobStatus::Succeeded(_) => Some(100),
             _ => None,
+        }
+    }
+}
+
+impl JobStatus {
+    /// The provider's own status word, for [`JobStatus::Unrecognized`].
+    pub fn raw_status(&self) -> Option<&str> {
+        match self {
+            JobStatus::Unrecognized { status } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// The status a provider's status word stands for: the common words map to `Queued` or
+    /// `Running`; anything else is [`JobStatus::Unrecognized`] (shown as sent, waited on).
+    pub(crate) fn unfinished(word: &str, progress: Option<u8>) -> Self {
+        match word {
+            "queued" | "pending" | "waiting" | "submitted" => JobStatus::Queued,
+            "" | "processing" | "in_progress" | "in progress" | "running" | "started" => {
+                JobStatus::Running { progress }
+            }
+            other => JobStatus::Unrecognized { status: other.to_string() },
         }
     }
 }
@@ -150,6 +182,7 @@ mod tests {
             id: "job-1".into(),
             created_at: Utc::now(),
             poll_url: Some("https://api.videodb.io/async-response/job-1".into()),
+            idempotency_key: Some("5b0c8a4e-3f7e-4a53-9a57-0f7d2f1e9c11".into()),
         };
         let back: Job = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
         assert_eq!(back, job);

@@ -87,13 +87,14 @@ mod oxen;
 mod videodb;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef,
+    Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef,
 };
 pub use error::{Error, Result};
 pub use job::{Job, JobError, JobStatus, JobSummary};
 pub use provider::Provider;
-pub use request::{ImageInput, Shot, Size, VideoRequest};
+pub use request::{ImageInput, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs};
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
 pub use secrecy::SecretString;
-pub use video::{Download, Video};
-pub use wait::{WaitEvent, WaitPolicy};
+pub use video::{Download, MAX_DOWNLOAD_REDIRECTS, Video, check_output_path, partial_path};
+pub use wait::{DEFAULT_MIN_POLL_INTERVAL, MAX_POLL_HINT, WaitEvent, WaitPolicy};

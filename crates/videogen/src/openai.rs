@@ -85,7 +85,7 @@ async fn multipart_body(request: &VideoRequest, fam: Family) -> Result<videogen_
         return Err(Error::invalid("a multipart create needs a local reference image"));
     };
     let content_type = content_type_of(path)?;
-    let bytes = tokio::fs::read(path).await.map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    let bytes = crate::request::read_image_file(path).await?;
     let prompt = request.prompt.clone().unwrap_or_default();
     let prompt =
         types::CreateVideoMultipartBodyPrompt::try_from(prompt).map_err(|e| Error::invalid(format!("prompt: {e}")))?;
@@ -134,7 +134,14 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
         Ok(v) => v.into_inner(),
         Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
     };
-    Ok(Job { provider, model: model.to_string(), id: video.id, created_at: chrono::Utc::now(), poll_url: None })
+    Ok(Job {
+        provider,
+        model: model.to_string(),
+        id: video.id,
+        created_at: chrono::Utc::now(),
+        poll_url: None,
+        idempotency_key: None,
+    })
 }
 
 pub(crate) async fn list(inner: &Inner, provider: Provider) -> Result<Vec<crate::JobSummary>> {
@@ -153,6 +160,7 @@ pub(crate) async fn list(inner: &Inner, provider: Provider) -> Result<Vec<crate:
                 id: v.id,
                 created_at: v.created_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).unwrap_or_default(),
                 poll_url: None,
+                idempotency_key: None,
             },
             status: match v.status.as_str() {
                 "in_progress" => "running".to_string(),
@@ -180,8 +188,6 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
     let video = answer.into_inner();
     let progress = video.progress.map(|p| p.clamp(0, 100) as u8);
     let status = match video.status.as_str() {
-        "queued" => JobStatus::Queued,
-        "in_progress" => JobStatus::Running { progress },
         "completed" => {
             let url = format!("{}/videos/{}/content", b.auth.base_url(), progenitor_client::encode_path(&job.id));
             let expires_at = video.expires_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0));
@@ -197,10 +203,7 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
                 video.error.map_or((None, "the video generation failed".to_string()), |e| (Some(e.code), e.message));
             JobStatus::Failed(JobError::new(code, message))
         }
-        other => {
-            tracing::warn!(status = other, "unknown video status; treating the job as running");
-            JobStatus::Running { progress }
-        }
+        other => JobStatus::unfinished(other, progress),
     };
     Ok((status, hint))
 }

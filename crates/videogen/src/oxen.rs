@@ -105,24 +105,36 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
         id: first.generation_id.to_string(),
         created_at: chrono::Utc::now(),
         poll_url: None,
+        idempotency_key: None,
     })
 }
 
 pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
     let b = backend(inner)?;
-    let row = match b.client.get_queue_generation(&job.id).await {
-        Ok(v) => v.into_inner(),
-        Err(e) => return Err(read_error(P, e).await),
-    };
-    use types::QueueGenerationResponseStatus as S;
-    let status = match row.status {
-        S::Queued => JobStatus::Queued,
-        S::Processing => JobStatus::Running { progress: None },
-        S::Cancelled => JobStatus::Cancelled,
-        S::Failed => {
-            JobStatus::Failed(JobError::new(None, row.error_message.unwrap_or_else(|| "the generation failed".into())))
+    let (status, result_url, error_message) = match b.client.get_queue_generation(&job.id).await {
+        Ok(v) => {
+            let row = v.into_inner();
+            (row.status, row.result_url, row.error_message)
         }
-        S::Succeeded => match row.result_url {
+        Err(e) => match read_error(P, e).await {
+            // The queue keeps rows for a while only (older docs: 24 h); the generation history
+            // keeps them for good. Look there before calling the job not found.
+            Error::NotFound { .. } => match b.client.get_generation(&job.id).await {
+                Ok(v) => {
+                    let row = v.into_inner().generation;
+                    (row.status, row.result_url, row.error_message)
+                }
+                Err(e) => return Err(read_error(P, e).await),
+            },
+            other => return Err(other),
+        },
+    };
+    let status = match status.as_str() {
+        "cancelled" => JobStatus::Cancelled,
+        "failed" => {
+            JobStatus::Failed(JobError::new(None, error_message.unwrap_or_else(|| "the generation failed".into())))
+        }
+        "succeeded" => match result_url {
             Some(url) => JobStatus::Succeeded(Video {
                 inner: inner.clone(),
                 job: job.clone(),
@@ -138,6 +150,7 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
                 });
             }
         },
+        other => JobStatus::unfinished(other, None),
     };
     Ok((status, None))
 }
@@ -179,6 +192,7 @@ pub(crate) async fn list(inner: &Inner) -> Result<Vec<crate::JobSummary>> {
                 id: g.generation_id.to_string(),
                 created_at: chrono::DateTime::from_timestamp(g.enqueued_at, 0).unwrap_or_default(),
                 poll_url: None,
+                idempotency_key: None,
             },
             status: g.status.to_string(),
             prompt: g.extra.get("prompt").and_then(Value::as_str).map(String::from),
@@ -236,6 +250,7 @@ pub(crate) async fn generate_now(inner: &Arc<Inner>, request: &VideoRequest) -> 
         id: format!("sync-{}", created.timestamp_millis()),
         created_at: created,
         poll_url: None,
+        idempotency_key: None,
     };
     if let Some((start, end)) = find_b64(&bytes) {
         return Ok(Video {

@@ -185,6 +185,76 @@ impl VideoRequest {
     }
 }
 
+/// The largest local reference image read: 50 MiB. No provider documents a limit for uploaded
+/// reference images (OpenAI's `input_reference`, AIHubMix's multipart), so this is the
+/// fallback the project uses where none is documented; a larger file is refused before anything
+/// is read or sent.
+pub const MAX_REFERENCE_IMAGE_BYTES: u64 = 50 << 20;
+
+/// Checks every local reference image before anything is read or sent: it must exist, be a
+/// regular file (a symlink to one is fine; `/dev/zero`, a FIFO or a folder is not) and hold at
+/// most [`MAX_REFERENCE_IMAGE_BYTES`].
+///
+/// # Errors
+/// [`crate::Error::InvalidRequest`] naming the path and the reason.
+pub fn check_local_inputs(request: &VideoRequest) -> crate::Result<()> {
+    for image in &request.images {
+        if let ImageInput::File(path) = image {
+            check_image_file(path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The checks of [`check_local_inputs`] for one file; returns its size in bytes.
+pub(crate) fn check_image_file(path: &std::path::Path) -> crate::Result<u64> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        crate::Error::invalid(format!(
+            "reference image {shown}: {}",
+            match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                _ => e.to_string(),
+            }
+        ))
+    })?;
+    if !meta.is_file() {
+        return Err(crate::Error::invalid(format!("reference image {shown}: not a regular file")));
+    }
+    if meta.len() > MAX_REFERENCE_IMAGE_BYTES {
+        return Err(crate::Error::invalid(format!(
+            "reference image {shown}: {} bytes, over the limit of {MAX_REFERENCE_IMAGE_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    std::fs::File::open(path)
+        .map_err(|e| crate::Error::invalid(format!("reference image {shown}: cannot be opened: {e}")))?;
+    Ok(meta.len())
+}
+
+/// Reads a checked reference image, never more than [`MAX_REFERENCE_IMAGE_BYTES`] (the file may
+/// have grown since it was checked).
+pub(crate) async fn read_image_file(path: &std::path::Path) -> crate::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    check_image_file(path)?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| crate::Error::invalid(format!("reference image {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_REFERENCE_IMAGE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| crate::Error::invalid(format!("reference image {}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX_REFERENCE_IMAGE_BYTES {
+        return Err(crate::Error::invalid(format!(
+            "reference image {}: over the limit of {MAX_REFERENCE_IMAGE_BYTES} bytes",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +265,28 @@ mod tests {
         assert!("1280".parse::<Size>().is_err() && "0x5".parse::<Size>().is_err());
         assert_eq!(ImageInput::parse("https://x/a.png"), ImageInput::Url("https://x/a.png".into()));
         assert_eq!(ImageInput::parse("a.png"), ImageInput::File("a.png".into()));
+    }
+
+    #[test]
+    fn local_images_are_checked_before_reading() {
+        let dir = std::env::temp_dir().join(format!("videogen-img-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = dir.join("a.png");
+        std::fs::write(&ok, b"png").unwrap();
+        let with = |p: &str| VideoRequest::new(Provider::OpenAi, "sora-2").prompt("p").image(ImageInput::parse(p));
+        assert!(check_local_inputs(&with(ok.to_str().unwrap())).is_ok());
+        for (path, why) in [
+            (dir.join("missing.png"), "no such file"),
+            (dir.clone(), "not a regular file"),
+            (std::path::PathBuf::from("/dev/zero"), "not a regular file"),
+        ] {
+            let err = check_local_inputs(&with(path.to_str().unwrap())).unwrap_err();
+            assert!(matches!(err, crate::Error::InvalidRequest { status: None, .. }), "{err:?}");
+            assert!(err.to_string().contains(why), "{err}");
+        }
+        let big = dir.join("big.png");
+        std::fs::File::create(&big).unwrap().set_len(MAX_REFERENCE_IMAGE_BYTES + 1).unwrap();
+        assert!(check_local_inputs(&with(big.to_str().unwrap())).unwrap_err().to_string().contains("over the limit"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,25 +1,37 @@
-//! Retries of reads (status polls, downloads) with jittered exponential backoff (the `backon`
-//! crate), honouring `Retry-After`. Creates are never retried.
+//! Retries with jittered exponential backoff (the `backon` crate), honouring a clamped
+//! `Retry-After`: reads (status, list, downloads) on 429, 5xx, transport errors and unreadable
+//! answers; creates only when they provably created nothing (429, or a connection that failed
+//! before the request was sent).
 
 use crate::{Error, Result};
 use backon::{ExponentialBuilder, Retryable};
 use std::future::Future;
 use std::time::Duration;
 
-/// How reads are retried on 429, 5xx, transport errors and unreadable answers.
+/// How reads are retried on 429, 5xx, transport errors and unreadable answers, and creates on
+/// 429 and connect failures (the only create failures that provably created nothing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first try (default 4).
     pub max_retries: usize,
-    /// The first delay (default 500 ms); it doubles, with jitter, up to `max_delay`.
+    /// The first delay (default 500 ms); it doubles, with jitter, up to `max_delay`. Also the
+    /// floor of a `Retry-After` (a `Retry-After: 0` waits this long).
     pub min_delay: Duration,
-    /// The longest delay (default 30 s). A longer `Retry-After` is honoured up to 5 minutes.
+    /// The longest computed delay (default 30 s).
     pub max_delay: Duration,
+    /// The longest `Retry-After` honoured (default [`MAX_RETRY_AFTER`], 5 minutes); a longer
+    /// one (say a day) is cut to this. Waits and downloads also cut it to their deadline.
+    pub max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_retries: 4, min_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
+        Self {
+            max_retries: 4,
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: MAX_RETRY_AFTER,
+        }
     }
 }
 
@@ -30,6 +42,12 @@ impl RetryPolicy {
     /// No retries.
     pub fn none() -> Self {
         Self { max_retries: 0, ..Self::default() }
+    }
+
+    /// The delay before the next try: the server's `Retry-After` clamped to
+    /// [`Self::min_delay`]..=[`Self::max_retry_after`] when it sent one, else `computed`.
+    pub fn delay_for(&self, error: &Error, computed: Duration) -> Duration {
+        error.retry_after().map_or(computed, |ra| clamp(ra, self.min_delay, self.max_retry_after))
     }
 
     pub(crate) fn backoff(&self) -> ExponentialBuilder {
@@ -50,9 +68,14 @@ where
     f.retry(policy.backoff())
         .sleep(tokio::time::sleep)
         .when(Error::is_retryable)
-        .adjust(|e: &Error, delay| delay.map(|d| e.retry_after().map_or(d, |ra| ra.min(MAX_RETRY_AFTER))))
+        .adjust(|e: &Error, delay| delay.map(|d| policy.delay_for(e, d)))
         .notify(|e: &Error, delay| tracing::warn!(error = %e, ?delay, "retrying read"))
         .await
+}
+
+/// `value` within `floor..=ceiling` (the floor wins when they cross).
+pub(crate) fn clamp(value: Duration, floor: Duration, ceiling: Duration) -> Duration {
+    value.min(ceiling).max(floor)
 }
 
 #[cfg(test)]
@@ -63,8 +86,12 @@ mod tests {
 
     #[tokio::test]
     async fn retries_retryable_errors_then_gives_up() {
-        let policy =
-            RetryPolicy { max_retries: 2, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
+        let policy = RetryPolicy {
+            max_retries: 2,
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        };
         let calls = AtomicUsize::new(0);
         let result: Result<()> = read(&policy, || async {
             calls.fetch_add(1, Ordering::SeqCst);
@@ -86,8 +113,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_is_honoured() {
-        let policy =
-            RetryPolicy { max_retries: 1, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
+        let policy = RetryPolicy {
+            max_retries: 1,
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        };
         let start = tokio::time::Instant::now();
         let calls = AtomicUsize::new(0);
         let result: Result<u8> = read(&policy, || async {
@@ -106,5 +137,21 @@ mod tests {
         .await;
         assert_eq!(result.unwrap(), 1);
         assert!(start.elapsed() >= Duration::from_secs(7), "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn retry_after_is_clamped() {
+        let policy = RetryPolicy::default();
+        let limited = |secs| Error::RateLimited {
+            provider: Provider::Oxen,
+            retry_after: Some(Duration::from_secs(secs)),
+            message: String::new(),
+            body: String::new(),
+            job: None,
+        };
+        assert_eq!(policy.delay_for(&limited(86_400), Duration::ZERO), MAX_RETRY_AFTER);
+        assert_eq!(policy.delay_for(&limited(0), Duration::ZERO), policy.min_delay);
+        assert_eq!(policy.delay_for(&limited(7), Duration::ZERO), Duration::from_secs(7));
+        assert_eq!(policy.delay_for(&Error::invalid("x"), Duration::from_secs(2)), Duration::from_secs(2));
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::client::Inner;
 use crate::convert::transport_message;
+use crate::error::strip_query;
 use crate::{Error, Job, Result};
 use base64::Engine;
 use bytes::Bytes;
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tracing::Instrument;
 
@@ -50,75 +52,212 @@ impl std::fmt::Debug for Video {
     }
 }
 
-fn strip_query(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
-}
-
 /// What a download wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Download {
-    /// The final file.
+    /// The final file (the path given, or the regular file a symlink there points at).
     pub path: PathBuf,
     /// Its size in bytes.
     pub bytes: u64,
-    /// How many times the transfer was resumed (with `Range`) or restarted.
+    /// How many times the transfer was resumed (with `Range`) or restarted in this call.
     pub resumed: u32,
+    /// Bytes already on disk from an earlier, interrupted download of the same job (the
+    /// partial file of [`partial_path`]), resumed with `Range` rather than fetched again.
+    pub resumed_from: u64,
 }
 
-/// A temporary file in the destination folder, removed unless committed.
-struct TempFile {
-    path: PathBuf,
-    file: Option<tokio::fs::File>,
+/// The most redirects a result download follows: 10. Each hop must be `https://` (or plain
+/// `http://` to a loopback host), and the API key goes only while every hop so far stayed on
+/// the provider's API origin.
+pub const MAX_DOWNLOAD_REDIRECTS: usize = 10;
+
+/// The first bytes of a file kept to check what it is.
+const HEAD_BYTES: usize = 12;
+
+/// The partial file a download of `job` to `dest` writes to: a hidden file in `dest`'s folder
+/// whose name comes from the job alone (`.videogen-<provider>-<id>.part`), so a later download
+/// of the same job into the same folder — in this process or another, after Ctrl-C or a crash —
+/// resumes it with `Range`. It is renamed to `dest` only when complete and checked.
+pub fn partial_path(dest: &Path, job: &Job) -> PathBuf {
+    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let safe: String = job
+        .id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(64)
+        .collect();
+    // A short hash of the whole id keeps long or unusual ids apart after the cut above.
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in job.id.bytes() {
+        hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    dir.join(format!(".videogen-{}-{safe}-{hash:08x}.part", job.provider))
 }
 
-impl TempFile {
-    async fn create(dest: &Path) -> Result<Self> {
-        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "video".into());
-        let unique = format!(
-            ".{name}.{}-{}.part",
-            std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
-        );
-        let path = dir.join(unique);
-        let file = tokio::fs::File::create(&path).await.map_err(|source| io(&path, source))?;
-        Ok(Self { path, file: Some(file) })
-    }
-
-    fn file(&mut self) -> &mut tokio::fs::File {
-        self.file.as_mut().expect("open until commit")
-    }
-
-    async fn truncate(&mut self) -> Result<()> {
-        use tokio::io::AsyncSeekExt;
-        let path = self.path.clone();
-        let file = self.file();
-        file.set_len(0).await.map_err(|e| io(&path, e))?;
-        file.seek(std::io::SeekFrom::Start(0)).await.map_err(|e| io(&path, e))?;
-        Ok(())
-    }
-
-    async fn commit(mut self, dest: &Path) -> Result<()> {
-        let mut file = self.file.take().expect("open until commit");
-        file.flush().await.map_err(|e| io(&self.path, e))?;
-        file.sync_all().await.map_err(|e| io(&self.path, e))?;
-        drop(file);
-        tokio::fs::rename(&self.path, dest).await.map_err(|e| io(dest, e))?;
-        self.path = PathBuf::new();
-        Ok(())
-    }
+/// Why an output path cannot take a download.
+struct PathProblem {
+    kind: std::io::ErrorKind,
+    message: String,
 }
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.path.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.path);
+fn problem(kind: std::io::ErrorKind, message: impl Into<String>) -> PathProblem {
+    PathProblem { kind, message: message.into() }
+}
+
+/// The longest file name this checks for (bytes): most Unix file systems' `NAME_MAX`.
+const NAME_MAX: usize = 255;
+
+/// The file a download to `path` will replace, after the checks of [`check_output_path`].
+fn resolve_output(path: &Path) -> std::result::Result<PathBuf, PathProblem> {
+    use std::io::ErrorKind as K;
+    let name = path.file_name().ok_or_else(|| problem(K::InvalidInput, "not a file name"))?;
+    if name.len() > NAME_MAX {
+        return Err(problem(K::InvalidFilename, format!("the file name is longer than {NAME_MAX} bytes")));
+    }
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => match std::fs::metadata(path) {
+            Ok(target) if target.is_file() => std::fs::canonicalize(path)
+                .map_err(|e| problem(e.kind(), format!("cannot resolve the symlink: {e}")))?,
+            Ok(target) if target.is_dir() => return Err(problem(K::IsADirectory, "is a symlink to a folder")),
+            Ok(_) => {
+                return Err(problem(K::InvalidInput, "is a symlink to a device, FIFO or socket, not a regular file"));
+            }
+            Err(_) => return Err(problem(K::NotFound, "is a symlink to nothing")),
+        },
+        Ok(meta) if meta.is_dir() => return Err(problem(K::IsADirectory, "is a folder")),
+        Ok(meta) if !meta.is_file() => {
+            return Err(problem(K::InvalidInput, "is a device, FIFO or socket, not a regular file"));
         }
+        Ok(_) => path.to_path_buf(),
+        Err(e) if e.kind() == K::NotFound => path.to_path_buf(),
+        Err(e) => return Err(problem(e.kind(), e.to_string())),
+    };
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(problem(K::NotADirectory, format!("{} is not a folder", dir.display()))),
+        Err(e) if e.kind() == K::NotFound => {
+            return Err(problem(K::NotFound, format!("the folder {} does not exist", dir.display())));
+        }
+        Err(e) => return Err(problem(e.kind(), format!("the folder {}: {e}", dir.display()))),
+    }
+    // Writable? Creating a file is the only answer that holds for root, ACLs and read-only mounts.
+    let probe = dir.join(format!(".videogen-probe-{}-{}", std::process::id(), unique()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => return Err(problem(e.kind(), format!("cannot write in the folder {}: {e}", dir.display()))),
+    }
+    Ok(target)
+}
+
+fn unique() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+/// Checks, before anything is paid for, that a download could be written to `path`: its folder
+/// exists and is writable, its name fits (≤ 255 bytes), and it is nothing or a regular file (a
+/// symlink to a regular file is followed; a folder, device, FIFO, socket, or a symlink to one,
+/// is refused). Returns the file that would be replaced.
+///
+/// [`Video::download_to`] makes the same checks; a program calls this before
+/// [`crate::Client::submit`] so a bad path costs nothing (the `videogen` command does).
+///
+/// # Errors
+/// [`Error::InvalidRequest`] naming `path` and the reason.
+pub fn check_output_path(path: impl AsRef<Path>) -> Result<PathBuf> {
+    let path = path.as_ref();
+    resolve_output(path).map_err(|p| Error::invalid(format!("output {}: {}", path.display(), p.message)))
+}
+
+/// The partial file being written: appended to, resumable, renamed into place when complete.
+struct Partial {
+    path: PathBuf,
+    file: tokio::fs::File,
+    written: u64,
+    head: Vec<u8>,
+}
+
+impl Partial {
+    /// Opens (or creates) the partial file, keeping what an earlier run wrote.
+    async fn open(path: &Path) -> std::io::Result<Self> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        // Our own hidden name: anything there that is not a regular file is not ours to follow.
+        if let Ok(meta) = tokio::fs::symlink_metadata(path).await
+            && !meta.is_file()
+        {
+            tokio::fs::remove_file(path).await?;
+        }
+        let mut options = tokio::fs::OpenOptions::new();
+        options.read(true).write(true).create(true);
+        #[cfg(unix)]
+        options.custom_flags(libc::O_NOFOLLOW);
+        let mut file = options.open(path).await?;
+        let written = file.metadata().await?.len();
+        let mut head = vec![0; HEAD_BYTES.min(written as usize)];
+        file.read_exact(&mut head).await?;
+        file.seek(std::io::SeekFrom::End(0)).await?;
+        Ok(Self { path: path.to_path_buf(), file, written, head })
+    }
+
+    async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(chunk).await?;
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.written += chunk.len() as u64;
+        Ok(())
+    }
+
+    async fn reset(&mut self) -> std::io::Result<()> {
+        use tokio::io::AsyncSeekExt;
+        self.file.set_len(0).await?;
+        self.file.seek(std::io::SeekFrom::Start(0)).await?;
+        self.written = 0;
+        self.head.clear();
+        Ok(())
+    }
+
+    /// fsync, rename to `target`, fsync the folder.
+    async fn commit(mut self, target: &Path) -> std::io::Result<()> {
+        self.file.flush().await?;
+        self.file.sync_all().await?;
+        drop(self.file);
+        tokio::fs::rename(&self.path, target).await?;
+        if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(dir) = std::fs::File::open(dir)
+        {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    async fn remove(self) {
+        drop(self.file);
+        let _ = tokio::fs::remove_file(&self.path).await;
     }
 }
 
-fn io(path: &Path, source: std::io::Error) -> Error {
-    Error::Io { path: path.display().to_string(), source }
+/// Why `head` (the first bytes of a finished body) with `content_type` is not a video, if it is
+/// not: empty; an HTML, JSON or other text page; or neither an ISO-BMFF `ftyp` box (MP4, MOV —
+/// OpenAI's `video/mp4`, Oxen's and VideoDB's MP4 results) nor a WebM/Matroska header.
+fn not_a_video(head: &[u8], content_type: Option<&str>) -> Option<String> {
+    if head.is_empty() {
+        return Some("the body is empty".into());
+    }
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    if ct.starts_with("text/") || ct.contains("json") || ct.contains("html") || ct.contains("xml") {
+        return Some(format!("it is {}", ct.split(';').next().unwrap_or("").trim()));
+    }
+    let mp4 = head.len() >= 8 && &head[4..8] == b"ftyp";
+    let webm = head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]);
+    if mp4 || webm {
+        return None;
+    }
+    let shown: String = head.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+    Some(format!("it starts with bytes {shown}, not an MP4 ftyp box or a WebM header"))
 }
 
 /// Whether plain `http://` to this host is allowed (loopback only).
@@ -134,6 +273,17 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Where a transfer stands across tries.
+struct Transfer {
+    partial: Partial,
+    total: Option<u64>,
+    content_type: Option<String>,
+}
+
 impl Video {
     /// The result URL, when the video is at one (Oxen, VideoDB). It may expire; see `expires_at`.
     pub fn url(&self) -> Option<&str> {
@@ -143,26 +293,55 @@ impl Video {
         }
     }
 
-    /// Downloads the video to `path`.
+    /// Whether the provider's `expires_at` has passed (the result can no longer be downloaded).
+    pub fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= Utc::now())
+    }
+
+    /// Downloads the video to `path`, within the client's download time limit
+    /// ([`crate::ClientBuilder::download_timeout`], default 2 hours).
     ///
-    /// Streams to a temporary file in the same folder and renames it to `path` only when
-    /// complete, so a partial file never sits under the final name. Checks the length against
-    /// `Content-Length`; after a cut or a stall it resumes with `Range` (or starts over when the
-    /// server ignores ranges), with the client's retry policy. Refuses plain `http://` except to
-    /// loopback, stops past the client's size cap, and sends the API key only to the provider's
-    /// own API origin (OpenAI's content endpoint), never to a result host. An inline `b64_json`
-    /// result is decoded to the file piece by piece.
+    /// - Streams to the partial file of [`partial_path`] and renames it to `path` only when
+    ///   complete and checked: the length matches `Content-Length`/`Content-Range`, and the body
+    ///   is a video (not empty, not an HTML or JSON page, an MP4 `ftyp` box or WebM header at the
+    ///   start). A bad body never becomes the file ([`Error::InvalidVideo`], retried).
+    /// - Resumes with `Range` after a cut or a stall (per-read [`crate::ClientBuilder::stall_timeout`]),
+    ///   and across processes: a partial file left by an interrupted download of the same job is
+    ///   continued ([`Download::resumed_from`]). Starts over when the server ignores ranges.
+    /// - Follows at most [`MAX_DOWNLOAD_REDIRECTS`] redirects, checking every hop: `https://`
+    ///   only (plain `http://` to loopback), and the API key only while every hop so far stayed
+    ///   on the provider's API origin (OpenAI's content endpoint) — never to a result host.
+    /// - Waits at most [`crate::ClientBuilder::download_header_timeout`] for each response's
+    ///   headers; `Retry-After` is clamped to the retry policy's ceiling and the time left.
+    /// - Replaces only a regular file or nothing ([`check_output_path`]); stops past the
+    ///   client's size cap. An inline `b64_json` result is decoded to the file piece by piece.
     ///
     /// # Errors
-    /// [`Error::Expired`], [`Error::Download`] (insecure URL, too large, length mismatch),
-    /// [`Error::Io`], or the server's answer as a typed error; each carries the job.
+    /// [`Error::Expired`], [`Error::Download`] (insecure URL or redirect, too many redirects, too
+    /// large, length mismatch), [`Error::InvalidVideo`], [`Error::Timeout`] at the time limit
+    /// (the partial file is kept for a resume), [`Error::Io`] naming `path`, or the server's
+    /// answer as a typed error; each carries the job.
     pub async fn download_to(&self, path: impl AsRef<Path>) -> Result<Download> {
+        self.download_to_within(path, self.inner.download_timeout).await
+    }
+
+    /// [`Video::download_to`] with its own time limit for this call (the `videogen` command
+    /// gives the download what is left of `--timeout`).
+    ///
+    /// # Errors
+    /// As [`Video::download_to`].
+    pub async fn download_to_within(&self, path: impl AsRef<Path>, limit: Duration) -> Result<Download> {
         let path = path.as_ref();
         let span = tracing::info_span!("videogen.download", provider = %self.job.provider, job_id = %self.job.id);
         let result = async {
+            let target = resolve_output(path).map_err(|p| Error::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::new(p.kind, p.message),
+                job: None,
+            })?;
             match &self.source {
-                Source::Inline { body, start, end } => self.write_inline(&body[*start..*end], path).await,
-                Source::Url(url) | Source::Content { url } => self.fetch(url, path).await,
+                Source::Inline { body, start, end } => self.write_inline(&body[*start..*end], path, &target).await,
+                Source::Url(url) | Source::Content { url } => self.fetch(url, path, &target, limit).await,
             }
         }
         .instrument(span)
@@ -174,132 +353,212 @@ impl Video {
         Error::Download { job: Box::new(self.job.clone()), message: message.into() }
     }
 
-    async fn write_inline(&self, b64: &[u8], path: &Path) -> Result<Download> {
-        let mut tmp = TempFile::create(path).await?;
+    fn io(&self, path: &Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.display().to_string(), source, job: Some(Box::new(self.job.clone())) }
+    }
+
+    async fn open_partial(&self, path: &Path, target: &Path) -> Result<Partial> {
+        Partial::open(&partial_path(target, &self.job)).await.map_err(|e| self.io(path, e))
+    }
+
+    async fn write_inline(&self, b64: &[u8], path: &Path, target: &Path) -> Result<Download> {
+        let mut partial = self.open_partial(path, target).await?;
+        partial.reset().await.map_err(|e| self.io(path, e))?;
         // JSON may escape `/` as `\/`; skip backslashes, decode in aligned pieces.
         const PIECE: usize = 64 * 1024;
         let mut buf = Vec::with_capacity(PIECE + 4);
-        let mut written = 0u64;
         let engine = base64::engine::general_purpose::STANDARD;
-        for &b in b64 {
-            if b == b'\\' {
-                continue;
-            }
-            buf.push(b);
-            if buf.len() == PIECE {
-                let bytes = engine.decode(&buf).map_err(|e| self.fail(format!("b64_json does not decode: {e}")))?;
-                written += bytes.len() as u64;
-                if written > self.inner.max_download_bytes {
-                    return Err(self.fail(format!("larger than the cap of {} bytes", self.inner.max_download_bytes)));
+        let cap = self.inner.max_download_bytes;
+        let result: Result<()> = async {
+            for (i, &b) in b64.iter().enumerate() {
+                if b != b'\\' {
+                    buf.push(b);
                 }
-                tmp.file().write_all(&bytes).await.map_err(|e| io(path, e))?;
-                buf.clear();
+                if buf.len() == PIECE || (i + 1 == b64.len() && !buf.is_empty()) {
+                    let bytes = engine.decode(&buf).map_err(|e| self.fail(format!("b64_json does not decode: {e}")))?;
+                    if partial.written + bytes.len() as u64 > cap {
+                        return Err(self.fail(format!("larger than the cap of {cap} bytes")));
+                    }
+                    partial.write(&bytes).await.map_err(|e| self.io(path, e))?;
+                    buf.clear();
+                }
             }
+            if let Some(reason) = not_a_video(&partial.head, None) {
+                return Err(Error::InvalidVideo { job: Box::new(self.job.clone()), message: reason });
+            }
+            Ok(())
         }
-        let bytes = engine.decode(&buf).map_err(|e| self.fail(format!("b64_json does not decode: {e}")))?;
-        written += bytes.len() as u64;
-        tmp.file().write_all(&bytes).await.map_err(|e| io(path, e))?;
-        tmp.commit(path).await?;
-        Ok(Download { path: path.to_path_buf(), bytes: written, resumed: 0 })
+        .await;
+        if let Err(e) = result {
+            partial.remove().await;
+            return Err(e);
+        }
+        let bytes = partial.written;
+        partial.commit(target).await.map_err(|e| self.io(path, e))?;
+        Ok(Download { path: target.to_path_buf(), bytes, resumed: 0, resumed_from: 0 })
     }
 
-    async fn fetch(&self, url: &str, path: &Path) -> Result<Download> {
+    async fn fetch(&self, url: &str, path: &Path, target: &Path, limit: Duration) -> Result<Download> {
         let parsed = reqwest::Url::parse(url).map_err(|e| self.fail(format!("the result URL does not parse: {e}")))?;
-        match parsed.scheme() {
-            "https" => {}
-            "http" if is_loopback(&parsed) => {}
-            "http" => return Err(self.fail("refusing a plain http:// result URL to a non-loopback host")),
-            other => return Err(self.fail(format!("refusing a {other}:// result URL"))),
-        }
-        if self.expires_at.is_some_and(|at| at <= Utc::now()) {
+        self.check_scheme(&parsed)?;
+        let start = tokio::time::Instant::now();
+        let deadline = start + limit;
+        let mut transfer =
+            Transfer { partial: self.open_partial(path, target).await?, total: None, content_type: None };
+        if self.is_expired() {
+            transfer.partial.remove().await;
             return Err(Error::Expired { job: Box::new(self.job.clone()) });
         }
-        let auth = self.inner.auth(self.job.provider).cloned();
-        let cap = self.inner.max_download_bytes;
+        let resumed_from = transfer.partial.written;
         let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
-        let mut tmp = TempFile::create(path).await?;
-        let mut written: u64 = 0;
-        let mut total: Option<u64> = None;
         let mut resumed = 0u32;
         loop {
-            let attempt = self.fetch_once(&parsed, auth.as_ref(), &mut tmp, &mut written, &mut total, cap).await;
+            let attempt = match tokio::time::timeout_at(deadline, self.fetch_once(&parsed, path, &mut transfer)).await {
+                Ok(attempt) => attempt,
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        job: Box::new(self.job.clone()),
+                        waited: start.elapsed(),
+                        last_status: "downloading".into(),
+                    });
+                }
+            };
+            let attempt =
+                attempt.and_then(|()| match not_a_video(&transfer.partial.head, transfer.content_type.as_deref()) {
+                    Some(reason) => Err(Error::InvalidVideo { job: Box::new(self.job.clone()), message: reason }),
+                    None => Ok(()),
+                });
             match attempt {
                 Ok(()) => {
-                    if let Some(total) = total
-                        && written != total
-                    {
-                        return Err(self.fail(format!("got {written} bytes, Content-Length said {total}")));
-                    }
-                    tmp.commit(path).await?;
-                    tracing::info!(bytes = written, resumed, "downloaded");
-                    return Ok(Download { path: path.to_path_buf(), bytes: written, resumed });
+                    let bytes = transfer.partial.written;
+                    transfer.partial.commit(target).await.map_err(|e| self.io(path, e))?;
+                    tracing::info!(bytes, resumed, resumed_from, "downloaded");
+                    return Ok(Download { path: target.to_path_buf(), bytes, resumed, resumed_from });
                 }
                 Err(e) if e.is_retryable() => {
-                    let Some(delay) = delays.next() else { return Err(e) };
-                    let delay = e.retry_after().unwrap_or(delay);
-                    tracing::warn!(error = %e, written, ?delay, "download interrupted; resuming");
+                    if matches!(e, Error::InvalidVideo { .. }) {
+                        // Never resume on top of a body that was not the video.
+                        transfer.partial.reset().await.map_err(|err| self.io(path, err))?;
+                        transfer.total = None;
+                    }
+                    let Some(computed) = delays.next() else {
+                        if matches!(e, Error::InvalidVideo { .. }) {
+                            transfer.partial.remove().await;
+                        }
+                        return Err(e);
+                    };
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    let delay = self.inner.retry.delay_for(&e, computed).min(left);
+                    tracing::warn!(error = %e, written = transfer.partial.written, ?delay, "download interrupted; resuming");
                     resumed += 1;
                     tokio::time::sleep(delay).await;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    // Nothing a later resume could use.
+                    transfer.partial.remove().await;
+                    return Err(e);
+                }
             }
         }
     }
 
-    /// One request: from byte `written` on (a `Range` request when > 0).
-    async fn fetch_once(
-        &self,
-        url: &reqwest::Url,
-        auth: Option<&videogen_transport::ApiAuth>,
-        tmp: &mut TempFile,
-        written: &mut u64,
-        total: &mut Option<u64>,
-        cap: u64,
-    ) -> Result<()> {
+    /// `https://`, or plain `http://` to loopback; nothing else.
+    fn check_scheme(&self, url: &reqwest::Url) -> Result<()> {
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if is_loopback(url) => Ok(()),
+            "http" => Err(self.fail("refusing a plain http:// URL to a non-loopback host")),
+            other => Err(self.fail(format!("refusing a {other}: URL"))),
+        }
+    }
+
+    /// One request (after its redirects): from byte `written` on (a `Range` request when > 0).
+    async fn fetch_once(&self, start: &reqwest::Url, path: &Path, t: &mut Transfer) -> Result<()> {
         let provider = self.job.provider;
         let transport = |e: &reqwest::Error| Error::Transport { provider, message: transport_message(e), job: None };
-        let mut builder = self.inner.downloads.get(url.clone());
-        if *written > 0 {
-            builder = builder.header(reqwest::header::RANGE, format!("bytes={written}-"));
-        }
-        let mut request = builder.build().map_err(|e| transport(&e))?;
-        match auth {
-            // The key goes only to the provider's own API origin (OpenAI's content endpoint).
-            Some(auth) => auth.prepare(&mut request),
-            None => {
-                request.headers_mut().remove(reqwest::header::AUTHORIZATION);
+        let auth = self.inner.auth(provider);
+        let mut url = start.clone();
+        let mut keyed = true;
+        let mut hops = 0usize;
+        let response = loop {
+            self.check_scheme(&url)?;
+            // The key goes only while every hop so far stayed on the API's origin.
+            keyed = keyed && auth.is_some_and(|a| a.is_api_origin(&url));
+            let mut builder = self.inner.downloads.get(url.clone());
+            if t.partial.written > 0 {
+                builder = builder.header(reqwest::header::RANGE, format!("bytes={}-", t.partial.written));
             }
-        }
-        let response = self.inner.downloads.execute(request).await.map_err(|e| transport(&e))?;
+            let mut request = builder.build().map_err(|e| transport(&e))?;
+            if keyed && let Some(auth) = auth {
+                auth.prepare(&mut request);
+            }
+            let header_timeout = self.inner.download_header_timeout;
+            let response = match tokio::time::timeout(header_timeout, self.inner.downloads.execute(request)).await {
+                Ok(r) => r.map_err(|e| transport(&e))?,
+                Err(_) => {
+                    return Err(Error::Transport {
+                        provider,
+                        message: format!("no response headers within {}", crate::error::seconds(header_timeout)),
+                        job: None,
+                    });
+                }
+            };
+            let status = response.status().as_u16();
+            if !is_redirect(status) {
+                break response;
+            }
+            hops += 1;
+            if hops > MAX_DOWNLOAD_REDIRECTS {
+                return Err(self.fail(format!("more than {MAX_DOWNLOAD_REDIRECTS} redirects")));
+            }
+            url = videogen_transport::redirect_target(response.url(), response.headers())
+                .ok_or_else(|| self.fail(format!("a {status} redirect without a usable Location")))?;
+        };
         let status = response.status().as_u16();
         match status {
             200 => {
-                if *written > 0 {
+                if t.partial.written > 0 {
                     // The server ignored the range: start over.
-                    tmp.truncate().await?;
-                    *written = 0;
+                    t.partial.reset().await.map_err(|e| self.io(path, e))?;
                 }
-                *total = response.content_length();
+                t.total = response.content_length();
             }
             206 => {
                 let range =
                     response.headers().get(reqwest::header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-                let (start, full) =
-                    parse_content_range(range).ok_or_else(|| self.fail(format!("bad Content-Range {range:?}")))?;
-                if start != *written {
-                    return Err(self.fail(format!("asked for bytes from {written}, got {start}")));
+                let parsed = parse_content_range(range);
+                match parsed {
+                    Some((start, full)) if start == t.partial.written => t.total = full.or(t.total),
+                    _ => {
+                        // A range we did not ask for: start over rather than stitch the wrong bytes.
+                        t.partial.reset().await.map_err(|e| self.io(path, e))?;
+                        t.total = None;
+                        return Err(Error::Transport {
+                            provider,
+                            message: format!("the server sent another range ({range:?}); starting over"),
+                            job: None,
+                        });
+                    }
                 }
-                *total = full.or(*total);
+            }
+            416 if t.partial.written > 0 => {
+                // The partial file does not fit this result: start over.
+                t.partial.reset().await.map_err(|e| self.io(path, e))?;
+                t.total = None;
+                return Err(Error::Transport {
+                    provider,
+                    message: "the server cannot resume from the partial file; starting over".into(),
+                    job: None,
+                });
             }
             _ => {
                 let headers = response.headers().clone();
-                let body = response.text().await.unwrap_or_default();
+                let body = read_capped(response, 64 * 1024).await;
                 // A presigned result URL answers 403 (or 410) once it expired; OpenAI's content
                 // endpoint answers an error naming the expiry.
-                let past_expiry = self.expires_at.is_some_and(|at| at <= Utc::now());
                 let result_url = matches!(self.source, Source::Url(_));
                 if matches!(status, 403 | 404 | 410)
-                    && (past_expiry || status == 410 || (result_url && status == 403) || body.contains("expired"))
+                    && (self.is_expired() || status == 410 || (result_url && status == 403) || body.contains("expired"))
                 {
                     return Err(Error::Expired { job: Box::new(self.job.clone()) });
                 }
@@ -310,7 +569,12 @@ impl Video {
                 return Err(crate::error::from_status(provider, status, &headers, message, body));
             }
         }
-        if let Some(total) = *total
+        t.content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let cap = self.inner.max_download_bytes;
+        if let Some(total) = t.total
             && total > cap
         {
             return Err(self.fail(format!("the file is {total} bytes, over the cap of {cap}")));
@@ -322,7 +586,7 @@ impl Video {
                 Err(_) => {
                     return Err(Error::Transport {
                         provider,
-                        message: format!("no data for {:?}", self.inner.stall_timeout),
+                        message: format!("no data for {}", crate::error::seconds(self.inner.stall_timeout)),
                         job: None,
                     });
                 }
@@ -330,23 +594,34 @@ impl Video {
                 Ok(Some(Err(e))) => return Err(transport(&e)),
                 Ok(Some(Ok(chunk))) => chunk,
             };
-            *written += chunk.len() as u64;
-            if *written > cap {
+            if t.partial.written + chunk.len() as u64 > cap {
                 return Err(self.fail(format!("over the cap of {cap} bytes")));
             }
-            tmp.file().write_all(&chunk).await.map_err(|e| io(&tmp.path, e))?;
+            t.partial.write(&chunk).await.map_err(|e| self.io(path, e))?;
         }
-        if let Some(total) = *total
-            && *written < total
+        if let Some(total) = t.total
+            && t.partial.written != total
         {
             return Err(Error::Transport {
                 provider,
-                message: format!("the body ended at {written} of {total} bytes"),
+                message: format!("the body ended at {} of {total} bytes", t.partial.written),
                 job: None,
             });
         }
         Ok(())
     }
+}
+
+/// Up to `cap` bytes of an error answer, as text (a broken body gives what arrived).
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> String {
+    let mut body = Vec::new();
+    while body.len() < cap {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(cap - body.len())]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 /// Parses `bytes START-END/TOTAL` (TOTAL may be `*`).

@@ -55,6 +55,7 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
             id,
             created_at: chrono::Utc::now(),
             poll_url: data.and_then(|d| d.output_url.clone()),
+            idempotency_key: None,
         }),
         (_, None) => Err(Error::OutcomeUnknown {
             provider: P,
@@ -104,6 +105,7 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
             Video { inner: inner.clone(), job: job.clone(), source: Source::Url(url.to_string()), expires_at: None };
         return Ok((JobStatus::Succeeded(video), None));
     }
-    // "processing", "in progress" (SDKs), "pending" (docs prose): not done yet.
-    Ok((JobStatus::Running { progress: None }, None))
+    // "processing", "in progress" (SDKs), "pending" (docs prose): not done yet; any other word
+    // is kept as sent and waited on, as for every provider.
+    Ok((JobStatus::unfinished(&status, None), None))
 }

@@ -19,7 +19,12 @@ pub fn fast_config() -> SimConfig {
 }
 
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy { max_retries: 4, min_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) }
+    RetryPolicy {
+        max_retries: 4,
+        min_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    }
 }
 
 pub fn client(sim: &Sim, provider: Provider) -> Client {

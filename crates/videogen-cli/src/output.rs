@@ -1,0 +1,81 @@
+//! Printing, once: text that came from a server is escaped before it reaches a terminal, JSON
+//! is escaped the same way, and a closed standard output ends printing quietly.
+
+use std::io::Write;
+
+/// The most characters of one message printed; longer ones end with `…`.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// Whether `c` must not reach a terminal raw: C0 and C1 controls, DEL, and the bidirectional
+/// overrides and isolates that can make text read differently from what it is.
+fn unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+/// `text` with control characters escaped (`\n`, `\t`, `\u{1b}`…) and cut to
+/// [`MAX_MESSAGE_CHARS`]: safe to print, and one line.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE_CHARS));
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Serialized JSON with the characters serde_json leaves raw (DEL, C1 controls, bidi
+/// controls) escaped as `\uXXXX`: still the same JSON value.
+pub fn json_text(value: &serde_json::Value) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_char(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Prints a line on standard output; a closed pipe (`videogen models | head -1`) is not an
+/// error and not a panic.
+pub fn out(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+}
+
+/// Prints a line on standard error, ignoring a closed stream.
+pub fn err(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Prints JSON on standard output (see [`json_text`]).
+pub fn json(value: &serde_json::Value) {
+    out(&json_text(value));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_is_escaped() {
+        assert_eq!(clean("a\u{1b}[31mred\nforged: {}"), "a\\u{1b}[31mred\\nforged: {}");
+        assert_eq!(clean("\u{9b}2J\u{202e}x"), "\\u{9b}2J\\u{202e}x");
+        assert_eq!(clean(&"x".repeat(5000)).chars().count(), MAX_MESSAGE_CHARS + 1);
+        let v = serde_json::json!({"m": "a\u{7f}b\u{85}c\u{1b}"});
+        let text = json_text(&v);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
+    }
+}
