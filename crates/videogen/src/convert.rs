@@ -159,7 +159,7 @@ fn classify<E: ErrorBody + serde::de::DeserializeOwned>(
         },
         400..=499 => {
             let message = error_message::<E>(body).unwrap_or_else(|| format!("HTTP {status}"));
-            from_status(provider, status, headers, message, text)
+            from_status(create_model.is_some(), provider, status, headers, message, text)
         }
         500..=599 => {
             let message = error_message::<E>(body).unwrap_or_else(|| format!("HTTP {status}"));

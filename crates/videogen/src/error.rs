@@ -224,10 +224,11 @@ pub(crate) fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<
 }
 
 /// Builds the error for an HTTP error answer of `provider`, from its status, headers and body:
-/// the status decides (400/422 → InvalidRequest, 401/403 → Auth, 404 → NotFound, 429 →
-/// RateLimited, others → Api), whatever the body looks like; a message naming the content policy
-/// makes it ContentPolicy.
+/// the status decides (400/422 → InvalidRequest on a create, 401/403 → Auth, 404 → NotFound, 429
+/// → RateLimited, others → Api), whatever the body looks like; a message naming the content
+/// policy makes it ContentPolicy. A 400/422 on a read is Api (it carries the job).
 pub(crate) fn from_status(
+    create: bool,
     provider: Provider,
     status: u16,
     headers: &reqwest::header::HeaderMap,
@@ -239,7 +240,7 @@ pub(crate) fn from_status(
         404 => Error::NotFound { provider, message, body, job: None },
         429 => Error::RateLimited { provider, retry_after: parse_retry_after(headers), message, body, job: None },
         _ if crate::job::looks_like_content_policy(&message) => Error::ContentPolicy { provider, message, job: None },
-        400 | 422 => Error::InvalidRequest {
+        400 | 422 if create => Error::InvalidRequest {
             message: format!("{provider} refused the request ({status}): {message}"),
             status: Some(status),
             body: Some(body),
@@ -291,7 +292,7 @@ mod tests {
     #[test]
     fn classification() {
         let h = reqwest::header::HeaderMap::new();
-        let e = |s| from_status(Provider::OpenAi, s, &h, "m".into(), "b".into());
+        let e = |s| from_status(true, Provider::OpenAi, s, &h, "m".into(), "b".into());
         assert!(matches!(e(401), Error::Auth { .. }));
         assert!(matches!(e(404), Error::NotFound { .. }));
         assert!(e(429).is_retryable() && e(503).is_retryable() && !e(400).is_retryable());
@@ -299,7 +300,9 @@ mod tests {
         assert!(matches!(e(422), Error::InvalidRequest { status: Some(422), .. }));
         assert!(matches!(e(403), Error::Auth { status: 403, .. }));
         assert!(matches!(e(418), Error::Api { status: 418, .. }));
-        let policy = from_status(Provider::Oxen, 400, &h, "rejected by the content policy".into(), String::new());
+        let read = from_status(false, Provider::OpenAi, 400, &h, "m".into(), "b".into());
+        assert!(matches!(read, Error::Api { status: 400, .. }), "{read:?}");
+        let policy = from_status(true, Provider::Oxen, 400, &h, "rejected by the content policy".into(), String::new());
         assert!(policy.is_content_policy());
         let unknown = Error::OutcomeUnknown {
             provider: Provider::Oxen,

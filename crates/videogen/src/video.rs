@@ -260,6 +260,50 @@ fn not_a_video(head: &[u8], content_type: Option<&str>) -> Option<String> {
     Some(format!("it starts with bytes {shown}, not an MP4 ftyp box or a WebM header"))
 }
 
+/// Walks the top-level ISO-BMFF boxes of a finished MP4: every box must be at least its header
+/// long and end inside the file, and the last must end exactly at the end of the file. A body
+/// cut short (say by a `Content-Length` smaller than the video) fails here, however whole it
+/// looked to HTTP. ISO/IEC 14496-12 §4.2: a 32-bit size, 1 for a 64-bit size after the type,
+/// 0 for "to the end of the file".
+fn mp4_boxes_fit(path: &Path) -> std::result::Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let mut at = 0u64;
+    for _ in 0..100_000 {
+        if at == len {
+            return Ok(());
+        }
+        if len - at < 8 {
+            return Err(format!("{} stray bytes after the last box", len - at));
+        }
+        let mut header = [0u8; 16];
+        file.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
+        let n = if len - at >= 16 { 16 } else { 8 };
+        file.read_exact(&mut header[..n]).map_err(|e| e.to_string())?;
+        let kind: String = header[4..8].iter().map(|&b| if b.is_ascii_graphic() { b as char } else { '?' }).collect();
+        let size = match u32::from_be_bytes([header[0], header[1], header[2], header[3]]) {
+            0 => len - at,
+            1 if n == 16 => u64::from_be_bytes([
+                header[8], header[9], header[10], header[11], header[12], header[13], header[14], header[15],
+            ]),
+            1 => return Err(format!("the {kind} box has no room for its 64-bit size")),
+            small => u64::from(small),
+        };
+        if size < 8 {
+            return Err(format!("the {kind} box claims {size} bytes"));
+        }
+        if size > len - at {
+            return Err(format!(
+                "the {kind} box needs {size} bytes from byte {at}, but the file ends {} bytes later (cut short)",
+                len - at
+            ));
+        }
+        at += size;
+    }
+    Err("more than 100,000 top-level boxes".into())
+}
+
 /// Whether plain `http://` to this host is allowed (loopback only).
 fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host_str() {
@@ -383,10 +427,7 @@ impl Video {
                     buf.clear();
                 }
             }
-            if let Some(reason) = not_a_video(&partial.head, None) {
-                return Err(Error::InvalidVideo { job: Box::new(self.job.clone()), message: reason });
-            }
-            Ok(())
+            self.check_video(&mut partial, None).await
         }
         .await;
         if let Err(e) = result {
@@ -423,11 +464,10 @@ impl Video {
                     });
                 }
             };
-            let attempt =
-                attempt.and_then(|()| match not_a_video(&transfer.partial.head, transfer.content_type.as_deref()) {
-                    Some(reason) => Err(Error::InvalidVideo { job: Box::new(self.job.clone()), message: reason }),
-                    None => Ok(()),
-                });
+            let attempt = match attempt {
+                Ok(()) => self.check_video(&mut transfer.partial, transfer.content_type.as_deref()).await,
+                Err(e) => Err(e),
+            };
             match attempt {
                 Ok(()) => {
                     let bytes = transfer.partial.written;
@@ -460,6 +500,23 @@ impl Video {
                 }
             }
         }
+    }
+
+    /// Whether a finished body is a video: [`not_a_video`], then for an MP4 the box walk of
+    /// [`mp4_boxes_fit`] (on the flushed partial file).
+    async fn check_video(&self, partial: &mut Partial, content_type: Option<&str>) -> Result<()> {
+        let invalid = |message: String| Error::InvalidVideo { job: Box::new(self.job.clone()), message };
+        if let Some(reason) = not_a_video(&partial.head, content_type) {
+            return Err(invalid(reason));
+        }
+        if partial.head.len() >= 8 && &partial.head[4..8] == b"ftyp" {
+            partial.file.flush().await.map_err(|e| self.io(&partial.path, e))?;
+            let at = partial.path.clone();
+            let fit =
+                tokio::task::spawn_blocking(move || mp4_boxes_fit(&at)).await.unwrap_or_else(|e| Err(e.to_string()));
+            fit.map_err(invalid)?;
+        }
+        Ok(())
     }
 
     /// `https://`, or plain `http://` to loopback; nothing else.
@@ -566,7 +623,7 @@ impl Video {
                     .ok()
                     .and_then(|v| v.pointer("/error/message").and_then(|m| m.as_str().map(String::from)))
                     .unwrap_or_else(|| format!("HTTP {status} for the result"));
-                return Err(crate::error::from_status(provider, status, &headers, message, body));
+                return Err(crate::error::from_status(false, provider, status, &headers, message, body));
             }
         }
         t.content_type = response
