@@ -709,8 +709,10 @@ async fn answer(shared: &Shared, listener: Listener, request: &Request, stream: 
             Target::Download => Kind::Download,
         };
         // Only the first leg of a redirect is the target; the hops after it answer normally.
-        let first_leg = !matches!(request.path.get(..6), Some("/moved" | "/alias")) && listener == Listener::Api;
-        if kind == target_kind && first_leg && !request.path.starts_with("/back") {
+        let first_leg = !["/moved", "/alias", "/back", "/hop", "/there", "/plain"]
+            .iter()
+            .any(|prefix| request.path.starts_with(prefix));
+        if kind == target_kind && first_leg {
             let mut hits = shared.hits.lock().unwrap_or_else(|p| p.into_inner());
             *hits += 1;
             !case.once || *hits == 1

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use videogen::{Client, Error, Provider, RetryPolicy, VideoRequest, WaitPolicy};
-use videogen_hostile::{Api, CONTENT, Case, KEY, Mutation, Server, Target};
+use videogen_hostile::{Api, BadBody, CONTENT, Case, Hop, KEY, Mutation, Record, Server, Target};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_millis(800);
 const WAIT_DEADLINE: Duration = Duration::from_millis(1500);
@@ -56,7 +56,7 @@ fn scratch(seed: u64) -> PathBuf {
 }
 
 /// Runs one case; `Err` is the broken invariant.
-async fn run_case(case: Case) -> Result<String, String> {
+async fn run_case(case: Case) -> Result<(String, Record), String> {
     let server = Server::start(case.clone()).await;
     let p = provider(case.api);
     let client = Client::builder()
@@ -165,7 +165,7 @@ async fn run_case(case: Case) -> Result<String, String> {
         return Err(format!("an unmutated case failed: {summary}"));
     }
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(summary)
+    Ok((summary, record))
 }
 
 /// The documented outcome an error is, by name.
@@ -205,7 +205,7 @@ async fn hostile_servers_never_break_the_promises() {
     let results: Vec<(Case, Result<String, String>)> = futures::stream::iter(seeds)
         .map(|seed| async move {
             let case = Case::from_seed(seed);
-            (case.clone(), run_case(case).await)
+            (case.clone(), run_case(case).await.map(|(summary, _)| summary))
         })
         .buffer_unordered(256)
         .collect()
@@ -236,4 +236,91 @@ async fn hostile_servers_never_break_the_promises() {
         results.len(),
         failures.join("\n")
     );
+}
+
+/// A case built by hand (not from a seed).
+fn case(api: Api, target: Target, mutation: Mutation, once: bool, result_on_api_origin: bool) -> Case {
+    // Seeds far above the seeded range keep each hand-built case's scratch folder its own.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1 << 40);
+    let seed = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Case { seed, api, target, mutation, once, result_on_api_origin }
+}
+
+async fn expect(c: Case, outcome: &str) -> Record {
+    let what = format!("{:?} {:?} {:?}", c.api, c.target, c.mutation);
+    let (summary, record) = run_case(c).await.unwrap_or_else(|why| panic!("{what}: {why}"));
+    assert!(summary.starts_with(outcome), "{what}: {summary}, expected {outcome}");
+    assert!(record.leaks.is_empty(), "{what}: {:?}", record.leaks);
+    record
+}
+
+/// A status read redirected A → B → B is not followed off the API origin (the key never reaches
+/// B); a result download redirected A → B → B follows, with the key on A only; one that goes
+/// A → B → A carries no key on the way back.
+#[tokio::test]
+async fn two_hop_redirects_deliver_no_key_to_another_origin() {
+    for api in Api::ALL {
+        expect(case(api, Target::Status, Mutation::Redirect { code: 302, hop: Hop::TwoHop }, true, false), "Redirect")
+            .await;
+        for hop in [Hop::TwoHop, Hop::ThereAndBack] {
+            // Results on the API origin: the first request may carry the key (VideoDB's
+            // x-access-token, OpenAI's Authorization), no hop after it may.
+            let record =
+                expect(case(api, Target::Download, Mutation::Redirect { code: 302, hop }, true, true), "ok").await;
+            assert!(record.downloads >= 1, "{api:?}");
+        }
+    }
+}
+
+/// A create answered 307 or 308 is not re-posted: one create request, no job, a typed error.
+#[tokio::test]
+async fn a_create_answered_307_is_sent_once() {
+    for api in Api::ALL {
+        for code in [307, 308] {
+            for hop in [Hop::SameOrigin, Hop::Loop] {
+                let record =
+                    expect(case(api, Target::Create, Mutation::Redirect { code, hop }, false, false), "Redirect").await;
+                assert_eq!((record.create_requests, record.jobs_created), (1, 0), "{api:?} {code} {hop:?}");
+            }
+        }
+    }
+}
+
+/// `Retry-After: 86400` on a download is clamped (here to the policy's 300 ms ceiling): the
+/// download finishes instead of sleeping a day.
+#[tokio::test]
+async fn a_retry_after_of_a_day_on_a_download_is_clamped() {
+    for api in Api::ALL {
+        let started = Instant::now();
+        let retry_after = Mutation::RetryAfter { code: 429, value: "86400".into() };
+        let record = expect(case(api, Target::Download, retry_after, true, false), "ok").await;
+        assert!(record.downloads >= 2, "{api:?}: the refused download and its retry");
+        assert!(started.elapsed() < Duration::from_secs(5), "{api:?}: {:?}", started.elapsed());
+    }
+}
+
+/// A create answered 4xx is a refusal whatever its body (an HTML page from a proxy, an empty
+/// body): never `OutcomeUnknown`, no job, not re-sent (429 aside, which is re-sent).
+#[tokio::test]
+async fn a_4xx_create_with_an_html_body_is_a_refusal() {
+    for api in Api::ALL {
+        for (code, outcome) in [
+            (400, "InvalidRequest"),
+            (401, "Auth"),
+            (403, "Auth"),
+            (404, "NotFound"),
+            (409, "Api"),
+            (422, "InvalidRequest"),
+        ] {
+            for body in [BadBody::Html, BadBody::Empty, BadBody::InvalidUtf8] {
+                let record =
+                    expect(case(api, Target::Create, Mutation::Status { code, body }, false, false), outcome).await;
+                assert_eq!((record.create_requests, record.jobs_created), (1, 0), "{api:?} {code} {body:?}");
+            }
+        }
+        let record =
+            expect(case(api, Target::Create, Mutation::Status { code: 429, body: BadBody::Html }, true, false), "ok")
+                .await;
+        assert_eq!((record.create_requests, record.jobs_created), (2, 1), "{api:?}: a 429 then a 200 is one job");
+    }
 }
