@@ -236,6 +236,16 @@ pub(crate) fn default_model(provider: Provider) -> &'static str {
 /// A client for `providers`: the real APIs where keys are set, the in-process simulator for the
 /// rest (or for all with `--sim`), saying so in one line.
 pub(crate) async fn context(providers: &[Provider], force_sim: bool) -> Result<Context, CliError> {
+    context_within(providers, force_sim, None).await
+}
+
+/// [`context`], with every API request and every `Retry-After` sleep cut to `limit` (a
+/// command's `--timeout`), so no single step outlives the command's deadline.
+pub(crate) async fn context_within(
+    providers: &[Provider],
+    force_sim: bool,
+    limit: Option<Duration>,
+) -> Result<Context, CliError> {
     let simulated: Vec<Provider> = providers.iter().copied().filter(|p| force_sim || !key_set(*p)).collect();
     let mut builder = Client::builder();
     let mut sim = None;
@@ -271,6 +281,12 @@ pub(crate) async fn context(providers: &[Provider], force_sim: bool) -> Result<C
         {
             builder = builder.base_url(*p, url.trim());
         }
+    }
+    if let Some(limit) = limit {
+        builder = builder.request_timeout(limit.min(videogen::DEFAULT_REQUEST_TIMEOUT)).retry(videogen::RetryPolicy {
+            max_retry_after: limit.min(videogen::MAX_RETRY_AFTER),
+            ..videogen::RetryPolicy::default()
+        });
     }
     Ok(Context { client: builder.build()?, _sim: sim })
 }
@@ -448,6 +464,20 @@ async fn download(
     Ok(())
 }
 
+impl WaitOptions {
+    /// `--timeout` as a duration.
+    fn limit(&self) -> Result<Option<Duration>, CliError> {
+        match self.timeout {
+            Some(t) => Duration::try_from_secs_f64(t)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .map(Some)
+                .ok_or_else(|| CliError::usage("--timeout must be a positive number of seconds")),
+            None => Ok(None),
+        }
+    }
+}
+
 /// What is left of `--timeout` after `started`, for the download (`None`: no `--timeout`).
 fn time_left(options: &WaitOptions, started: std::time::Instant) -> Option<Duration> {
     let total = Duration::try_from_secs_f64(options.timeout?).ok()?;
@@ -466,7 +496,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 Some(out) => check_out(out)?,
                 None => check_out(Path::new("videogen-output.mp4"))?,
             }
-            let ctx = context(&[provider], cli.sim).await?;
+            let ctx = context_within(&[provider], cli.sim, g.wait.limit()?).await?;
             let policy = wait_policy(provider, &g.wait, simulated)?;
             let started = std::time::Instant::now();
             let job = ctx.client.submit(&request).await?;
@@ -521,7 +551,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 check_out(out).map_err(|e| e.with_job(&job))?;
             }
             let simulated = cli.sim || !key_set(job.provider);
-            let ctx = context(&[job.provider], cli.sim).await?;
+            let ctx = context_within(&[job.provider], cli.sim, w.wait.limit()?).await?;
             let policy = wait_policy(job.provider, &w.wait, simulated)?;
             let started = std::time::Instant::now();
             let video = wait_with_progress(&ctx.client, &job, policy, json, w.out.as_ref(), simulated).await?;
@@ -555,7 +585,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 None => None,
             };
             let simulated = cli.sim || !key_set(job.provider);
-            let ctx = context(&[job.provider], cli.sim).await?;
+            let ctx = context_within(&[job.provider], cli.sim, limit).await?;
             match ctx.client.status(&job).await? {
                 JobStatus::Succeeded(video) => download(&video, &out, json, limit, simulated).await,
                 other => Err(CliError {

@@ -202,3 +202,30 @@ async fn each_prompt_has_one_job(sim: &videogen_sim::Sim) {
     prompts.dedup();
     assert_eq!((before, prompts.len()), (20, 20), "each line's job exists once");
 }
+
+#[test]
+fn batch_files_are_checked_whole_before_anything_is_sent() {
+    let dir = scratch("batchcheck");
+    let empty = dir.join("empty.jsonl");
+    std::fs::write(&empty, "\n  \n").unwrap();
+    let out = videogen().args(["batch"]).arg(&empty).arg("--out-dir").arg(dir.join("o1")).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("has no requests"), "{stderr}");
+
+    let missing = dir.join("missing.jsonl");
+    std::fs::write(&missing, "{\"prompt\": \"a\", \"provider\": \"openai\", \"images\": [\"nope.png\"]}\n").unwrap();
+    let out = videogen().args(["batch"]).arg(&missing).arg("--out-dir").arg(dir.join("o2")).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("line 1") && stderr.contains("nope.png") && stderr.contains("no such file"), "{stderr}");
+
+    // A UTF-8 byte order mark before the first line is accepted.
+    let bom = dir.join("bom.jsonl");
+    std::fs::write(&bom, "\u{feff}{\"prompt\": \"A balloon\"}\n").unwrap();
+    videogen().args(["batch"]).arg(&bom).arg("--out-dir").arg(dir.join("o3")).assert().success();
+    assert!(is_mp4(&dir.join("o3").join("0001.mp4")));
+
+    // A missing --image path is bad input (exit 2), found before anything is sent.
+    let out = videogen().args(["generate", "a", "-p", "openai", "--image", "nope.png"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("nope.png") && stderr.contains("no such file"), "{stderr}");
+}

@@ -110,9 +110,19 @@ async fn cancel_where_the_provider_has_it() {
     let sim = Sim::start(SimConfig { queued_for: Duration::from_secs(30), ..fast_config() }).await.unwrap();
     let oxen = client(&sim, Provider::Oxen);
     let job = oxen.submit(&request(Provider::Oxen)).await.unwrap();
-    oxen.cancel(&job).await.unwrap();
+    let status = oxen.cancel(&job).await.unwrap();
+    assert!(matches!(status, videogen::JobStatus::Cancelled), "{status:?}");
     let err = oxen.wait(&job, policy()).await.unwrap_err();
     assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+    sim.stop().await;
+
+    // A finished job is not "cancelled": cancel reports the state it had reached.
+    let sim = Sim::start(fast_config()).await.unwrap();
+    let oxen = client(&sim, Provider::Oxen);
+    let job = oxen.submit(&request(Provider::Oxen)).await.unwrap();
+    oxen.wait(&job, policy()).await.unwrap();
+    let status = oxen.cancel(&job).await.unwrap();
+    assert!(matches!(status, videogen::JobStatus::Succeeded(_)), "{status:?}");
     let openai = client(&sim, Provider::OpenAi);
     let job = openai.submit(&request(Provider::OpenAi)).await.unwrap();
     assert!(matches!(openai.cancel(&job).await, Err(Error::Unsupported { operation: "cancel", .. })));

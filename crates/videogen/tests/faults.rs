@@ -177,6 +177,13 @@ async fn expired_results_are_typed() {
         let job = client.submit(&request(provider)).await.unwrap();
         let video = client.wait(&job, policy()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;
+        if provider == Provider::OpenAi {
+            // OpenAI reports `expires_at`: the status shows the result as expired.
+            match client.status(&job).await.unwrap() {
+                videogen::JobStatus::Succeeded(v) => assert!(v.is_expired()),
+                other => panic!("{other:?}"),
+            }
+        }
         let err = video.download_to(dir.join("late.mp4")).await.unwrap_err();
         assert!(matches!(err, Error::Expired { .. }), "{provider}: {err:?}");
         assert!(files_in(&dir).is_empty());

@@ -106,9 +106,11 @@ pub enum BadBody {
     Array,
     TruncatedJson,
     ControlChars,
+    /// A well-formed status answer for every API with a status word no client knows.
+    UnknownStatus,
 }
 
-const BAD_BODIES: [BadBody; 11] = [
+const BAD_BODIES: [BadBody; 12] = [
     BadBody::Empty,
     BadBody::Html,
     BadBody::InvalidUtf8,
@@ -120,6 +122,7 @@ const BAD_BODIES: [BadBody; 11] = [
     BadBody::Array,
     BadBody::TruncatedJson,
     BadBody::ControlChars,
+    BadBody::UnknownStatus,
 ];
 
 /// Where a redirect points.
@@ -592,6 +595,11 @@ fn bad_body(kind: BadBody) -> Vec<u8> {
         }
         BadBody::Array => b"[1, 2, 3]".to_vec(),
         BadBody::TruncatedJson => br#"{"id": "abc", "status": "compl"#.to_vec(),
+        BadBody::UnknownStatus => serde_json::to_vec(&serde_json::json!({
+            "generation_id": JOB_ID, "model_name": "m", "media_type": "video", "status": "thinking \u{1b}[1m",
+            "enqueued_at": 1, "id": JOB_ID, "object": "video", "success": true, "data": {}
+        }))
+        .unwrap_or_default(),
         BadBody::ControlChars => {
             "{\"error\": {\"message\": \"boom \u{1b}[2J\u{1b}]0;pwned\u{7}\\njob: {\\\"forged\\\": true}\u{9b}31m\"}, \"message\": \"\u{1b}[31mred\", \"status\": \"\u{1b}[5mblink\"}"
                 .as_bytes()

@@ -324,3 +324,25 @@ async fn a_4xx_create_with_an_html_body_is_a_refusal() {
         assert_eq!((record.create_requests, record.jobs_created), (2, 1), "{api:?}: a 429 then a 200 is one job");
     }
 }
+
+/// A status word no client knows is waited on, the same way for every provider (then the job
+/// finishes normally).
+#[tokio::test]
+async fn unknown_status_words_are_waited_on_for_every_provider() {
+    for api in Api::ALL {
+        expect(case(api, Target::Status, Mutation::Body(BadBody::UnknownStatus), true, false), "ok").await;
+        // Always unknown: the wait goes on until its deadline.
+        expect(case(api, Target::Status, Mutation::Body(BadBody::UnknownStatus), false, false), "Timeout").await;
+    }
+}
+
+/// A burst of 503s while waiting is waited out (until the deadline), not the end of the wait.
+#[tokio::test]
+async fn a_503_burst_while_waiting_is_waited_out() {
+    for api in Api::ALL {
+        let once = Mutation::Status { code: 503, body: BadBody::Html };
+        expect(case(api, Target::Status, once.clone(), true, false), "ok").await;
+        let record = expect(case(api, Target::Status, once, false, false), "Timeout").await;
+        assert!(record.status_polls >= 3, "{api:?}: kept polling ({} polls)", record.status_polls);
+    }
+}
