@@ -140,6 +140,8 @@ pub fn check_simulator(root: &Path, cargo: &str) -> Result<(), String> {
     let mut children = Children(Vec::new());
     let sim_url = start_simulator(root, &mut children)?;
 
+    let work = root.join("target/tools/schemathesis-work");
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     for api in ["oxen", "videodb", "openai"] {
         let (header, url) = match api {
             "videodb" => (format!("x-access-token: {KEY}"), sim_url.clone()),
@@ -154,7 +156,9 @@ pub fn check_simulator(root: &Path, cargo: &str) -> Result<(), String> {
                 .args(["--url", &url, "--header", &header, "--max-examples", "25", "--generation-deterministic"])
                 .args(["--exclude-checks", EXCLUDED_CHECKS, "--no-color", "--report-dir"])
                 .arg(root.join("target/tools/schemathesis-reports"))
-                .current_dir(root),
+                // schemathesis keeps its state (`.schemathesis/`) in the working folder: under
+                // target/, so a run leaves the work tree clean.
+                .current_dir(&work),
         )?;
     }
 

@@ -22,10 +22,11 @@ Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY (base URLs
 With no key for the chosen provider, or with --sim, the built-in simulator answers: nothing is
 generated or billed.
 
-Exit codes: 0 done; 1 failed (API, network, download); 2 bad arguments or request; 3 configuration
-or authentication; 4 the job failed (content policy included) or was cancelled; 5 the wait's
-deadline passed (the job goes on); 6 a create's outcome is unknown (look the job up before
-resubmitting); 130 interrupted (the job goes on; the command to resume is printed).";
+Exit codes: 0 done; 1 failed (API, network, download, redirect); 2 bad arguments, request or output
+path (nothing was sent); 3 configuration or authentication; 4 the job failed (content policy
+included) or was cancelled; 5 the --timeout passed (the job goes on; a partial download is kept);
+6 a create's outcome is unknown (look the job up before resubmitting); 130 interrupted (the job
+goes on; the command to resume is printed). After a create, every error also prints `job: <handle>`.";
 
 /// Generate AI videos through Oxen.ai, VideoDB, AIHubMix or OpenAI, with one command line.
 #[derive(Parser, Debug)]

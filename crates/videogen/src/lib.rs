@@ -4,20 +4,43 @@
 //! error ([`Error`]), over clients generated from each provider's OpenAPI spec, with the lifecycle
 //! rules that keep paid jobs safe:
 //!
-//! - **One create per submit.** No provider documents an idempotency key, so a create is never
-//!   retried; when it fails after it may have reached the server you get
-//!   [`Error::OutcomeUnknown`], not a second charge.
+//! - **One create per submit.** No provider documents an idempotency key, so a create that may
+//!   have reached the server is never sent again: a cut connection, a 5xx or an unreadable 2xx is
+//!   [`Error::OutcomeUnknown`], not a second charge. A create that provably made nothing (a 429,
+//!   or a connection that failed before the request was sent) is sent again with the same
+//!   `Idempotency-Key` ([`Job::idempotency_key`]) within the [`RetryPolicy`]. The outcome is
+//!   decided by the HTTP status first: any 4xx is a refusal, whatever its body (an HTML page
+//!   from a proxy is still a 403, [`Error::Auth`]).
+//! - **No redirects that cost money or keys.** API requests follow no redirect, except a `GET`'s
+//!   within the API's own origin (at most 5): a create answered 307 is [`Error::Redirect`] and is
+//!   not re-posted. Result downloads follow at most [`MAX_DOWNLOAD_REDIRECTS`], each hop
+//!   `https://` (plain `http://` to loopback only), and the key goes only while every hop so far
+//!   stayed on the API's origin — once one leaves, no later hop gets it, even one that comes back.
 //! - **The handle first.** [`Client::submit`] returns the [`Job`] as soon as the provider accepted
 //!   it, before any waiting; it is `Serialize + Deserialize`, and [`Client::job`] resumes it in
-//!   another process. Every error after a create carries it.
-//! - **Waits that end.** [`Client::wait`] polls with backoff, honours `Retry-After` and
-//!   `openai-poll-after-ms`, and stops at a real deadline; [`Client::events`] streams progress.
+//!   another process. Every error after a create carries it ([`Error::job`]), local I/O errors
+//!   included.
+//! - **Waits that end.** [`Client::wait`] polls with backoff and honours `Retry-After` and
+//!   `openai-poll-after-ms`, clamped to a floor ([`WaitPolicy::min_interval`], 250 ms by default)
+//!   and a ceiling; transient errors (429, 5xx, transport, unreadable answers, unknown status
+//!   words) are waited out and reported as [`WaitEvent::Retrying`]; the deadline bounds requests
+//!   in flight and every sleep, and ends in [`Error::Timeout`] carrying the job.
+//!   [`Client::events`] streams progress.
 //! - **Rules before money.** Known per-model rules (durations, sizes, inputs; [`models::MODELS`],
-//!   each with its source) fail before anything is sent, naming the rule.
-//! - **Safe downloads.** [`Video::download_to`] streams to a temporary file and renames it when
-//!   complete, checks the length, resumes with `Range`, caps the size, refuses plain `http://`
-//!   except to loopback, and never sends an API key to a result host.
+//!   each with its source) and local inputs (a reference image must be a regular file of at most
+//!   [`MAX_REFERENCE_IMAGE_BYTES`]) fail before anything is sent, naming the rule; a program can
+//!   check an output path before paying with [`check_output_path`].
+//! - **Safe downloads.** [`Video::download_to`] streams to a partial file named from the job
+//!   ([`partial_path`]) and renames it into place only when it is complete and is a video (not
+//!   empty, not HTML or JSON, an MP4 whose boxes fit the file, or WebM); it replaces only a
+//!   regular file, resumes with `Range` — across processes too —, caps the size, and bounds the
+//!   time for headers, each read and the whole transfer.
 //! - **Secrets stay secret.** Keys never appear in `Debug`, `Display`, logs or errors.
+//!
+//! What is not promised: when a create's answer is lost ([`Error::OutcomeUnknown`]) the job may
+//! exist; look it up ([`Client::list`]) before submitting again. Server text inside error
+//! messages is kept as sent: escape it before printing it to a terminal (the `videogen` command
+//! does).
 //!
 //! ```no_run
 //! use videogen::{Client, Provider, VideoRequest, WaitPolicy};
@@ -62,7 +85,7 @@
 //!
 //! | | Oxen.ai | VideoDB | OpenAI | AIHubMix |
 //! |---|---|---|---|---|
-//! | cancel | yes | [`Error::Unsupported`] | [`Error::Unsupported`] | [`Error::Unsupported`] |
+//! | cancel (returns the job's real state) | yes | [`Error::Unsupported`] | [`Error::Unsupported`] | [`Error::Unsupported`] |
 //! | progress % | no (`None`) | no (`None`) | yes | yes (Sora) |
 //! | reference images | URLs | no ([`Error::InvalidRequest`]) | URL or local file | per family (veo: none) |
 //! | multi-shot | models that take `multi_prompt` | no | no | no |

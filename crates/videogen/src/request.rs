@@ -234,7 +234,8 @@ pub(crate) fn check_image_file(path: &std::path::Path) -> crate::Result<u64> {
 }
 
 /// Reads a checked reference image, never more than [`MAX_REFERENCE_IMAGE_BYTES`] (the file may
-/// have grown since it was checked).
+/// have grown since it was checked). Only the multipart create (OpenAI/AIHubMix) uploads files.
+#[cfg(feature = "openai")]
 pub(crate) async fn read_image_file(path: &std::path::Path) -> crate::Result<Vec<u8>> {
     use tokio::io::AsyncReadExt;
     check_image_file(path)?;
