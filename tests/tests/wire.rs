@@ -343,7 +343,8 @@ async fn videodb_operations(s: &mut Suite) {
             let body: types::GenerateVideoBody = body(
                 "videodb",
                 "generate_video",
-                json!({"prompt": "A drone flying over a futuristic city", "duration": 6}),
+                // videodb-python `Collection.generate_video` sends callback_url, null when unset.
+                json!({"prompt": "A drone flying over a futuristic city", "duration": 6, "callback_url": null}),
             );
             videodb(&b).generate_video("default", &body).await
         },
@@ -389,7 +390,8 @@ async fn videodb_operations(s: &mut Suite) {
         json(200, json!({"success": true, "data": {"stream_url": "https://stream.videodb.io/v/123"}})),
         |b| async move {
             let body: types::CreateVideoStreamBody =
-                body("videodb", "create_video_stream", json!({"format": "mp4", "quality": "high"}));
+                // What videodb-python `Video.generate_stream(timeline=[(0, 2)])` sends.
+                body("videodb", "create_video_stream", json!({"timeline": [[0, 2]], "length": 6.0}));
             videodb(&b).create_video_stream(&"m-123".try_into().unwrap(), &body).await
         },
     )

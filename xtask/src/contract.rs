@@ -77,7 +77,7 @@ fn start_simulator(root: &Path, children: &mut Children) -> Result<String, Strin
     Ok(format!("http://127.0.0.1:{port}"))
 }
 
-/// Installs Prism and schemathesis where missing.
+/// Installs Prism, schemathesis and the official SDKs where missing.
 pub fn install_tools(root: &Path) -> Result<(), String> {
     let prism = root.join("tools/prism/node_modules/.bin/prism");
     if !prism.exists() {
@@ -97,7 +97,58 @@ pub fn install_tools(root: &Path) -> Result<(), String> {
                 .arg(root.join("tools/schemathesis/requirements.txt")),
         )?;
     }
+    // The official SDKs live in a venv of their own: their dependency pins must not move
+    // schemathesis'.
+    let sdk_venv = root.join("target/tools/sdk-venv");
+    if !sdk_venv.join("bin/python").exists() || !sdk_venv.join(".installed").exists() {
+        run(
+            "tools: python3 -m venv target/tools/sdk-venv",
+            Command::new("python3").args(["-m", "venv"]).arg(&sdk_venv),
+        )?;
+        run(
+            "tools: pip install -r tools/sdk/requirements.txt (openai==3.51.0, videodb==0.5.1)",
+            Command::new(sdk_venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(root.join("tools/sdk/requirements.txt")),
+        )?;
+        std::fs::write(sdk_venv.join(".installed"), "").map_err(|e| format!("sdk-venv: {e}"))?;
+    }
     Ok(())
+}
+
+/// The official-SDK conformance tier: openai-python and videodb-python, unmodified, drive a
+/// simulator through the calls their docs show (`tests/sdk/conformance.py`). The simulator gets
+/// the two fault rules the script's 429 checks rely on, and accepts one key only (so a wrong
+/// key is a 401).
+pub fn check_official_sdks(root: &Path, cargo: &str) -> Result<(), String> {
+    run("build videogen-sim", Command::new(cargo).args(["build", "--quiet", "-p", "videogen-sim"]).current_dir(root))?;
+    let mut children = Children(Vec::new());
+    let port = free_port()?;
+    let key = "sk-sdk-conformance";
+    let sim = Command::new(root.join("target/debug/videogen-sim"))
+        .args(["--addr", &format!("127.0.0.1:{port}"), "--queued-ms", "30", "--processing-ms", "150"])
+        .args([
+            "--api-key",
+            key,
+            "--fault",
+            "openai:createVideo:429=0:first=1",
+            "--fault",
+            "openai:ListVideos:429=0:first=1",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start videogen-sim: {e}"))?;
+    children.0.push(("videogen-sim".into(), sim));
+    wait_for_port(port, "videogen-sim", &mut children)?;
+    run(
+        "official SDKs: openai==3.51.0 and videodb==0.5.1 against videogen-sim (tests/sdk/conformance.py)",
+        Command::new(root.join("target/tools/sdk-venv/bin/python"))
+            .args(["-W", "ignore::DeprecationWarning"])
+            .arg(root.join("tests/sdk/conformance.py"))
+            .env("VIDEOGEN_SIM_URL", format!("http://127.0.0.1:{port}"))
+            .env("VIDEOGEN_SIM_KEY", key)
+            .current_dir(root),
+    )
 }
 
 /// Starts `prism mock` for every spec and runs the generated clients' operations against them

@@ -230,6 +230,7 @@ fn ci(root: &Path) -> Result<(), String> {
     println!("==> bench --quick: the benchmarks still run (figures are not checked)");
     bench::run(root, &cargo, true)?;
     contract::check_simulator(root, &cargo)?;
+    contract::check_official_sdks(root, &cargo)?;
     println!("==> ci: all steps passed");
     Ok(())
 }

@@ -107,7 +107,25 @@ async fn read_body(request: Request) -> Result<Body, Response> {
             } else {
                 let text = String::from_utf8(bytes.to_vec())
                     .map_err(|_| invalid(&format!("Part {name} is not UTF-8 text."), Some(&name), None))?;
-                // `input_reference` as a text part carries the JSON object form.
+                // `input_reference` as a text part carries the JSON object form; official SDKs
+                // send an object's keys as form-data fields `input_reference[image_url]`
+                // (openai-python `_files`/`_qs` multipart flattening, openai-node `toFormData`).
+                if let Some((outer, inner)) = name.strip_suffix(']').and_then(|n| n.split_once('[')) {
+                    let slot = body.fields.entry(outer.to_string()).or_insert_with(|| Value::Object(Map::new()));
+                    match slot {
+                        Value::Object(map) => {
+                            map.insert(inner.to_string(), Value::String(text));
+                        }
+                        _ => {
+                            return Err(invalid(
+                                &format!("{outer} is given both as a value and as an object."),
+                                Some(outer),
+                                None,
+                            ));
+                        }
+                    }
+                    continue;
+                }
                 let value = if name == "input_reference" {
                     serde_json::from_str(&text).unwrap_or(Value::String(text))
                 } else {

@@ -52,7 +52,9 @@ async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Re
     let fd = stream.as_raw_fd();
     let kill = Arc::new(Notify::new());
     let conn = Conn { kill: kill.clone() };
-    let service = tower::ServiceExt::map_request(router, move |mut request: Request<Incoming>| {
+    let service = tower::Layer::layer(&axum::middleware::from_fn(accept_sdk_shapes), router);
+    let service = tower::ServiceExt::map_request(service, move |request: Request<Incoming>| {
+        let mut request = request.map(axum::body::Body::new);
         request.extensions_mut().insert(conn.clone());
         request
     });
@@ -70,6 +72,42 @@ async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Re
         }
         _ = stop.changed() => {}
     }
+}
+
+/// The largest request body read: 64 MiB (reference images are at most tens of MiB).
+const MAX_REQUEST_BODY: usize = 64 << 20;
+
+/// Runs before routing, for every request:
+///
+/// - a trailing slash is ignored (`/video/` and `/video` are one route): the published specs
+///   write some paths with one (VideoDB `/video/`, `/video/{id}/stream/`) and the official SDKs
+///   send them without (videodb-python `ApiPath`), and the services take both;
+/// - the whole body is read first, so an answer that comes before the handler reads it (a 404,
+///   a 401, an injected fault) never leaves unread bytes on a keep-alive connection, which the
+///   SDKs' connection pools reuse.
+async fn accept_sdk_shapes(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let rebuilt = match parts.uri.query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            parts.uri = uri;
+        }
+    }
+    let body = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let mut response = (StatusCode::PAYLOAD_TOO_LARGE, "simulator: request body over 64 MiB").into_response();
+            response.headers_mut().insert(axum::http::header::CONNECTION, "close".parse().expect("static"));
+            return response;
+        }
+    };
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(body))).await
 }
 
 /// `GET /_sim/counters`: [`crate::Counters`] as JSON.

@@ -28,12 +28,11 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         .route("/collection", get(list_collections).post(create_collection))
         .route("/collection/{collection_id}", get(get_collection).patch(update_collection).delete(delete_collection))
         // The spec's path has a trailing slash; the Python SDK posts without one.
-        .route("/collection/{collection_id}/generate/video/", post(generate_video))
         .route("/collection/{collection_id}/generate/video", post(generate_video))
         .route("/async-response/{response_id}", get(get_async_response))
-        .route("/video/", get(list_videos))
+        .route("/video", get(list_videos))
         .route("/video/{video_id}", get(get_video).patch(update_video).delete(delete_video))
-        .route("/video/{video_id}/stream/", post(create_video_stream))
+        .route("/video/{video_id}/stream", post(create_video_stream))
 }
 
 fn bad_request(message: &str) -> Response {
@@ -254,8 +253,9 @@ async fn generate_video(
             Some(d) if d.as_i64().is_some_and(|d| (5..=8).contains(&d)) => {}
             Some(_) => return bad_request("Duration must be an integer between 5 and 8 seconds inclusive"),
         }
+        // videodb-python `Collection.generate_video` always sends the key, null when unset.
         let callback = match body.get("callback_url") {
-            None => None,
+            None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return bad_request("callback_url must be a string"),
         };
@@ -417,10 +417,35 @@ async fn create_video_stream(
         };
         for (k, allowed) in [("format", &["mp4", "webm", "hls"][..]), ("quality", &["low", "medium", "high"][..])] {
             if let Some(v) = body.get(k)
+                && !v.is_null()
                 && !v.as_str().is_some_and(|s| allowed.contains(&s))
             {
                 return bad_request(&format!("{k} must be one of {}", allowed.join(", ")));
             }
+        }
+        // The SDKs' body (videodb-python `Video.generate_stream`): `timeline` as [[start, end], …]
+        // in seconds (or null), and `length` the video's length in seconds.
+        match body.get("timeline") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(segments)) => {
+                let ok = segments.iter().all(|seg| {
+                    seg.as_array().is_some_and(|pair| {
+                        pair.len() == 2
+                            && pair.iter().all(|x| x.as_f64().is_some_and(|x| x >= 0.0))
+                            && pair[0].as_f64() <= pair[1].as_f64()
+                    })
+                });
+                if !ok {
+                    return bad_request("timeline must be a list of [start, end] pairs in seconds");
+                }
+            }
+            Some(_) => return bad_request("timeline must be a list of [start, end] pairs in seconds"),
+        }
+        if let Some(v) = body.get("length")
+            && !v.is_null()
+            && !v.as_f64().is_some_and(|x| x >= 0.0)
+        {
+            return bad_request("length must be a number of seconds");
         }
         match video(&st, &id) {
             Some(job) => {
