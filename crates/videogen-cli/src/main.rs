@@ -262,8 +262,11 @@ pub(crate) async fn context_within(
             job: None,
         })?;
         for p in &simulated {
-            let base =
-                if matches!(p, Provider::OpenAi | Provider::AiHubMix) { s.openai_base_url() } else { s.base_url() };
+            let base = match p {
+                Provider::OpenAi => s.openai_base_url(),
+                Provider::AiHubMix => s.aihubmix_base_url(),
+                Provider::Oxen | Provider::VideoDb => s.base_url(),
+            };
             builder = builder.api_key(*p, "videogen-sim").base_url(*p, base);
         }
         let names: Vec<&str> = simulated.iter().map(|p| p.as_str()).collect();

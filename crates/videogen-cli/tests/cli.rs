@@ -229,3 +229,29 @@ fn batch_files_are_checked_whole_before_anything_is_sent() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("nope.png") && stderr.contains("no such file"), "{stderr}");
 }
+
+#[test]
+fn every_aihubmix_family_generates_from_the_command_line() {
+    let dir = scratch("families");
+    let image = "https://example.com/a.png";
+    let runs: [(&str, &[&str]); 5] = [
+        ("wan-t2v", &["-m", "wan2.5-t2v", "-d", "5"]),
+        ("wan-i2v", &["-m", "wan2.5-i2v", "--image", image, "-d", "5"]),
+        ("seedance", &["-m", "doubao-seedance-1-0-pro-250528", "--image", image, "-d", "5"]),
+        ("dashscope", &["-m", "happyhorse-1.0-t2v", "-d", "5"]),
+        ("dashscope-i2v", &["-m", "wan2.7-i2v", "--image", image, "-d", "5"]),
+    ];
+    for (name, args) in runs {
+        let out = dir.join(format!("{name}.mp4"));
+        let output = videogen()
+            .args(["generate", "A cat", "-p", "aihubmix"])
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{name}: {stderr}");
+        assert!(is_mp4(&out), "{name}: {} is an MP4", out.display());
+    }
+}

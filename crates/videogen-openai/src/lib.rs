@@ -43,6 +43,7 @@
 #[rustfmt::skip]
 mod generated;
 mod multipart;
+mod raw;
 
 pub use generated::*;
 pub use multipart::{CreateVideoMultipart, InputReferenceFile};

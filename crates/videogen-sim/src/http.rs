@@ -72,14 +72,14 @@ fn fault_error(provider: Provider, status: StatusCode) -> Response {
         Provider::Oxen => oxen_envelope(status, "unknown_error", "Internal server error", None),
         Provider::VideoDb if rate => videodb_error(status, "Too many requests", "RATE_LIMITED"),
         Provider::VideoDb => videodb_error(status, "Internal server error", "INTERNAL_ERROR"),
-        Provider::OpenAi if rate => openai_error(
+        Provider::OpenAi | Provider::AiHubMix if rate => openai_error(
             status,
             "requests",
             "Rate limit reached for requests. Please try again later.",
             None,
             Some("rate_limit_exceeded"),
         ),
-        Provider::OpenAi => {
+        Provider::OpenAi | Provider::AiHubMix => {
             openai_error(status, "server_error", "The server had an error while processing your request.", None, None)
         }
     }
@@ -90,7 +90,7 @@ fn fault_error(provider: Provider, status: StatusCode) -> Response {
 fn check_auth(state: &SimState, provider: Provider, headers: &HeaderMap) -> Result<(), Response> {
     let key = match provider {
         Provider::VideoDb => headers.get("x-access-token").and_then(|v| v.to_str().ok()).map(str::trim),
-        Provider::Oxen | Provider::OpenAi => headers
+        Provider::Oxen | Provider::OpenAi | Provider::AiHubMix => headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
@@ -115,14 +115,14 @@ fn check_auth(state: &SimState, provider: Provider, headers: &HeaderMap) -> Resu
             if missing { "Missing x-access-token header" } else { "Invalid API key" },
             "UNAUTHORIZED",
         ),
-        Provider::OpenAi if missing => openai_error(
+        Provider::OpenAi | Provider::AiHubMix if missing => openai_error(
             StatusCode::UNAUTHORIZED,
             "invalid_request_error",
             "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
             None,
             None,
         ),
-        Provider::OpenAi => openai_error(
+        Provider::OpenAi | Provider::AiHubMix => openai_error(
             StatusCode::UNAUTHORIZED,
             "invalid_request_error",
             "Incorrect API key provided.",

@@ -51,7 +51,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The APIs the simulator serves. AIHubMix is served by the OpenAI `/v1/videos` routes.
+/// The APIs the simulator serves. OpenAI is at `/v1`, AIHubMix at `/aihubmix/v1` (the same
+/// routes, its own jobs and fault target).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
@@ -59,17 +60,22 @@ pub enum Provider {
     Oxen,
     /// VideoDB (`/collection/…`, `/async-response/…`, `/video/…`).
     VideoDb,
-    /// OpenAI and AIHubMix (`/v1/videos…`).
+    /// OpenAI (`/v1/videos…`).
     OpenAi,
+    /// AIHubMix (`/aihubmix/v1/videos…`): OpenAI's routes, plus the other vendors' body shapes
+    /// and answers.
+    #[serde(rename = "aihubmix")]
+    AiHubMix,
 }
 
 impl Provider {
-    /// `oxen`, `videodb` or `openai`: the folder name of the provider's spec.
+    /// `oxen`, `videodb`, `openai` or `aihubmix`.
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Oxen => "oxen",
             Provider::VideoDb => "videodb",
             Provider::OpenAi => "openai",
+            Provider::AiHubMix => "aihubmix",
         }
     }
 }
@@ -80,8 +86,9 @@ impl std::str::FromStr for Provider {
         match s.to_ascii_lowercase().as_str() {
             "oxen" => Ok(Provider::Oxen),
             "videodb" => Ok(Provider::VideoDb),
-            "openai" | "aihubmix" => Ok(Provider::OpenAi),
-            other => Err(format!("unknown provider {other:?} (oxen, videodb, openai)")),
+            "openai" => Ok(Provider::OpenAi),
+            "aihubmix" => Ok(Provider::AiHubMix),
+            other => Err(format!("unknown provider {other:?} (oxen, videodb, openai, aihubmix)")),
         }
     }
 }
@@ -177,10 +184,16 @@ impl Sim {
         format!("http://{}/v1", self.addr)
     }
 
+    /// `http://127.0.0.1:PORT/aihubmix/v1`: AIHubMix's base URL (its own jobs and faults).
+    pub fn aihubmix_base_url(&self) -> String {
+        format!("http://{}/aihubmix/v1", self.addr)
+    }
+
     /// The base URL for `provider`.
     pub fn base_url_for(&self, provider: Provider) -> String {
         match provider {
             Provider::OpenAi => self.openai_base_url(),
+            Provider::AiHubMix => self.aihubmix_base_url(),
             Provider::Oxen | Provider::VideoDb => self.base_url(),
         }
     }

@@ -1,6 +1,7 @@
-//! OpenAI and AIHubMix `/v1/videos`: create (JSON and multipart), list, retrieve, delete, content
-//! and remix, as `specs/openai/openapi.json`, openai-python and AIHubMix's docs and adapter describe
-//! them.
+//! OpenAI (`/v1`) and AIHubMix (`/aihubmix/v1`) `/videos`: create (JSON and multipart), list,
+//! retrieve, delete, content and remix, as `specs/openai/openapi.json`, openai-python and
+//! AIHubMix's docs and adapter describe them. The two share the routes' code but not their jobs
+//! (each lists and finds only its own) nor their fault target (`openai:…`, `aihubmix:…`).
 //!
 //! Model families are told apart by the model id (AIHubMix adapter `src/adapters/video.ts`):
 //! - `sora-*`: `seconds` a string "4" | "8" | "12", `size` one of the four OpenAI sizes,
@@ -8,11 +9,17 @@
 //!   other key refused ("Unknown parameter", as AIHubMix documents for `aspect_ratio`).
 //! - `veo-*`: `seconds` a number 4 | 6 | 8, `size` one of 1280x720, 720x1280, 1920x1080, 1080x1920,
 //!   text-to-video only (the gateway rejects `input_reference`).
-//! - anything else (wan, seedance, jimeng, …): passed through unchecked.
+//! - `doubao-seedance-*`: `content` items (text; `image_url {url}` with role first_frame |
+//!   last_frame | reference_image), `duration`, `resolution` 480p | 720p | 1080p.
+//! - `happyhorse-*`, `wan2.7-i2v` (DashScope): `input {prompt, media [{type first_frame |
+//!   last_frame, url}]}`, `parameters {resolution 720P | 1080P, duration}`.
+//! - anything else (wan, jimeng, …): the generic body, `input_reference` a URL string or object.
 //!
-//! Decisions where the sources leave room (also in the issue note): every family answers with
-//! OpenAI's `VideoResource` shape; `variant=spritesheet` is served as `image/webp` (the spec's only
-//! image type); content of an unfinished job is a 400, of an expired one a 404 `video_expired`.
+//! Answers: Sora and Veo in OpenAI's `VideoResource` shape; on AIHubMix the other vendors with an
+//! opaque base64-JSON `id` and the extra `duration`, `width`, `height` (and `video_url` once
+//! completed) that providers.md §4 shows. Decisions where the sources leave room (also in the
+//! issue notes): `variant=spritesheet` is served as `image/webp` (the spec's only image type);
+//! content of an unfinished job is a 400, of an expired one a 404 `video_expired`.
 
 use crate::faults::FaultKind;
 use crate::http::{Conn, Op, json_response, openai_error, parse_json_object, run};
@@ -27,7 +34,11 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const P: Provider = Provider::OpenAi;
+/// The provider a route serves: OpenAI at `/v1`, AIHubMix at `/aihubmix/v1` (its own job store
+/// and fault target `aihubmix:<operation>`).
+const fn gateway(aihubmix: bool) -> Provider {
+    if aihubmix { Provider::AiHubMix } else { Provider::OpenAi }
+}
 const SORA_SECONDS: [&str; 3] = ["4", "8", "12"];
 const SORA_SIZES: [&str; 4] = ["720x1280", "1280x720", "1024x1792", "1792x1024"];
 const VEO_SECONDS: [i64; 3] = [4, 6, 8];
@@ -35,10 +46,22 @@ const VEO_SIZES: [&str; 4] = ["1280x720", "720x1280", "1920x1080", "1080x1920"];
 
 pub(crate) fn routes() -> Router<Arc<SimState>> {
     Router::new()
-        .route("/v1/videos", post(create_video).get(list_videos))
-        .route("/v1/videos/{video_id}", get(get_video).delete(delete_video))
-        .route("/v1/videos/{video_id}/content", get(retrieve_video_content))
-        .route("/v1/videos/{video_id}/remix", post(create_video_remix))
+        .route("/v1/videos", post(create_video::<false>).get(list_videos::<false>))
+        .route("/v1/videos/{video_id}", get(get_video::<false>).delete(delete_video::<false>))
+        .route("/v1/videos/{video_id}/content", get(retrieve_video_content::<false>))
+        .route("/v1/videos/{video_id}/remix", post(create_video_remix::<false>))
+        .route("/aihubmix/v1/videos", post(create_video::<true>).get(list_videos::<true>))
+        .route("/aihubmix/v1/videos/{video_id}", get(get_video::<true>).delete(delete_video::<true>))
+        .route("/aihubmix/v1/videos/{video_id}/content", get(retrieve_video_content::<true>))
+        .route("/aihubmix/v1/videos/{video_id}/remix", post(create_video_remix::<true>))
+}
+
+/// AIHubMix's id for a non-OpenAI vendor's task: base64 of a JSON object naming the model and
+/// the vendor's task (the guide's `"eyJtb2RlbCI6…"`, which decodes to `{"model":…`).
+fn opaque_id(model: &str) -> String {
+    use base64::Engine;
+    let inner = json!({"model": model, "task_id": uuid::Uuid::new_v4().to_string()});
+    base64::engine::general_purpose::STANDARD.encode(inner.to_string())
 }
 
 fn invalid(message: &str, param: Option<&str>, code: Option<&str>) -> Response {
@@ -59,6 +82,11 @@ fn not_found(id: &str) -> Response {
 enum Family {
     Sora,
     Veo,
+    /// AIHubMix "seedance" (`doubao-seedance-*`).
+    Seedance,
+    /// AIHubMix "dashscope" (`happyhorse-*`, `wan2.7-i2v`).
+    Dashscope,
+    /// Everything else (wan, jimeng…): AIHubMix's "generic" body.
     Other,
 }
 
@@ -67,6 +95,10 @@ fn family(model: &str) -> Family {
         Family::Sora
     } else if model.starts_with("veo") {
         Family::Veo
+    } else if model.contains("seedance") {
+        Family::Seedance
+    } else if model.starts_with("happyhorse") || model == "wan2.7-i2v" {
+        Family::Dashscope
     } else {
         Family::Other
     }
@@ -162,7 +194,6 @@ fn check_prompt(fields: &Map<String, Value>) -> Result<String, Response> {
 /// Validates a create body; returns (model, prompt, seconds, size) as answered in `VideoResource`.
 fn validate_create(body: &Body) -> Result<(String, String, String, String), Response> {
     let f = &body.fields;
-    let prompt = check_prompt(f)?;
     let model = match f.get("model") {
         None => "sora-2".to_string(),
         Some(Value::String(m)) if !m.is_empty() => m.clone(),
@@ -170,6 +201,12 @@ fn validate_create(body: &Body) -> Result<(String, String, String, String), Resp
             return Err(invalid("Invalid 'model': expected a non-empty string.", Some("model"), Some("invalid_type")));
         }
     };
+    match family(&model) {
+        Family::Seedance => return validate_seedance(model, f),
+        Family::Dashscope => return validate_dashscope(model, f),
+        _ => {}
+    }
+    let prompt = check_prompt(f)?;
     let seconds_text = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -275,12 +312,140 @@ fn validate_create(body: &Body) -> Result<(String, String, String, String), Resp
             };
             Ok((model, prompt, seconds.to_string(), size))
         }
+        Family::Seedance | Family::Dashscope => unreachable!("checked above"),
         Family::Other => {
+            // AIHubMix's generic body: wan takes a bare-string input_reference (adapter video.ts).
+            if let Some(r) = f.get("input_reference")
+                && !(r.is_string() || r.is_object())
+            {
+                return Err(invalid(
+                    "Invalid type for 'input_reference': expected a URL string or an object.",
+                    Some("input_reference"),
+                    Some("invalid_type"),
+                ));
+            }
+            if let Some(v) = f.get("seconds")
+                && seconds_text(v).is_none()
+            {
+                return Err(invalid("Invalid type for 'seconds'.", Some("seconds"), Some("invalid_type")));
+            }
             let seconds = f.get("seconds").and_then(seconds_text).unwrap_or_else(|| "5".into());
             let size = f.get("size").and_then(Value::as_str).unwrap_or("1280x720").to_string();
             Ok((model, prompt, seconds, size))
         }
     }
+}
+
+fn positive_integer(v: Option<&Value>, name: &str) -> Result<Option<i64>, Response> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|d| d > 0) => Ok(n.as_i64()),
+        Some(_) => Err(invalid(
+            &format!("Invalid '{name}': expected a positive integer of seconds."),
+            Some(name),
+            Some("invalid_value"),
+        )),
+    }
+}
+
+fn one_of(v: Option<&Value>, name: &str, allowed: &[&str]) -> Result<(), Response> {
+    match v {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(()),
+        Some(_) => Err(invalid(
+            &format!("Invalid '{name}': expected one of {}.", allowed.join(", ")),
+            Some(name),
+            Some("invalid_value"),
+        )),
+    }
+}
+
+fn prompt_text(v: Option<&Value>) -> Result<String, Response> {
+    let mut f = Map::new();
+    if let Some(v) = v {
+        f.insert("prompt".into(), v.clone());
+    }
+    check_prompt(&f)
+}
+
+/// AIHubMix "seedance" (adapter video.ts): `content` items `{type: text, text}` and
+/// `{type: image_url, image_url: {url}, role: first_frame|last_frame|reference_image}`; the
+/// prompt top-level or as the text item; `duration` seconds; `resolution` 480p|720p|1080p.
+fn validate_seedance(model: String, f: &Map<String, Value>) -> Result<(String, String, String, String), Response> {
+    let items = match f.get("content") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items.clone(),
+        Some(_) => return Err(invalid("Invalid 'content': expected an array.", Some("content"), Some("invalid_type"))),
+    };
+    let mut text = None;
+    for item in &items {
+        match item.get("type").and_then(Value::as_str) {
+            Some("text") => text = item.get("text").cloned(),
+            Some("image_url") => {
+                let url_ok = item.pointer("/image_url/url").and_then(Value::as_str).is_some_and(|u| !u.is_empty());
+                let role_ok = item.get("role").is_none_or(|r| {
+                    r.as_str().is_some_and(|r| ["first_frame", "last_frame", "reference_image"].contains(&r))
+                });
+                if !url_ok || !role_ok {
+                    return Err(invalid(
+                        "Invalid 'content' image: expected {type: image_url, image_url: {url}, role: first_frame|last_frame|reference_image}.",
+                        Some("content"),
+                        Some("invalid_value"),
+                    ));
+                }
+            }
+            _ => {
+                return Err(invalid(
+                    "Invalid 'content' item: type must be text or image_url.",
+                    Some("content"),
+                    Some("invalid_value"),
+                ));
+            }
+        }
+    }
+    let prompt = prompt_text(f.get("prompt").or(text.as_ref()))?;
+    let duration = positive_integer(f.get("duration"), "duration")?.unwrap_or(5);
+    one_of(f.get("resolution"), "resolution", &["480p", "720p", "1080p"])?;
+    Ok((model, prompt, duration.to_string(), "1280x720".into()))
+}
+
+/// AIHubMix "dashscope" (adapter video.ts): `input {prompt, media: [{type: first_frame|last_frame,
+/// url}]}`, `parameters {resolution: 720P|1080P, duration, …}`.
+fn validate_dashscope(model: String, f: &Map<String, Value>) -> Result<(String, String, String, String), Response> {
+    let Some(Value::Object(input)) = f.get("input") else {
+        return Err(invalid(
+            "Missing required parameter: 'input' (an object with the prompt).",
+            Some("input"),
+            Some("missing_required_parameter"),
+        ));
+    };
+    let prompt = prompt_text(input.get("prompt"))?;
+    match input.get("media") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(media))
+            if media.iter().all(|m| {
+                m.get("type").and_then(Value::as_str).is_some_and(|t| t == "first_frame" || t == "last_frame")
+                    && m.get("url").and_then(Value::as_str).is_some_and(|u| !u.is_empty())
+            }) => {}
+        Some(_) => {
+            return Err(invalid(
+                "Invalid 'input.media': expected [{type: first_frame|last_frame, url}].",
+                Some("input.media"),
+                Some("invalid_value"),
+            ));
+        }
+    }
+    let empty = Map::new();
+    let parameters = match f.get("parameters") {
+        None => &empty,
+        Some(Value::Object(p)) => p,
+        Some(_) => {
+            return Err(invalid("Invalid 'parameters': expected an object.", Some("parameters"), Some("invalid_type")));
+        }
+    };
+    one_of(parameters.get("resolution"), "parameters.resolution", &["720P", "1080P"])?;
+    let duration = positive_integer(parameters.get("duration"), "parameters.duration")?.unwrap_or(5);
+    Ok((model, prompt, duration.to_string(), "1280x720".into()))
 }
 
 fn status_str(phase: Phase) -> &'static str {
@@ -300,13 +465,31 @@ fn video_json(state: &SimState, job: &Job) -> Value {
         Phase::Running { progress } => progress,
         _ => 100,
     };
-    json!({
+    let mut v = json!({
         "id": job.id, "object": "video", "model": job.model, "status": status_str(phase), "progress": progress,
         "created_at": job.created_unix, "completed_at": job.completed_unix(),
         "expires_at": job.expires_unix(state.config.result_ttl), "prompt": job.prompt,
         "size": job.size, "seconds": job.seconds, "remixed_from_video_id": job.remixed_from,
         "error": job.error().map(|(code, message)| json!({"code": code, "message": message})),
-    })
+    });
+    // AIHubMix, other vendors (providers.md §4): extra duration, width and height, and the
+    // result URL the adapter's normaliser reads.
+    if job.provider == Provider::AiHubMix
+        && !matches!(family(&job.model), Family::Sora | Family::Veo)
+        && let Some(map) = v.as_object_mut()
+    {
+        let (w, h) = job
+            .size
+            .split_once('x')
+            .map_or((1280, 720), |(w, h)| (w.parse().unwrap_or(1280), h.parse().unwrap_or(720)));
+        map.insert("duration".into(), json!(job.seconds.parse::<i64>().unwrap_or(5)));
+        map.insert("width".into(), json!(w));
+        map.insert("height".into(), json!(h));
+        if phase == Phase::Succeeded {
+            map.insert("video_url".into(), json!(state.result_url(&job.id)));
+        }
+    }
+    v
 }
 
 /// `GET /v1/videos/{id}` answers carry the SDK's poll hint while the job runs.
@@ -334,6 +517,7 @@ fn outcome_for(fault: Option<&FaultKind>) -> Outcome {
 }
 
 fn new_job(
+    provider: Provider,
     state: &SimState,
     model: String,
     prompt: String,
@@ -341,7 +525,12 @@ fn new_job(
     size: String,
     fault: Option<&FaultKind>,
 ) -> Job {
-    let mut job = Job::new(P, format!("video_{}", uuid::Uuid::new_v4().simple()), model, &state.config);
+    let id = if provider == Provider::AiHubMix && !matches!(family(&model), Family::Sora | Family::Veo) {
+        opaque_id(&model)
+    } else {
+        format!("video_{}", uuid::Uuid::new_v4().simple())
+    };
+    let mut job = Job::new(provider, id, model, &state.config);
     job.prompt = Some(prompt);
     job.seconds = seconds;
     job.size = size;
@@ -349,13 +538,13 @@ fn new_job(
     job
 }
 
-async fn create_video(
+async fn create_video<const AIH: bool>(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    run(state, P, "createVideo", Op::Create, &conn, &headers, |st, fault| async move {
+    run(state, gateway(AIH), "createVideo", Op::Create, &conn, &headers, |st, fault| async move {
         let body = match read_body(request).await {
             Ok(b) => b,
             Err(r) => return r,
@@ -364,7 +553,7 @@ async fn create_video(
             Ok(v) => v,
             Err(r) => return r,
         };
-        let mut job = new_job(&st, model, prompt, seconds, size, fault.as_ref());
+        let mut job = new_job(gateway(AIH), &st, model, prompt, seconds, size, fault.as_ref());
         job.params = body.fields;
         let json = video_json(&st, &job);
         st.insert(job);
@@ -373,14 +562,14 @@ async fn create_video(
     .await
 }
 
-async fn create_video_remix(
+async fn create_video_remix<const AIH: bool>(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    run(state, P, "CreateVideoRemix", Op::Create, &conn, &headers, |st, fault| async move {
+    run(state, gateway(AIH), "CreateVideoRemix", Op::Create, &conn, &headers, |st, fault| async move {
         let body = match read_body(request).await {
             Ok(b) => b,
             Err(r) => return r,
@@ -392,12 +581,21 @@ async fn create_video_remix(
         if let Some(k) = body.fields.keys().find(|k| *k != "prompt") {
             return invalid(&format!("Unknown parameter: '{k}'."), Some(k), Some("unknown_parameter"));
         }
-        let Some(source) = st.get(&id).filter(|j| j.provider == P && !j.deleted) else { return not_found(&id) };
+        let Some(source) = st.get(&id).filter(|j| j.provider == gateway(AIH) && !j.deleted) else {
+            return not_found(&id);
+        };
         if source.phase() != Phase::Succeeded {
             return invalid("Only completed videos can be remixed.", Some("video_id"), Some("invalid_state"));
         }
-        let mut job =
-            new_job(&st, source.model.clone(), prompt, source.seconds.clone(), source.size.clone(), fault.as_ref());
+        let mut job = new_job(
+            gateway(AIH),
+            &st,
+            source.model.clone(),
+            prompt,
+            source.seconds.clone(),
+            source.size.clone(),
+            fault.as_ref(),
+        );
         job.remixed_from = Some(source.id.clone());
         let json = video_json(&st, &job);
         st.insert(job);
@@ -406,13 +604,13 @@ async fn create_video_remix(
     .await
 }
 
-async fn list_videos(
+async fn list_videos<const AIH: bool>(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    run(state, P, "ListVideos", Op::Other, &conn, &headers, |st, _| async move {
+    run(state, gateway(AIH), "ListVideos", Op::Other, &conn, &headers, |st, _| async move {
         let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
             None => 20,
             Some(Ok(l)) if l <= 100 => l,
@@ -431,7 +629,7 @@ async fn list_videos(
                 return invalid("Invalid 'order': expected 'asc' or 'desc'.", Some("order"), Some("invalid_value"));
             }
         };
-        let mut jobs = st.jobs_of(P, |j| !j.deleted);
+        let mut jobs = st.jobs_of(gateway(AIH), |j| !j.deleted);
         if descending {
             jobs.reverse();
         }
@@ -460,14 +658,14 @@ async fn list_videos(
     .await
 }
 
-async fn get_video(
+async fn get_video<const AIH: bool>(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    run(state, P, "GetVideo", Op::Other, &conn, &headers, |st, fault| async move {
-        match st.get(&id).filter(|j| j.provider == P && !j.deleted) {
+    run(state, gateway(AIH), "GetVideo", Op::Other, &conn, &headers, |st, fault| async move {
+        match st.get(&id).filter(|j| j.provider == gateway(AIH) && !j.deleted) {
             Some(job) if fault == Some(FaultKind::GoneWhenFinished) && job.phase().is_terminal() => not_found(&id),
             Some(job) => with_poll_hint(&st, &job, json_response(StatusCode::OK, &video_json(&st, &job))),
             None => not_found(&id),
@@ -476,14 +674,14 @@ async fn get_video(
     .await
 }
 
-async fn delete_video(
+async fn delete_video<const AIH: bool>(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    run(state, P, "DeleteVideo", Op::Other, &conn, &headers, |st, _| async move {
-        let Some(job) = st.get(&id).filter(|j| j.provider == P && !j.deleted) else { return not_found(&id) };
+    run(state, gateway(AIH), "DeleteVideo", Op::Other, &conn, &headers, |st, _| async move {
+        let Some(job) = st.get(&id).filter(|j| j.provider == gateway(AIH) && !j.deleted) else { return not_found(&id) };
         if !matches!(job.phase(), Phase::Succeeded | Phase::Failed) {
             return invalid("Only completed or failed videos can be deleted.", Some("video_id"), Some("invalid_state"));
         }
@@ -493,7 +691,7 @@ async fn delete_video(
     .await
 }
 
-async fn retrieve_video_content(
+async fn retrieve_video_content<const AIH: bool>(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
     headers: HeaderMap,
@@ -501,7 +699,7 @@ async fn retrieve_video_content(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let request_headers = headers.clone();
-    run(state, P, "RetrieveVideoContent", Op::Other, &conn, &headers, |st, fault| async move {
+    run(state, gateway(AIH), "RetrieveVideoContent", Op::Other, &conn, &headers, |st, fault| async move {
         let variant = q.get("variant").map(String::as_str).unwrap_or("video");
         if !["video", "thumbnail", "spritesheet"].contains(&variant) {
             return invalid(
@@ -510,7 +708,7 @@ async fn retrieve_video_content(
                 Some("invalid_value"),
             );
         }
-        let Some(job) = st.get(&id).filter(|j| j.provider == P && !j.deleted) else { return not_found(&id) };
+        let Some(job) = st.get(&id).filter(|j| j.provider == gateway(AIH) && !j.deleted) else { return not_found(&id) };
         let phase = job.phase();
         if phase != Phase::Succeeded {
             return invalid(

@@ -272,7 +272,18 @@ impl SimState {
 
     /// Result URLs live on `localhost`, another origin than the API's `127.0.0.1`.
     pub(crate) fn result_url(&self, job_id: &str) -> String {
-        format!("http://localhost:{}/results/{job_id}.mp4", self.addr.port())
+        // AIHubMix's opaque ids are base64 (`/`, `+`, `=`): percent-encoded in the path.
+        let encoded: String = job_id
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        format!("http://localhost:{}/results/{encoded}.mp4", self.addr.port())
     }
 
     pub(crate) fn counters(&self) -> Counters {

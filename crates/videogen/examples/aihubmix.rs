@@ -15,7 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = match &sim {
         Some(sim) => Client::builder()
             .api_key(Provider::AiHubMix, "sim")
-            .base_url(Provider::AiHubMix, sim.openai_base_url())
+            .base_url(Provider::AiHubMix, sim.aihubmix_base_url())
             .build()?,
         None => Client::from_env()?,
     };

@@ -47,8 +47,17 @@ pub enum Family {
     Sora,
     /// Google Veo on AIHubMix (`veo-*`).
     Veo,
-    /// Other AIHubMix families (wan, seedance, jimeng, …): passed through.
+    /// wan and jimeng on AIHubMix: `{model, prompt, seconds, size?, input_reference?}` with a
+    /// bare-string `input_reference` (AIHubMix adapter `video.ts`, "generic").
     Generic,
+    /// ByteDance Seedance on AIHubMix (`doubao-seedance-*`): `{model, prompt, duration,
+    /// content: [{type: text}, {type: image_url, image_url: {url}, role}], ratio, seed,
+    /// generate_audio, resolution}` (AIHubMix adapter `video.ts`, "seedance").
+    Seedance,
+    /// Alibaba DashScope on AIHubMix (`happyhorse-*`, `wan2.7-i2v`): `{model, input: {prompt,
+    /// media: [{type: first_frame|last_frame, url}]}, parameters: {duration, resolution,
+    /// aspect_ratio, seed}}` (AIHubMix adapter `video.ts`, "dashscope").
+    Dashscope,
 }
 
 /// One row of the capability table.
@@ -173,6 +182,66 @@ pub const MODELS: &[ModelInfo] = &[
     },
     ModelInfo {
         providers: &[Provider::AiHubMix],
+        id: "wan2.7-i2v",
+        prefix: false,
+        family: Family::Dashscope,
+        durations: Durations::OneOf(&[5, 10]),
+        sizes: None,
+        aspect_ratios: None,
+        images: true,
+        video_input: false,
+        multi_shot: false,
+        audio: false,
+        max_prompt_chars: None,
+        source: "AIHubMix aihubmix-media-adapters video.ts (wan2.7-i2v takes the dashscope body: input.media first_frame/last_frame, parameters) and Video-Gen guide (wan 5/10 s)",
+    },
+    ModelInfo {
+        providers: &[Provider::AiHubMix],
+        id: "happyhorse-",
+        prefix: true,
+        family: Family::Dashscope,
+        durations: Durations::Unknown,
+        sizes: None,
+        aspect_ratios: None,
+        images: true,
+        video_input: false,
+        multi_shot: false,
+        audio: false,
+        max_prompt_chars: None,
+        source: "AIHubMix aihubmix-media-adapters video.ts (happyhorse-* take the dashscope body; resolution 720P|1080P; durations not documented)",
+    },
+    ModelInfo {
+        providers: &[Provider::AiHubMix],
+        id: "doubao-seedance-",
+        prefix: true,
+        family: Family::Seedance,
+        durations: Durations::Unknown,
+        sizes: None,
+        aspect_ratios: None,
+        images: true,
+        video_input: false,
+        multi_shot: false,
+        audio: true,
+        max_prompt_chars: None,
+        source: "AIHubMix aihubmix-media-adapters video.ts (seedance body: content[] with first_frame/last_frame/reference_image images, ratio, resolution 480p|720p|1080p, generate_audio; durations not documented)",
+    },
+    ModelInfo {
+        providers: &[Provider::AiHubMix],
+        id: "jimeng-",
+        prefix: true,
+        family: Family::Generic,
+        durations: Durations::Unknown,
+        sizes: None,
+        aspect_ratios: None,
+        images: true,
+        video_input: false,
+        multi_shot: false,
+        audio: false,
+        max_prompt_chars: None,
+        source: "AIHubMix aihubmix-media-adapters video.ts (jimeng-* take the generic body; durations not documented)",
+    },
+    ModelInfo {
+        providers: &[Provider::AiHubMix],
         id: "wan",
         prefix: true,
         family: Family::Generic,
@@ -205,6 +274,10 @@ pub fn family(provider: Provider, model: &str) -> Family {
                 Family::Sora
             } else if model.starts_with("veo") {
                 Family::Veo
+            } else if model.contains("seedance") {
+                Family::Seedance
+            } else if model.starts_with("happyhorse") {
+                Family::Dashscope
             } else {
                 Family::Generic
             },
@@ -368,6 +441,10 @@ mod tests {
             check(&req(Provider::OpenAi, "sora-2").aspect_ratio("16:9").size(Size { width: 1, height: 1 })).is_err()
         );
         assert_eq!(family(Provider::AiHubMix, "veo-2.0-generate-001"), Family::Veo);
-        assert_eq!(family(Provider::AiHubMix, "doubao-seedance-1-0-pro-250528"), Family::Generic);
+        assert_eq!(family(Provider::AiHubMix, "wan2.5-t2v"), Family::Generic);
+        assert_eq!(family(Provider::AiHubMix, "wan2.7-i2v"), Family::Dashscope);
+        assert_eq!(family(Provider::AiHubMix, "happyhorse-1.0-i2v"), Family::Dashscope);
+        assert_eq!(family(Provider::AiHubMix, "doubao-seedance-1-0-pro-250528"), Family::Seedance);
+        assert_eq!(family(Provider::AiHubMix, "jimeng-3.0-pro"), Family::Generic);
     }
 }

@@ -29,10 +29,115 @@ fn size(request: &VideoRequest, fam: Family) -> Result<Option<String>> {
     }
 }
 
+/// The image URLs of a passthrough family (they take no uploaded files).
+fn image_urls(request: &VideoRequest) -> Result<Vec<&str>> {
+    request
+        .images
+        .iter()
+        .map(|i| match i {
+            ImageInput::Url(url) => Ok(url.as_str()),
+            ImageInput::File(path) => Err(Error::invalid(format!(
+                "{} takes reference images as URLs; upload {} and pass its URL",
+                request.model,
+                path.display()
+            ))),
+        })
+        .collect()
+}
+
+/// Seedance's body (AIHubMix adapter `video.ts`, "seedance"): the prompt as a text content item,
+/// images as `image_url` items with their role (first frame, last frame, then references), the
+/// aspect ratio as `ratio`.
+fn seedance_body(request: &VideoRequest) -> Result<Map<String, Value>> {
+    if request.size.is_some() {
+        return Err(Error::invalid(format!(
+            "{} takes an aspect ratio and a resolution (extra \"resolution\": 480p|720p|1080p), not a size",
+            request.model
+        )));
+    }
+    let prompt = request.prompt.clone().unwrap_or_default();
+    let mut content = vec![json!({"type": "text", "text": prompt})];
+    for (i, url) in image_urls(request)?.into_iter().enumerate() {
+        let role = match i {
+            0 => "first_frame",
+            1 => "last_frame",
+            _ => "reference_image",
+        };
+        content.push(json!({"type": "image_url", "image_url": {"url": url}, "role": role}));
+    }
+    let mut body = Map::new();
+    body.insert("model".into(), json!(request.model));
+    body.insert("prompt".into(), json!(prompt));
+    body.insert("content".into(), Value::Array(content));
+    if let Some(d) = request.duration {
+        body.insert("duration".into(), json!(d));
+    }
+    if let Some(r) = &request.aspect_ratio {
+        body.insert("ratio".into(), json!(r));
+    }
+    if let Some(seed) = request.seed {
+        body.insert("seed".into(), json!(seed));
+    }
+    if let Some(audio) = request.audio {
+        body.insert("generate_audio".into(), json!(audio));
+    }
+    for (k, v) in &request.extra {
+        body.insert(k.clone(), v.clone());
+    }
+    Ok(body)
+}
+
+/// DashScope's body (AIHubMix adapter `video.ts`, "dashscope"): `input {prompt, media}` and
+/// `parameters {duration, aspect_ratio, seed, …}`; `extra` keys go into `parameters`.
+fn dashscope_body(request: &VideoRequest) -> Result<Map<String, Value>> {
+    if request.size.is_some() || request.audio.is_some() {
+        return Err(Error::invalid(format!(
+            "{} takes an aspect ratio and a resolution (extra \"resolution\": 720P|1080P), neither a size nor an audio switch",
+            request.model
+        )));
+    }
+    let media: Vec<Value> = image_urls(request)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, url)| json!({"type": if i == 0 { "first_frame" } else { "last_frame" }, "url": url}))
+        .collect();
+    if media.len() > 2 {
+        return Err(Error::invalid(format!("{} takes at most a first and a last frame", request.model)));
+    }
+    let mut input = Map::new();
+    input.insert("prompt".into(), json!(request.prompt.clone().unwrap_or_default()));
+    if !media.is_empty() {
+        input.insert("media".into(), Value::Array(media));
+    }
+    let mut parameters = Map::new();
+    if let Some(d) = request.duration {
+        parameters.insert("duration".into(), json!(d));
+    }
+    if let Some(r) = &request.aspect_ratio {
+        parameters.insert("aspect_ratio".into(), json!(r));
+    }
+    if let Some(seed) = request.seed {
+        parameters.insert("seed".into(), json!(seed));
+    }
+    for (k, v) in &request.extra {
+        parameters.insert(k.clone(), v.clone());
+    }
+    let mut body = Map::new();
+    body.insert("model".into(), json!(request.model));
+    body.insert("input".into(), Value::Object(input));
+    body.insert("parameters".into(), Value::Object(parameters));
+    Ok(body)
+}
+
 /// The JSON create body for the model's family (AIHubMix adapter `video.ts`).
 fn json_body(request: &VideoRequest, fam: Family) -> Result<Map<String, Value>> {
     if !request.shots.is_empty() || request.input_video.is_some() {
         return Err(Error::invalid("the /v1/videos API takes neither multi-shot requests nor a reference video"));
+    }
+    match fam {
+        Family::Seedance => return seedance_body(request),
+        Family::Dashscope => return dashscope_body(request),
+        _ => {}
     }
     let mut body = Map::new();
     body.insert("model".into(), json!(request.model));
@@ -122,22 +227,46 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
     let b = backend(inner, provider)?;
     let fam = family(provider, &request.model);
     let model = request.model.as_str();
-    let answer = if has_local_file(request) {
+    let id = if has_local_file(request) {
+        if fam != Family::Sora {
+            image_urls(request)?;
+        }
         let body = multipart_body(request, fam).await?;
-        b.client.create_video_multipart(body).await
-    } else {
+        match b.client.create_video_multipart(body).await {
+            Ok(v) => v.into_inner().id,
+            Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
+        }
+    } else if matches!(fam, Family::Sora | Family::Veo) {
         let body: types::CreateVideoJsonBody = serde_json::from_value(Value::Object(json_body(request, fam)?))
             .map_err(|e| Error::invalid(format!("/v1/videos request: {e}")))?;
-        b.client.create_video(&body).await
-    };
-    let video = match answer {
-        Ok(v) => v.into_inner(),
-        Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
+        match b.client.create_video(&body).await {
+            Ok(v) => v.into_inner().id,
+            Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
+        }
+    } else {
+        // The gateway passes each vendor's native body through; the spec does not model them.
+        let body = Value::Object(json_body(request, fam)?);
+        let answer = match b.client.create_video_value(&body).await {
+            Ok(v) => v.into_inner(),
+            Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
+        };
+        match answer.get("id").or_else(|| answer.get("task_id")).and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => id.to_string(),
+            _ => {
+                return Err(Error::OutcomeUnknown {
+                    provider,
+                    model: model.to_string(),
+                    message: "the create answer holds no id".into(),
+                    status: Some(200),
+                    body: Some(answer.to_string()),
+                });
+            }
+        }
     };
     Ok(Job {
         provider,
         model: model.to_string(),
-        id: video.id,
+        id,
         created_at: chrono::Utc::now(),
         poll_url: None,
         idempotency_key: None,
@@ -172,9 +301,24 @@ pub(crate) async fn list(inner: &Inner, provider: Provider) -> Result<Vec<crate:
         .collect())
 }
 
+/// Where a finished job's video is, in the answer of a passthrough family: the URL fields
+/// AIHubMix's adapter normaliser looks for (`video_url`, `url`, `output_url`, the same under
+/// `data`, `unsigned_urls[0]`; `aihubmix-media-adapters` `src/adapters/video.ts`).
+fn result_url(answer: &Value) -> Option<String> {
+    let direct = ["video_url", "url", "output_url"];
+    direct
+        .iter()
+        .find_map(|k| answer.get(*k))
+        .or_else(|| direct.iter().find_map(|k| answer.pointer(&format!("/data/{k}"))))
+        .or_else(|| answer.pointer("/unsigned_urls/0"))
+        .and_then(Value::as_str)
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .map(String::from)
+}
+
 pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
     let b = backend(inner, job.provider)?;
-    let answer = match b.client.get_video(&job.id).await {
+    let answer = match b.client.get_video_value(&job.id).await {
         Ok(v) => v,
         Err(e) => return Err(read_error(job.provider, e).await),
     };
@@ -183,24 +327,44 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
         .headers()
         .get("openai-poll-after-ms")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_millis);
     let video = answer.into_inner();
-    let progress = video.progress.map(|p| p.clamp(0, 100) as u8);
-    let status = match video.status.as_str() {
-        "completed" => {
-            let url = format!("{}/videos/{}/content", b.auth.base_url(), progenitor_client::encode_path(&job.id));
-            let expires_at = video.expires_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0));
-            JobStatus::Succeeded(Video {
-                inner: inner.clone(),
-                job: job.clone(),
-                source: Source::Content { url },
-                expires_at,
-            })
+    let decode = |message: &str| Error::Decode {
+        provider: job.provider,
+        message: message.to_string(),
+        body: video.to_string().chars().take(64 * 1024).collect(),
+        job: None,
+    };
+    if !video.is_object() {
+        return Err(decode("the answer is not a JSON object"));
+    }
+    let Some(word) = video.get("status").and_then(Value::as_str) else {
+        return Err(decode("the answer has no status"));
+    };
+    let progress = video.get("progress").and_then(Value::as_f64).map(|p| p.clamp(0.0, 100.0) as u8);
+    let status = match word {
+        "completed" | "succeeded" => {
+            let expires_at =
+                video.get("expires_at").and_then(Value::as_i64).and_then(|t| chrono::DateTime::from_timestamp(t, 0));
+            // A passthrough family's answer may name the result URL; otherwise the content
+            // endpoint on the API origin serves it (with the key).
+            let source = match result_url(&video) {
+                Some(url) => Source::Url(url),
+                None => Source::Content {
+                    url: format!("{}/videos/{}/content", b.auth.base_url(), progenitor_client::encode_path(&job.id)),
+                },
+            };
+            JobStatus::Succeeded(Video { inner: inner.clone(), job: job.clone(), source, expires_at })
         }
         "failed" => {
-            let (code, message) =
-                video.error.map_or((None, "the video generation failed".to_string()), |e| (Some(e.code), e.message));
+            let error = video.get("error");
+            let code = error.and_then(|e| e.get("code")).and_then(Value::as_str).map(String::from);
+            let message = error
+                .and_then(|e| e.get("message"))
+                .and_then(Value::as_str)
+                .unwrap_or("the video generation failed")
+                .to_string();
             JobStatus::Failed(JobError::new(code, message))
         }
         other => JobStatus::unfinished(other, progress),
@@ -236,5 +400,34 @@ mod tests {
             VideoRequest::new(Provider::AiHubMix, "wan2.5-i2v").prompt("p").image(ImageInput::Url("https://i".into()));
         assert_eq!(json_body(&wan, Family::Generic).unwrap()["input_reference"], json!("https://i"));
         assert!(json_body(&VideoRequest::new(Provider::OpenAi, "sora-2").prompt("p").seed(1), Family::Sora).is_err());
+        let seedance = VideoRequest::new(Provider::AiHubMix, "doubao-seedance-1-0-pro-250528")
+            .prompt("p")
+            .duration(5)
+            .aspect_ratio("16:9")
+            .image(ImageInput::Url("https://first".into()))
+            .extra("resolution", json!("720p"));
+        assert_eq!(
+            Value::Object(json_body(&seedance, Family::Seedance).unwrap()),
+            json!({"model": "doubao-seedance-1-0-pro-250528", "prompt": "p", "duration": 5, "ratio": "16:9",
+                   "resolution": "720p", "content": [{"type": "text", "text": "p"},
+                   {"type": "image_url", "image_url": {"url": "https://first"}, "role": "first_frame"}]})
+        );
+        let dashscope = VideoRequest::new(Provider::AiHubMix, "wan2.7-i2v")
+            .prompt("p")
+            .duration(5)
+            .image(ImageInput::Url("https://first".into()))
+            .extra("resolution", json!("720P"));
+        assert_eq!(
+            Value::Object(json_body(&dashscope, Family::Dashscope).unwrap()),
+            json!({"model": "wan2.7-i2v", "input": {"prompt": "p", "media": [{"type": "first_frame", "url": "https://first"}]},
+                   "parameters": {"duration": 5, "resolution": "720P"}})
+        );
+        let local =
+            VideoRequest::new(Provider::AiHubMix, "wan2.7-i2v").prompt("p").image(ImageInput::File("a.png".into()));
+        assert!(json_body(&local, Family::Dashscope).is_err());
+        let urls = json!({"id": "x", "status": "completed", "data": {"video_url": "https://cdn/v.mp4"}});
+        assert_eq!(result_url(&urls).as_deref(), Some("https://cdn/v.mp4"));
+        assert_eq!(result_url(&json!({"unsigned_urls": ["https://u/1.mp4"]})).as_deref(), Some("https://u/1.mp4"));
+        assert_eq!(result_url(&json!({"id": "video_1", "status": "completed"})), None);
     }
 }

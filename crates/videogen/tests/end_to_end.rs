@@ -26,7 +26,8 @@ async fn submit_wait_download_on_every_provider() {
     let counters = sim.counters();
     assert_eq!(counters.create_requests(videogen_sim::Provider::Oxen), 1);
     assert_eq!(counters.create_requests(videogen_sim::Provider::VideoDb), 1);
-    assert_eq!(counters.create_requests(videogen_sim::Provider::OpenAi), 2);
+    assert_eq!(counters.create_requests(videogen_sim::Provider::OpenAi), 1);
+    assert_eq!(counters.create_requests(videogen_sim::Provider::AiHubMix), 1);
     sim.stop().await;
 }
 

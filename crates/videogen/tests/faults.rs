@@ -14,7 +14,8 @@ fn sim_provider(p: Provider) -> SimProvider {
     match p {
         Provider::Oxen => SimProvider::Oxen,
         Provider::VideoDb => SimProvider::VideoDb,
-        Provider::OpenAi | Provider::AiHubMix => SimProvider::OpenAi,
+        Provider::OpenAi => SimProvider::OpenAi,
+        Provider::AiHubMix => SimProvider::AiHubMix,
     }
 }
 

@@ -40,7 +40,8 @@ pub fn client(sim: &Sim, provider: Provider) -> Client {
 
 pub fn base_url(sim: &Sim, provider: Provider) -> String {
     match provider {
-        Provider::OpenAi | Provider::AiHubMix => sim.openai_base_url(),
+        Provider::OpenAi => sim.openai_base_url(),
+        Provider::AiHubMix => sim.aihubmix_base_url(),
         Provider::Oxen | Provider::VideoDb => sim.base_url(),
     }
 }
