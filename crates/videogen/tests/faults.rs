@@ -228,6 +228,7 @@ async fn a_create_refused_with_429_is_sent_again_and_makes_one_job() {
 /// provider adopting the header would) answers the same job and creates none.
 #[tokio::test]
 async fn a_repeated_idempotency_key_answers_the_same_job() {
+    videogen_transport::install_crypto_provider();
     let sim = Sim::start(fast_config()).await.unwrap();
     let http = reqwest::Client::new();
     let mut ids = Vec::new();
