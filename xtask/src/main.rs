@@ -10,7 +10,9 @@
 mod bench;
 mod codegen;
 mod contract;
+mod report;
 mod spec;
+mod update;
 
 use spec::{APIS, Api, Inputs};
 use std::path::{Path, PathBuf};
@@ -21,6 +23,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   regen            rebuild specs/*/openapi.json and crates/videogen-*/src/generated.rs
   regen --check    change nothing; fail with a diff when a committed output is stale
+  spec update <api> [--from FILE|URL] [--check] [--commit SHA --commit-date DATE]
+                   cut the subset declared in specs/<api>/source.toml out of a newly published
+                   spec (default: its `url`), print what changed (breaking or not), write
+                   upstream.yaml and source.toml and regenerate; --check writes nothing
   bench [--quick]  benchmarks against baselines (writes BENCHMARKS.md; --quick only checks it runs)
   ci               the test command: cargo fmt --check, clippy -D warnings, regen --check,
                    cargo test, then schemathesis and Prism against the simulator
@@ -33,6 +39,7 @@ fn main() -> ExitCode {
         ["regen"] => regen(&workspace_root(), Mode::Write),
         ["regen", "--check"] => regen(&workspace_root(), Mode::Check),
         ["ci"] => ci(&workspace_root()),
+        ["spec", "update", rest @ ..] => update::run(&workspace_root(), rest),
         ["bench"] => bench::run(&workspace_root(), &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()), false),
         ["bench", "--quick"] => {
             bench::run(&workspace_root(), &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()), true)
@@ -57,7 +64,7 @@ fn workspace_root() -> PathBuf {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Write,
     Check,
 }
@@ -75,7 +82,7 @@ fn build_outputs(api: &Api, inputs: &Inputs) -> Result<Outputs, String> {
     Ok(Outputs { contract, generated })
 }
 
-fn regen(root: &Path, mode: Mode) -> Result<(), String> {
+pub(crate) fn regen(root: &Path, mode: Mode) -> Result<(), String> {
     let mut stale = Vec::new();
     for api in APIS {
         let inputs = Inputs::read(api, root)?;
