@@ -1,7 +1,8 @@
 //! The client: configuration, submit, status, wait, cancel.
 
-use crate::convert::{Call, convert};
+use crate::backend::{Backend, Operation, require};
 use crate::retry::RetryPolicy;
+use crate::state::Inner;
 use crate::wait::{WaitEvent, WaitPolicy};
 use crate::{Error, Job, JobStatus, Provider, Result, Video, VideoRequest, models};
 use futures::{Stream, StreamExt};
@@ -10,69 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
-use videogen_transport::ApiAuth;
-
-/// One configured provider: its generated client and its origin-bound key.
-pub(crate) struct Backend<C> {
-    pub client: C,
-    pub auth: ApiAuth,
-}
-
-pub(crate) struct Inner {
-    #[cfg(feature = "oxen")]
-    pub oxen: Option<Backend<videogen_oxen::Client>>,
-    #[cfg(feature = "videodb")]
-    pub videodb: Option<Backend<videogen_videodb::Client>>,
-    #[cfg(feature = "openai")]
-    pub openai: Option<Backend<videogen_openai::Client>>,
-    #[cfg(feature = "openai")]
-    pub aihubmix: Option<Backend<videogen_openai::Client>>,
-    /// For result URLs: sends no key except to a provider's own API origin.
-    pub downloads: reqwest::Client,
-    pub retry: RetryPolicy,
-    pub max_download_bytes: u64,
-    pub stall_timeout: Duration,
-    pub download_timeout: Duration,
-    pub download_header_timeout: Duration,
-    pub configured: Vec<Provider>,
-    /// Caps the API requests in flight (and so the open connections) across all jobs.
-    pub permits: Arc<tokio::sync::Semaphore>,
-}
-
-impl Inner {
-    /// Waits for a slot among the API requests in flight.
-    pub(crate) async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
-        self.permits.acquire().await.expect("the semaphore is never closed")
-    }
-}
-
-impl Inner {
-    pub(crate) fn not_configured(provider: Provider) -> Error {
-        Error::Config {
-            message: format!(
-                "{provider} is not configured: set {} (and optionally {}) or use Client::builder().api_key(Provider::{provider:?}, …)",
-                provider.api_key_env(),
-                provider.base_url_env()
-            ),
-        }
-    }
-
-    /// The origin-bound key of `provider`, when configured.
-    pub(crate) fn auth(&self, provider: Provider) -> Option<&ApiAuth> {
-        match provider {
-            #[cfg(feature = "oxen")]
-            Provider::Oxen => self.oxen.as_ref().map(|b| &b.auth),
-            #[cfg(feature = "videodb")]
-            Provider::VideoDb => self.videodb.as_ref().map(|b| &b.auth),
-            #[cfg(feature = "openai")]
-            Provider::OpenAi => self.openai.as_ref().map(|b| &b.auth),
-            #[cfg(feature = "openai")]
-            Provider::AiHubMix => self.aihubmix.as_ref().map(|b| &b.auth),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-}
 
 /// Generates videos through any configured provider.
 ///
@@ -84,12 +22,8 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let origins: Vec<String> = self
-            .inner
-            .configured
-            .iter()
-            .map(|p| format!("{p}: {}", self.inner.auth(*p).map_or("?", |a| a.base_url())))
-            .collect();
+        let origins: Vec<String> =
+            self.inner.backends.iter().map(|(p, b)| format!("{p}: {}", b.auth().base_url())).collect();
         f.debug_struct("Client").field("providers", &origins).field("retry", &self.inner.retry).finish_non_exhaustive()
     }
 }
@@ -209,80 +143,25 @@ impl ClientBuilder {
                         .into(),
             });
         }
-        #[allow(unused_mut)]
-        let mut inner = Inner {
-            #[cfg(feature = "oxen")]
-            oxen: None,
-            #[cfg(feature = "videodb")]
-            videodb: None,
-            #[cfg(feature = "openai")]
-            openai: None,
-            #[cfg(feature = "openai")]
-            aihubmix: None,
+        let timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        let mut backends = BTreeMap::new();
+        for (provider, key) in self.keys {
+            let base =
+                self.base_urls.get(&provider).cloned().unwrap_or_else(|| provider.default_base_url().to_string());
+            backends.insert(provider, Backend::new(provider, key, &base, timeout)?);
+        }
+        let inner = Inner {
+            backends,
             downloads: downloads_client().map_err(config)?,
             retry: self.retry,
             max_download_bytes: self.max_download_bytes.unwrap_or(DEFAULT_MAX_DOWNLOAD_BYTES),
             stall_timeout: self.stall_timeout.unwrap_or(DEFAULT_STALL_TIMEOUT),
             download_timeout: self.download_timeout.unwrap_or(DEFAULT_DOWNLOAD_TIMEOUT),
             download_header_timeout: self.download_header_timeout.unwrap_or(DEFAULT_DOWNLOAD_HEADER_TIMEOUT),
-            configured: self.keys.keys().copied().collect(),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 self.max_concurrent_requests.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
             )),
         };
-        #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
-        let timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-        #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
-        for (provider, key) in self.keys {
-            let base =
-                self.base_urls.get(&provider).cloned().unwrap_or_else(|| provider.default_base_url().to_string());
-            match provider {
-                #[cfg(feature = "oxen")]
-                Provider::Oxen => {
-                    let auth = ApiAuth::bearer(&base, key).map_err(config)?;
-                    let http = videogen_transport::http_client(&auth).map_err(config)?;
-                    inner.oxen = Some(Backend {
-                        client: videogen_oxen::Client::with_http_client(http, auth.clone())
-                            .with_request_timeout(timeout)
-                            .with_raw_error_responses(),
-                        auth,
-                    });
-                }
-                #[cfg(feature = "videodb")]
-                Provider::VideoDb => {
-                    let auth = ApiAuth::header(&base, videogen_videodb::API_KEY_HEADER, key).map_err(config)?;
-                    let http = videogen_transport::http_client(&auth).map_err(config)?;
-                    inner.videodb = Some(Backend {
-                        client: videogen_videodb::Client::with_http_client(http, auth.clone())
-                            .with_request_timeout(timeout)
-                            .with_raw_error_responses(),
-                        auth,
-                    });
-                }
-                #[cfg(feature = "openai")]
-                Provider::OpenAi | Provider::AiHubMix => {
-                    let auth = ApiAuth::bearer(&base, key).map_err(config)?;
-                    let http = videogen_transport::http_client(&auth).map_err(config)?;
-                    let backend = Backend {
-                        client: videogen_openai::Client::with_http_client(http, auth.clone())
-                            .with_request_timeout(timeout)
-                            .with_raw_error_responses(),
-                        auth,
-                    };
-                    if provider == Provider::OpenAi {
-                        inner.openai = Some(backend);
-                    } else {
-                        inner.aihubmix = Some(backend);
-                    }
-                }
-                #[allow(unreachable_patterns)]
-                other => {
-                    return Err(Error::Config {
-                        message: format!("{other} support was left out at compile time (cargo feature)"),
-                    });
-                }
-            }
-        }
         Ok(Client { inner: Arc::new(inner) })
     }
 }
@@ -330,7 +209,20 @@ impl Client {
 
     /// The configured providers, in [`Provider::ALL`] order.
     pub fn providers(&self) -> Vec<Provider> {
-        Provider::ALL.into_iter().filter(|p| self.inner.configured.contains(p)).collect()
+        Provider::ALL.into_iter().filter(|p| self.inner.backends.contains_key(p)).collect()
+    }
+
+    /// Whether `provider`'s API has `operation` — the single source of what each provider can
+    /// do (the crate docs' table is tested against it). An operation a provider lacks ends in
+    /// [`Error::Unsupported`] before anything is sent.
+    ///
+    /// ```
+    /// use videogen::{Client, Operation, Provider};
+    /// assert!(Client::supports(Provider::Oxen, Operation::Cancel));
+    /// assert!(!Client::supports(Provider::VideoDb, Operation::List));
+    /// ```
+    pub fn supports(provider: Provider, operation: Operation) -> bool {
+        crate::backend::supports(provider, operation)
     }
 
     /// Submits `request`: checks it against the capability table and its local files, sends
@@ -353,23 +245,16 @@ impl Client {
     pub async fn submit(&self, request: &VideoRequest) -> Result<Job> {
         let span = tracing::info_span!("videogen.submit", provider = %request.provider, model = %request.model, job_id = tracing::field::Empty);
         async {
+            require(request.provider, Operation::Submit)?;
             models::check(request)?;
             crate::request::check_local_inputs(request)?;
             let key = uuid::Uuid::new_v4().to_string();
             let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
+            let backend = self.inner.backend(request.provider)?;
             let mut job = loop {
                 let attempt = videogen_transport::with_idempotency_key(&key, async {
                     let _permit = self.inner.permit().await;
-                    match request.provider {
-                        #[cfg(feature = "oxen")]
-                        Provider::Oxen => crate::oxen::create(&self.inner, request).await,
-                        #[cfg(feature = "videodb")]
-                        Provider::VideoDb => crate::videodb::create(&self.inner, request).await,
-                        #[cfg(feature = "openai")]
-                        Provider::OpenAi | Provider::AiHubMix => crate::openai::create(&self.inner, request).await,
-                        #[allow(unreachable_patterns)]
-                        other => Err(Inner::not_configured(other)),
-                    }
+                    backend.create(request).await
                 })
                 .await;
                 match attempt {
@@ -400,16 +285,14 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::submit`]; [`Error::Unsupported`] for other providers.
-    #[cfg(feature = "oxen")]
     pub async fn generate_now(&self, request: &VideoRequest) -> Result<Video> {
         let span = tracing::info_span!("videogen.generate_now", provider = %request.provider, model = %request.model);
         async {
-            if request.provider != Provider::Oxen {
-                return Err(Error::Unsupported { provider: request.provider, operation: "synchronous generate" });
-            }
+            require(request.provider, Operation::GenerateNow)?;
             models::check(request)?;
+            let backend = self.inner.backend(request.provider)?;
             let _permit = self.inner.permit().await;
-            crate::oxen::generate_now(&self.inner, request).await
+            backend.generate_now(&self.inner, request).await
         }
         .instrument(span)
         .await
@@ -420,9 +303,7 @@ impl Client {
     /// # Errors
     /// [`Error::Config`] when the job's provider is not configured in this client.
     pub fn job(&self, handle: Job) -> Result<JobRef<'_>> {
-        if !self.inner.configured.contains(&handle.provider) {
-            return Err(Inner::not_configured(handle.provider));
-        }
+        self.inner.backend(handle.provider)?;
         Ok(JobRef { client: self, job: handle })
     }
 
@@ -437,29 +318,7 @@ impl Client {
     /// The status and the provider's hint for the next poll (`openai-poll-after-ms`), with
     /// retries.
     pub(crate) async fn status_with_hint(&self, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
-        crate::retry::read(&self.inner.retry, || self.status_once(job)).await.map_err(|e| e.with_job(job))
-    }
-
-    /// One status read, no retries (the wait loop retries within its deadline).
-    pub(crate) async fn status_once(&self, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
-        let span = tracing::debug_span!("videogen.status", provider = %job.provider, job_id = %job.id);
-        async {
-            let inner = &self.inner;
-            let _permit = inner.permit().await;
-            match job.provider {
-                #[cfg(feature = "oxen")]
-                Provider::Oxen => crate::oxen::status(inner, job).await,
-                #[cfg(feature = "videodb")]
-                Provider::VideoDb => crate::videodb::status(inner, job).await,
-                #[cfg(feature = "openai")]
-                Provider::OpenAi | Provider::AiHubMix => crate::openai::status(inner, job).await,
-                #[allow(unreachable_patterns)]
-                other => Err(Inner::not_configured(other)),
-            }
-            .map_err(|e| e.with_job(job))
-        }
-        .instrument(span)
-        .await
+        crate::retry::read(&self.inner.retry, || self.inner.status_once(job)).await.map_err(|e| e.with_job(job))
     }
 
     /// The provider's recent jobs, newest first, with their prompts where the provider lists
@@ -472,16 +331,12 @@ impl Client {
     pub async fn list(&self, provider: Provider) -> Result<Vec<crate::JobSummary>> {
         let span = tracing::info_span!("videogen.list", %provider);
         async {
+            require(provider, Operation::List)?;
             let inner = &self.inner;
+            let backend = inner.backend(provider)?;
             crate::retry::read(&inner.retry, || async {
                 let _permit = inner.permit().await;
-                match provider {
-                    #[cfg(feature = "oxen")]
-                    Provider::Oxen => crate::oxen::list(inner).await,
-                    #[cfg(feature = "openai")]
-                    Provider::OpenAi | Provider::AiHubMix => crate::openai::list(inner, provider).await,
-                    other => Err(Error::Unsupported { provider: other, operation: "list" }),
-                }
+                backend.list().await
             })
             .await
         }
@@ -499,17 +354,13 @@ impl Client {
     pub async fn cancel(&self, job: &Job) -> Result<JobStatus> {
         let span = tracing::info_span!("videogen.cancel", provider = %job.provider, job_id = %job.id);
         async {
-            match job.provider {
-                #[cfg(feature = "oxen")]
-                Provider::Oxen => {
-                    {
-                        let _permit = self.inner.permit().await;
-                        crate::oxen::cancel(&self.inner, job).await.map_err(|e| e.with_job(job))?;
-                    }
-                    self.status(job).await
-                }
-                provider => Err(Error::Unsupported { provider, operation: "cancel" }),
+            require(job.provider, Operation::Cancel)?;
+            let backend = self.inner.backend(job.provider)?;
+            {
+                let _permit = self.inner.permit().await;
+                backend.cancel(job).await.map_err(|e| e.with_job(job))?;
             }
+            self.status(job).await
         }
         .instrument(span)
         .await
@@ -537,7 +388,7 @@ impl Client {
     /// Like [`Client::wait`], as a stream of events: a [`WaitEvent::Status`] for each change of
     /// status or progress, then [`WaitEvent::Finished`] (or one error), then the end.
     pub fn events(&self, job: &Job, policy: WaitPolicy) -> impl Stream<Item = Result<WaitEvent>> + Send + 'static {
-        crate::wait::events(self.clone(), job.clone(), policy)
+        crate::wait::events(self.inner.clone(), job.clone(), policy)
     }
 }
 
@@ -577,12 +428,4 @@ impl JobRef<'_> {
     pub async fn cancel(&self) -> Result<JobStatus> {
         self.client.cancel(&self.job).await
     }
-}
-
-/// Converts a generated client's error on a read.
-pub(crate) async fn read_error<E: crate::convert::ErrorBody + serde::de::DeserializeOwned>(
-    provider: Provider,
-    e: progenitor_client::Error<E>,
-) -> Error {
-    convert(provider, Call::Read, e).await
 }

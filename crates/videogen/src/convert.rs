@@ -215,3 +215,11 @@ pub(crate) fn transport_message(e: &reqwest::Error) -> String {
     }
     message
 }
+
+/// Converts a generated client's error on a read.
+pub(crate) async fn read_error<E: ErrorBody + serde::de::DeserializeOwned>(
+    provider: Provider,
+    e: progenitor_client::Error<E>,
+) -> Error {
+    convert(provider, Call::Read, e).await
+}

@@ -81,34 +81,42 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What each provider cannot do, and how it shows:
+//! What each provider can do ([`Client::supports`] with an [`Operation`] says the same, and a
+//! test keeps this table equal to it); an operation marked "no" ends in [`Error::Unsupported`]
+//! before anything is sent:
+//!
+//! | operation | Oxen.ai | VideoDB | OpenAI | AIHubMix |
+//! |---|---|---|---|---|
+//! | `submit` | yes (async queue) | yes | yes | yes |
+//! | `synchronous generate` | yes ([`Client::generate_now`]) | no | no | no |
+//! | `status` | yes (queue, then generation history) | yes | yes | yes |
+//! | `cancel` | yes (returns the job's real state) | no | no | no |
+//! | `list` | yes (generation history) | no (it lists videos, not jobs) | yes | yes |
+//! | `download` | yes | yes | yes | yes |
+//!
+//! And what the requests and answers carry:
 //!
 //! | | Oxen.ai | VideoDB | OpenAI | AIHubMix |
 //! |---|---|---|---|---|
-//! | cancel (returns the job's real state) | yes | [`Error::Unsupported`] | [`Error::Unsupported`] | [`Error::Unsupported`] |
 //! | progress % | no (`None`) | no (`None`) | yes | yes (Sora) |
-//! | reference images | URLs | no ([`Error::InvalidRequest`]) | URL or local file | per family (veo: none) |
+//! | reference images | URLs | no ([`Error::InvalidRequest`]) | URL or local file | per family: Sora URL or file; wan, jimeng, seedance, DashScope URLs; veo none |
 //! | multi-shot | models that take `multi_prompt` | no | no | no |
-//! | synchronous generate | [`Client::generate_now`] | no | no | no |
 
+mod backend;
 mod client;
 mod convert;
 mod error;
 mod job;
 pub mod models;
 mod provider;
+mod providers;
 mod request;
 mod retry;
+mod state;
 mod video;
 mod wait;
 
-#[cfg(feature = "openai")]
-mod openai;
-#[cfg(feature = "oxen")]
-mod oxen;
-#[cfg(feature = "videodb")]
-mod videodb;
-
+pub use backend::Operation;
 pub use client::{
     Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef,

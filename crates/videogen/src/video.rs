@@ -1,8 +1,8 @@
 //! A finished video and its safe download.
 
-use crate::client::Inner;
 use crate::convert::transport_message;
 use crate::error::strip_query;
+use crate::state::Inner;
 use crate::{Error, Job, Result};
 use base64::Engine;
 use bytes::Bytes;

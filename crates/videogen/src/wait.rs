@@ -2,8 +2,10 @@
 //! errors waited out, and progress as a stream of events.
 
 use crate::retry::clamp;
-use crate::{Client, Error, Job, JobStatus, Provider, Result, Video};
+use crate::state::Inner;
+use crate::{Error, Job, JobStatus, Provider, Result, Video};
 use futures::Stream;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -103,7 +105,7 @@ pub enum WaitEvent {
 }
 
 struct State {
-    client: Client,
+    inner: Arc<Inner>,
     job: Job,
     policy: WaitPolicy,
     start: Instant,
@@ -136,12 +138,12 @@ impl State {
 }
 
 pub(crate) fn events(
-    client: Client,
+    inner: Arc<Inner>,
     job: Job,
     policy: WaitPolicy,
 ) -> impl Stream<Item = Result<WaitEvent>> + Send + 'static {
     let state = State {
-        client,
+        inner,
         job,
         interval: policy.interval.max(policy.min_interval),
         policy,
@@ -164,7 +166,7 @@ pub(crate) fn events(
                 return Some((Err(st.timeout()), st));
             }
             // One read, no inner retries: this loop retries, within the deadline.
-            let read = st.client.status_once(&st.job);
+            let read = st.inner.status_once(&st.job);
             let result = match st.remaining() {
                 Some(r) => match tokio::time::timeout(r, read).await {
                     Ok(result) => result,
@@ -187,7 +189,7 @@ pub(crate) fn events(
                         .min(st.policy.max_interval.max(Duration::from_secs(30)));
                     let delay = e
                         .retry_after()
-                        .map_or(backoff, |ra| clamp(ra, st.policy.min_interval, st.client.inner.retry.max_retry_after));
+                        .map_or(backoff, |ra| clamp(ra, st.policy.min_interval, st.inner.retry.max_retry_after));
                     let delay = st.within_deadline(delay.max(st.policy.min_interval));
                     st.sleep = Some(delay);
                     tracing::warn!(job = %st.job.short_form(), error = %e, ?delay, "status poll failed; waiting on");

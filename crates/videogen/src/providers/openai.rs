@@ -1,19 +1,14 @@
 //! OpenAI and AIHubMix `/v1/videos`, shaped per model family.
 
-use crate::client::{Backend, Inner, read_error};
-use crate::convert::{Call, convert};
+use crate::convert::{Call, convert, read_error};
 use crate::models::{Family, family, has_local_file, size_for_ratio};
+use crate::state::Inner;
 use crate::video::Source;
 use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use videogen_openai::types;
-
-fn backend(inner: &Inner, provider: Provider) -> Result<&Backend<videogen_openai::Client>> {
-    let b = if provider == Provider::OpenAi { inner.openai.as_ref() } else { inner.aihubmix.as_ref() };
-    b.ok_or_else(|| Inner::not_configured(provider))
-}
 
 /// The size to send: the request's, or the one its aspect ratio stands for (Sora and Veo take no
 /// aspect ratio; AIHubMix: "Sora rejects aspect_ratio").
@@ -222,9 +217,8 @@ async fn multipart_body(request: &VideoRequest, fam: Family) -> Result<videogen_
     Ok(body)
 }
 
-pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job> {
+pub(crate) async fn create(client: &videogen_openai::Client, request: &VideoRequest) -> Result<Job> {
     let provider = request.provider;
-    let b = backend(inner, provider)?;
     let fam = family(provider, &request.model);
     let model = request.model.as_str();
     let id = if has_local_file(request) {
@@ -232,21 +226,21 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
             image_urls(request)?;
         }
         let body = multipart_body(request, fam).await?;
-        match b.client.create_video_multipart(body).await {
+        match client.create_video_multipart(body).await {
             Ok(v) => v.into_inner().id,
             Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
         }
     } else if matches!(fam, Family::Sora | Family::Veo) {
         let body: types::CreateVideoJsonBody = serde_json::from_value(Value::Object(json_body(request, fam)?))
             .map_err(|e| Error::invalid(format!("/v1/videos request: {e}")))?;
-        match b.client.create_video(&body).await {
+        match client.create_video(&body).await {
             Ok(v) => v.into_inner().id,
             Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
         }
     } else {
         // The gateway passes each vendor's native body through; the spec does not model them.
         let body = Value::Object(json_body(request, fam)?);
-        let answer = match b.client.create_video_value(&body).await {
+        let answer = match client.create_video_value(&body).await {
             Ok(v) => v.into_inner(),
             Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
         };
@@ -273,9 +267,8 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
     })
 }
 
-pub(crate) async fn list(inner: &Inner, provider: Provider) -> Result<Vec<crate::JobSummary>> {
-    let b = backend(inner, provider)?;
-    let page = match b.client.list_videos(None, Some(100), Some(types::OrderEnum::Desc)).await {
+pub(crate) async fn list(client: &videogen_openai::Client, provider: Provider) -> Result<Vec<crate::JobSummary>> {
+    let page = match client.list_videos(None, Some(100), Some(types::OrderEnum::Desc)).await {
         Ok(v) => v.into_inner(),
         Err(e) => return Err(read_error(provider, e).await),
     };
@@ -316,9 +309,13 @@ fn result_url(answer: &Value) -> Option<String> {
         .map(String::from)
 }
 
-pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
-    let b = backend(inner, job.provider)?;
-    let answer = match b.client.get_video_value(&job.id).await {
+pub(crate) async fn status(
+    client: &videogen_openai::Client,
+    auth: &videogen_transport::ApiAuth,
+    inner: &Arc<Inner>,
+    job: &Job,
+) -> Result<(JobStatus, Option<Duration>)> {
+    let answer = match client.get_video_value(&job.id).await {
         Ok(v) => v,
         Err(e) => return Err(read_error(job.provider, e).await),
     };
@@ -352,7 +349,7 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
             let source = match result_url(&video) {
                 Some(url) => Source::Url(url),
                 None => Source::Content {
-                    url: format!("{}/videos/{}/content", b.auth.base_url(), progenitor_client::encode_path(&job.id)),
+                    url: format!("{}/videos/{}/content", auth.base_url(), progenitor_client::encode_path(&job.id)),
                 },
             };
             JobStatus::Succeeded(Video { inner: inner.clone(), job: job.clone(), source, expires_at })

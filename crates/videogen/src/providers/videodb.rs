@@ -1,7 +1,7 @@
 //! VideoDB: generate video, then poll its async response.
 
-use crate::client::{Backend, Inner, read_error};
-use crate::convert::{Call, convert};
+use crate::convert::{Call, convert, read_error};
+use crate::state::Inner;
 use crate::video::Source;
 use crate::{Error, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
 use serde_json::{Map, Value};
@@ -11,12 +11,7 @@ use videogen_videodb::types;
 
 const P: Provider = Provider::VideoDb;
 
-fn backend(inner: &Inner) -> Result<&Backend<videogen_videodb::Client>> {
-    inner.videodb.as_ref().ok_or_else(|| Inner::not_configured(P))
-}
-
-pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job> {
-    let b = backend(inner)?;
+pub(crate) async fn create(client: &videogen_videodb::Client, request: &VideoRequest) -> Result<Job> {
     if request.aspect_ratio.is_some()
         || request.seed.is_some()
         || request.input_video.is_some()
@@ -36,7 +31,7 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
     };
     let collection = request.collection.as_deref().unwrap_or("default");
     let model = if request.model.is_empty() { "videodb" } else { request.model.as_str() };
-    let answer = match b.client.generate_video(collection, &body).await {
+    let answer = match client.generate_video(collection, &body).await {
         Ok(v) => v.into_inner(),
         Err(e) => return Err(convert(P, Call::Create { model }, e).await),
     };
@@ -76,10 +71,13 @@ fn unwrap(result: types::AsyncResult) -> (Option<bool>, Option<String>, Map<Stri
     }
 }
 
-pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
-    let b = backend(inner)?;
+pub(crate) async fn status(
+    client: &videogen_videodb::Client,
+    inner: &Arc<Inner>,
+    job: &Job,
+) -> Result<(JobStatus, Option<Duration>)> {
     // `output_url` is `<api>/async-response/<id>`; the generated operation polls the same path.
-    let result = match b.client.get_async_response(&job.id).await {
+    let result = match client.get_async_response(&job.id).await {
         Ok(v) => v.into_inner(),
         Err(e) => return Err(read_error(P, e).await),
     };

@@ -1,7 +1,7 @@
 //! Oxen.ai: the async queue (default) and the synchronous generate.
 
-use crate::client::{Backend, Inner, read_error};
-use crate::convert::{Call, convert};
+use crate::convert::{Call, convert, read_error};
+use crate::state::Inner;
 use crate::video::Source;
 use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
 use serde_json::{Map, Value, json};
@@ -10,10 +10,6 @@ use std::time::Duration;
 use videogen_oxen::types;
 
 const P: Provider = Provider::Oxen;
-
-fn backend(inner: &Inner) -> Result<&Backend<videogen_oxen::Client>> {
-    inner.oxen.as_ref().ok_or_else(|| Inner::not_configured(P))
-}
 
 /// The create body shared by the queue and the synchronous generate (docs.oxen.ai
 /// video_generation "Request Parameters").
@@ -77,10 +73,9 @@ fn typed<T: serde::de::DeserializeOwned>(body: Map<String, Value>) -> Result<T> 
     serde_json::from_value(Value::Object(body)).map_err(|e| Error::invalid(format!("Oxen.ai request: {e}")))
 }
 
-pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job> {
-    let b = backend(inner)?;
+pub(crate) async fn create(client: &videogen_oxen::Client, request: &VideoRequest) -> Result<Job> {
     let body: types::QueueCreateRequest = typed(body(request)?)?;
-    let answer = match b.client.enqueue_generation(&body).await {
+    let answer = match client.enqueue_generation(&body).await {
         Ok(v) => v.into_inner(),
         Err(e) => return Err(convert(P, Call::Create { model: &request.model }, e).await),
     };
@@ -109,9 +104,12 @@ pub(crate) async fn create(inner: &Inner, request: &VideoRequest) -> Result<Job>
     })
 }
 
-pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
-    let b = backend(inner)?;
-    let (status, result_url, error_message) = match b.client.get_queue_generation(&job.id).await {
+pub(crate) async fn status(
+    client: &videogen_oxen::Client,
+    inner: &Arc<Inner>,
+    job: &Job,
+) -> Result<(JobStatus, Option<Duration>)> {
+    let (status, result_url, error_message) = match client.get_queue_generation(&job.id).await {
         Ok(v) => {
             let row = v.into_inner();
             (row.status, row.result_url, row.error_message)
@@ -119,7 +117,7 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
         Err(e) => match read_error(P, e).await {
             // The queue keeps rows for a while only (older docs: 24 h); the generation history
             // keeps them for good. Look there before calling the job not found.
-            Error::NotFound { .. } => match b.client.get_generation(&job.id).await {
+            Error::NotFound { .. } => match client.get_generation(&job.id).await {
                 Ok(v) => {
                     let row = v.into_inner().generation;
                     (row.status, row.result_url, row.error_message)
@@ -155,18 +153,15 @@ pub(crate) async fn status(inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, 
     Ok((status, None))
 }
 
-pub(crate) async fn cancel(inner: &Inner, job: &Job) -> Result<()> {
-    let b = backend(inner)?;
-    match b.client.cancel_queue_generation(&job.id).await {
+pub(crate) async fn cancel(client: &videogen_oxen::Client, job: &Job) -> Result<()> {
+    match client.cancel_queue_generation(&job.id).await {
         Ok(_) => Ok(()),
         Err(e) => Err(read_error(P, e).await),
     }
 }
 
-pub(crate) async fn list(inner: &Inner) -> Result<Vec<crate::JobSummary>> {
-    let b = backend(inner)?;
-    let page = match b
-        .client
+pub(crate) async fn list(client: &videogen_oxen::Client) -> Result<Vec<crate::JobSummary>> {
+    let page = match client
         .list_generations(
             None,
             None,
@@ -223,11 +218,14 @@ fn find_b64(body: &[u8]) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
-pub(crate) async fn generate_now(inner: &Arc<Inner>, request: &VideoRequest) -> Result<Video> {
-    let b = backend(inner)?;
+pub(crate) async fn generate_now(
+    client: &videogen_oxen::Client,
+    inner: &Arc<Inner>,
+    request: &VideoRequest,
+) -> Result<Video> {
     let body: types::VideoGenerateRequest = typed(body(request)?)?;
     let model = request.model.as_str();
-    let response = match b.client.generate_video_raw(&body).await {
+    let response = match client.generate_video_raw(&body).await {
         Ok(r) => r,
         Err(e) => return Err(convert(P, Call::Create { model }, e).await),
     };

@@ -1,0 +1,246 @@
+//! The provider interface: each provider is one module under `providers/` behind [`Backend`],
+//! and this module is the only place that matches on providers or knows the cargo features. What
+//! each provider can do is [`supports`], and nothing else decides it (the crate docs' table is
+//! tested against it).
+//!
+//! Adding an operation touches this module (its [`Operation`] and one arm per provider that has
+//! it), one provider module per provider that has it, and `client.rs` (the public method).
+
+use crate::state::Inner;
+use crate::{Error, Job, JobStatus, JobSummary, Provider, Result, Video, VideoRequest};
+use secrecy::SecretString;
+use std::sync::Arc;
+use std::time::Duration;
+use videogen_transport::ApiAuth;
+
+/// What a client can do with a provider; [`crate::Client::supports`] says which provider has which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Submit a generation and get its job handle ([`crate::Client::submit`]).
+    Submit,
+    /// One blocking request that returns the video ([`crate::Client::generate_now`]).
+    GenerateNow,
+    /// Read a job's status, and wait for it ([`crate::Client::status`], [`crate::Client::wait`]).
+    Status,
+    /// Cancel a job ([`crate::Client::cancel`]).
+    Cancel,
+    /// List the provider's jobs ([`crate::Client::list`]).
+    List,
+    /// Download a finished job's video ([`crate::Video::download_to`]).
+    Download,
+}
+
+impl Operation {
+    /// Every operation, in the order of the docs' table.
+    pub const ALL: [Operation; 6] = [
+        Operation::Submit,
+        Operation::GenerateNow,
+        Operation::Status,
+        Operation::Cancel,
+        Operation::List,
+        Operation::Download,
+    ];
+
+    /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
+    /// `status`, `cancel`, `list`, `download`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Submit => "submit",
+            Operation::GenerateNow => "synchronous generate",
+            Operation::Status => "status",
+            Operation::Cancel => "cancel",
+            Operation::List => "list",
+            Operation::Download => "download",
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether `provider`'s API has `operation` (whatever this build's cargo features). Sources:
+/// Oxen.ai's queue has cancel and a generation history, and a synchronous generate (docs.oxen.ai
+/// video_generation); VideoDB lists videos, not jobs, and has no cancel (its spec and SDK);
+/// OpenAI's and AIHubMix's `/v1/videos` list jobs and have no cancel (OpenAI spec 2.3.0).
+pub fn supports(provider: Provider, operation: Operation) -> bool {
+    match operation {
+        Operation::Submit | Operation::Status | Operation::Download => true,
+        Operation::GenerateNow | Operation::Cancel => provider == Provider::Oxen,
+        Operation::List => provider != Provider::VideoDb,
+    }
+}
+
+/// `operation` on `provider`, or [`Error::Unsupported`].
+pub(crate) fn require(provider: Provider, operation: Operation) -> Result<()> {
+    if supports(provider, operation) {
+        Ok(())
+    } else {
+        Err(Error::Unsupported { provider, operation: operation.as_str() })
+    }
+}
+
+/// One configured provider: its generated client and its origin-bound key.
+pub(crate) enum Backend {
+    #[cfg(feature = "oxen")]
+    Oxen { client: videogen_oxen::Client, auth: ApiAuth },
+    #[cfg(feature = "videodb")]
+    VideoDb { client: videogen_videodb::Client, auth: ApiAuth },
+    /// OpenAI or AIHubMix (the same API at another base URL).
+    #[cfg(feature = "openai")]
+    Gateway { provider: Provider, client: videogen_openai::Client, auth: ApiAuth },
+}
+
+impl Backend {
+    /// Builds `provider`'s client at `base_url` with `key`; each API request gets `timeout`.
+    pub(crate) fn new(provider: Provider, key: SecretString, base_url: &str, timeout: Duration) -> Result<Self> {
+        #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
+        let config = |e: videogen_transport::BuildError| Error::Config { message: e.to_string() };
+        match provider {
+            #[cfg(feature = "oxen")]
+            Provider::Oxen => {
+                let auth = ApiAuth::bearer(base_url, key).map_err(config)?;
+                let http = videogen_transport::http_client(&auth).map_err(config)?;
+                let client = videogen_oxen::Client::with_http_client(http, auth.clone())
+                    .with_request_timeout(timeout)
+                    .with_raw_error_responses();
+                Ok(Backend::Oxen { client, auth })
+            }
+            #[cfg(feature = "videodb")]
+            Provider::VideoDb => {
+                let auth = ApiAuth::header(base_url, videogen_videodb::API_KEY_HEADER, key).map_err(config)?;
+                let http = videogen_transport::http_client(&auth).map_err(config)?;
+                let client = videogen_videodb::Client::with_http_client(http, auth.clone())
+                    .with_request_timeout(timeout)
+                    .with_raw_error_responses();
+                Ok(Backend::VideoDb { client, auth })
+            }
+            #[cfg(feature = "openai")]
+            Provider::OpenAi | Provider::AiHubMix => {
+                let auth = ApiAuth::bearer(base_url, key).map_err(config)?;
+                let http = videogen_transport::http_client(&auth).map_err(config)?;
+                let client = videogen_openai::Client::with_http_client(http, auth.clone())
+                    .with_request_timeout(timeout)
+                    .with_raw_error_responses();
+                Ok(Backend::Gateway { provider, client, auth })
+            }
+            #[allow(unreachable_patterns)]
+            other => {
+                Err(Error::Config { message: format!("{other} support was left out at compile time (cargo feature)") })
+            }
+        }
+    }
+
+    /// The origin-bound key.
+    pub(crate) fn auth(&self) -> &ApiAuth {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { auth, .. } => auth,
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { auth, .. } => auth,
+            #[cfg(feature = "openai")]
+            Backend::Gateway { auth, .. } => auth,
+        }
+    }
+
+    /// One create (no retries here: the client decides what may be re-sent).
+    pub(crate) async fn create(&self, request: &VideoRequest) -> Result<Job> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => crate::providers::oxen::create(client, request).await,
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { client, .. } => crate::providers::videodb::create(client, request).await,
+            #[cfg(feature = "openai")]
+            Backend::Gateway { client, .. } => crate::providers::openai::create(client, request).await,
+        }
+    }
+
+    /// One status read, and the provider's hint for the next poll.
+    pub(crate) async fn status(&self, inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => crate::providers::oxen::status(client, inner, job).await,
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { client, .. } => crate::providers::videodb::status(client, inner, job).await,
+            #[cfg(feature = "openai")]
+            Backend::Gateway { client, auth, .. } => crate::providers::openai::status(client, auth, inner, job).await,
+        }
+    }
+
+    /// The provider's recent jobs ([`Operation::List`]).
+    pub(crate) async fn list(&self) -> Result<Vec<JobSummary>> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => crate::providers::oxen::list(client).await,
+            #[cfg(feature = "openai")]
+            Backend::Gateway { client, provider, .. } => crate::providers::openai::list(client, *provider).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::List.as_str() }),
+        }
+    }
+
+    /// Cancels the job ([`Operation::Cancel`]).
+    #[cfg_attr(not(feature = "oxen"), allow(unused_variables))]
+    pub(crate) async fn cancel(&self, job: &Job) -> Result<()> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => crate::providers::oxen::cancel(client, job).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Cancel.as_str() }),
+        }
+    }
+
+    /// The synchronous generate ([`Operation::GenerateNow`]).
+    #[cfg_attr(not(feature = "oxen"), allow(unused_variables))]
+    pub(crate) async fn generate_now(&self, inner: &Arc<Inner>, request: &VideoRequest) -> Result<Video> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => crate::providers::oxen::generate_now(client, inner, request).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::GenerateNow.as_str() }),
+        }
+    }
+
+    /// The provider this backend serves.
+    pub(crate) fn provider(&self) -> Provider {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { .. } => Provider::Oxen,
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { .. } => Provider::VideoDb,
+            #[cfg(feature = "openai")]
+            Backend::Gateway { provider, .. } => *provider,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The crate docs' capability table (lib.rs) says exactly what [`supports`] says.
+    #[test]
+    fn the_documented_capability_table_is_supports() {
+        let docs = include_str!("lib.rs");
+        let mut rows = 0;
+        for line in docs.lines().map(|l| l.trim_start_matches("//!").trim()) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let Some(op) = Operation::ALL.iter().find(|o| cells.first() == Some(&format!("`{}`", o.as_str()).as_str()))
+            else {
+                continue;
+            };
+            rows += 1;
+            assert_eq!(cells.len(), 5, "{line}");
+            for (provider, cell) in
+                [Provider::Oxen, Provider::VideoDb, Provider::OpenAi, Provider::AiHubMix].iter().zip(&cells[1..])
+            {
+                let documented = cell.starts_with("yes");
+                assert_eq!(documented, supports(*provider, *op), "{op} on {provider}: the docs say {cell:?}");
+            }
+        }
+        assert_eq!(rows, Operation::ALL.len(), "one table row per operation");
+    }
+}

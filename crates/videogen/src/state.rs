@@ -1,0 +1,65 @@
+//! What a client's operations share: the configured providers, the download client, limits and
+//! the cap on requests in flight. The provider modules, downloads and waits use this; none of them
+//! imports the client module.
+
+use crate::backend::Backend;
+use crate::retry::RetryPolicy;
+use crate::{Error, Job, JobStatus, Provider, Result};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::Instrument;
+use videogen_transport::ApiAuth;
+
+pub(crate) struct Inner {
+    /// The configured providers.
+    pub backends: BTreeMap<Provider, Backend>,
+    /// For result URLs: sends no key except to a provider's own API origin.
+    pub downloads: reqwest::Client,
+    pub retry: RetryPolicy,
+    pub max_download_bytes: u64,
+    pub stall_timeout: Duration,
+    pub download_timeout: Duration,
+    pub download_header_timeout: Duration,
+    /// Caps the API requests in flight (and so the open connections) across all jobs.
+    pub permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Inner {
+    /// Waits for a slot among the API requests in flight.
+    pub(crate) async fn permit(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.permits.acquire().await.expect("the semaphore is never closed")
+    }
+
+    pub(crate) fn not_configured(provider: Provider) -> Error {
+        Error::Config {
+            message: format!(
+                "{provider} is not configured: set {} (and optionally {}) or use Client::builder().api_key(Provider::{provider:?}, …)",
+                provider.api_key_env(),
+                provider.base_url_env()
+            ),
+        }
+    }
+
+    /// `provider`'s backend, or a configuration error.
+    pub(crate) fn backend(&self, provider: Provider) -> Result<&Backend> {
+        self.backends.get(&provider).ok_or_else(|| Self::not_configured(provider))
+    }
+
+    /// The origin-bound key of `provider`, when configured.
+    pub(crate) fn auth(&self, provider: Provider) -> Option<&ApiAuth> {
+        self.backends.get(&provider).map(Backend::auth)
+    }
+
+    /// One status read, no retries (the wait loop retries within its deadline).
+    pub(crate) async fn status_once(self: &Arc<Self>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+        let span = tracing::debug_span!("videogen.status", provider = %job.provider, job_id = %job.id);
+        async {
+            let backend = self.backend(job.provider)?;
+            let _permit = self.permit().await;
+            backend.status(self, job).await.map_err(|e| e.with_job(job))
+        }
+        .instrument(span)
+        .await
+    }
+}
