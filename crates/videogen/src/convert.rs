@@ -3,37 +3,10 @@
 use crate::error::from_status;
 use crate::{Error, Provider};
 
-/// The message inside a provider's typed error body.
+/// The message inside a provider's typed error body (each provider module implements it for its
+/// own error type).
 pub(crate) trait ErrorBody: serde::Serialize {
     fn message(&self) -> Option<String>;
-}
-
-#[cfg(feature = "oxen")]
-impl ErrorBody for videogen_oxen::types::OxenError {
-    fn message(&self) -> Option<String> {
-        use videogen_oxen::types::OxenError as E;
-        Some(match self {
-            E::ErrorEnvelope(e) => match &e.error.detail {
-                Some(detail) => format!("{}: {detail}", e.error.title),
-                None => e.error.title.clone(),
-            },
-            E::MessageError(e) => e.error.message.clone(),
-        })
-    }
-}
-
-#[cfg(feature = "videodb")]
-impl ErrorBody for videogen_videodb::types::Error {
-    fn message(&self) -> Option<String> {
-        self.message.clone()
-    }
-}
-
-#[cfg(feature = "openai")]
-impl ErrorBody for videogen_openai::types::ErrorResponse {
-    fn message(&self) -> Option<String> {
-        Some(self.error.message.clone())
-    }
 }
 
 /// Whether the failed request was a create (never retried; a doubt becomes `OutcomeUnknown`).

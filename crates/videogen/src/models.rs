@@ -163,7 +163,7 @@ pub const MODELS: &[ModelInfo] = &[
         multi_shot: false,
         audio: false,
         max_prompt_chars: Some(32_000),
-        source: "OpenAI openapi.yaml 2.3.0 CreateVideoJsonBody (seconds 4|8|12, four sizes, prompt ≤ 32000); AIHubMix: sora rejects aspect_ratio, so it maps to size",
+        source: "OpenAI openapi.yaml 2.3.0 CreateVideoJsonBody (seconds 4|8|12, four sizes, prompt ≤ 32000); AIHubMix: sora rejects aspect_ratio, so it maps to size. OpenAI scheduled the Sora API's shutdown for 2026-09-24 (openai-python 3.51)",
     },
     ModelInfo {
         providers: &[Provider::AiHubMix],
@@ -371,23 +371,6 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
         return Err(rule(format!("{name} does not generate audio")));
     }
     Ok(())
-}
-
-#[cfg(feature = "openai")]
-/// Maps an aspect ratio to the size the Sora/Veo families take for it (landscape 1280x720,
-/// portrait 720x1280).
-pub(crate) fn size_for_ratio(ratio: &str) -> Option<&'static str> {
-    match ratio {
-        "16:9" => Some("1280x720"),
-        "9:16" => Some("720x1280"),
-        _ => None,
-    }
-}
-
-#[cfg(feature = "openai")]
-/// Whether the request uploads a local file (OpenAI/AIHubMix then use multipart).
-pub(crate) fn has_local_file(request: &VideoRequest) -> bool {
-    request.images.iter().any(|i| matches!(i, crate::ImageInput::File(_)))
 }
 
 #[cfg(test)]

@@ -14,7 +14,13 @@ pub enum Provider {
     /// AIHubMix: OpenAI's `/v1/videos` API for sora, veo, wan, seedance and more.
     #[serde(rename = "aihubmix")]
     AiHubMix,
-    /// OpenAI: `/v1/videos` (Sora).
+    /// An OpenAI-compatible `/v1/videos` API: OpenAI's own (Sora) at `https://api.openai.com/v1`,
+    /// or any gateway that speaks it (for example a LiteLLM proxy) at its base URL.
+    ///
+    /// OpenAI scheduled the Sora API's shutdown for 2026-09-24 (openai-python 3.51's deprecation
+    /// notice on every `videos` method; the spec marks every video operation `deprecated` since
+    /// commit f6a8e2fd). Past that date OpenAI's own endpoint may refuse these calls; the provider
+    /// stays for compatible gateways, and the `videogen` command never picks it before the others.
     #[serde(rename = "openai")]
     OpenAi,
 }

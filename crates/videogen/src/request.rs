@@ -233,29 +233,6 @@ pub(crate) fn check_image_file(path: &std::path::Path) -> crate::Result<u64> {
     Ok(meta.len())
 }
 
-/// Reads a checked reference image, never more than [`MAX_REFERENCE_IMAGE_BYTES`] (the file may
-/// have grown since it was checked). Only the multipart create (OpenAI/AIHubMix) uploads files.
-#[cfg(feature = "openai")]
-pub(crate) async fn read_image_file(path: &std::path::Path) -> crate::Result<Vec<u8>> {
-    use tokio::io::AsyncReadExt;
-    check_image_file(path)?;
-    let file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| crate::Error::invalid(format!("reference image {}: {e}", path.display())))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_REFERENCE_IMAGE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| crate::Error::invalid(format!("reference image {}: {e}", path.display())))?;
-    if bytes.len() as u64 > MAX_REFERENCE_IMAGE_BYTES {
-        return Err(crate::Error::invalid(format!(
-            "reference image {}: over the limit of {MAX_REFERENCE_IMAGE_BYTES} bytes",
-            path.display()
-        )));
-    }
-    Ok(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

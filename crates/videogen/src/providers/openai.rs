@@ -1,7 +1,8 @@
 //! OpenAI and AIHubMix `/v1/videos`, shaped per model family.
 
+use crate::MAX_REFERENCE_IMAGE_BYTES;
 use crate::convert::{Call, convert, read_error};
-use crate::models::{Family, family, has_local_file, size_for_ratio};
+use crate::models::{Family, family};
 use crate::state::Inner;
 use crate::video::Source;
 use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
@@ -185,7 +186,7 @@ async fn multipart_body(request: &VideoRequest, fam: Family) -> Result<videogen_
         return Err(Error::invalid("a multipart create needs a local reference image"));
     };
     let content_type = content_type_of(path)?;
-    let bytes = crate::request::read_image_file(path).await?;
+    let bytes = read_image_file(path).await?;
     let prompt = request.prompt.clone().unwrap_or_default();
     let prompt =
         types::CreateVideoMultipartBodyPrompt::try_from(prompt).map_err(|e| Error::invalid(format!("prompt: {e}")))?;
@@ -367,6 +368,49 @@ pub(crate) async fn status(
         other => JobStatus::unfinished(other, progress),
     };
     Ok((status, hint))
+}
+
+/// Maps an aspect ratio to the size the Sora/Veo families take for it (landscape 1280x720,
+/// portrait 720x1280).
+pub(crate) fn size_for_ratio(ratio: &str) -> Option<&'static str> {
+    match ratio {
+        "16:9" => Some("1280x720"),
+        "9:16" => Some("720x1280"),
+        _ => None,
+    }
+}
+
+/// Whether the request uploads a local file (OpenAI/AIHubMix then use multipart).
+pub(crate) fn has_local_file(request: &VideoRequest) -> bool {
+    request.images.iter().any(|i| matches!(i, crate::ImageInput::File(_)))
+}
+
+/// Reads a checked reference image, never more than [`MAX_REFERENCE_IMAGE_BYTES`] (the file may
+/// have grown since it was checked). Only the multipart create (OpenAI/AIHubMix) uploads files.
+pub(crate) async fn read_image_file(path: &std::path::Path) -> crate::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    crate::request::check_image_file(path)?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| crate::Error::invalid(format!("reference image {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_REFERENCE_IMAGE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| crate::Error::invalid(format!("reference image {}: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX_REFERENCE_IMAGE_BYTES {
+        return Err(crate::Error::invalid(format!(
+            "reference image {}: over the limit of {MAX_REFERENCE_IMAGE_BYTES} bytes",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+impl crate::convert::ErrorBody for videogen_openai::types::ErrorResponse {
+    fn message(&self) -> Option<String> {
+        Some(self.error.message.clone())
+    }
 }
 
 #[cfg(test)]

@@ -265,6 +265,19 @@ pub(crate) async fn generate_now(
     Ok(Video { inner: inner.clone(), job, source: Source::Url(url), expires_at: None })
 }
 
+impl crate::convert::ErrorBody for videogen_oxen::types::OxenError {
+    fn message(&self) -> Option<String> {
+        use videogen_oxen::types::OxenError as E;
+        Some(match self {
+            E::ErrorEnvelope(e) => match &e.error.detail {
+                Some(detail) => format!("{}: {detail}", e.error.title),
+                None => e.error.title.clone(),
+            },
+            E::MessageError(e) => e.error.message.clone(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,3 +107,9 @@ pub(crate) async fn status(
     // is kept as sent and waited on, as for every provider.
     Ok((JobStatus::unfinished(&status, None), None))
 }
+
+impl crate::convert::ErrorBody for videogen_videodb::types::Error {
+    fn message(&self) -> Option<String> {
+        self.message.clone()
+    }
+}
