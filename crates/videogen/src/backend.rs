@@ -29,17 +29,22 @@ pub enum Operation {
     List,
     /// Download a finished job's video ([`crate::Video::download_to`]).
     Download,
+    /// A new job from a finished video and a new prompt ([`crate::Client::remix`]): OpenAI's
+    /// and AIHubMix's `POST /videos/{id}/remix`; on Oxen.ai a generation with the finished
+    /// video as `input_video`, on models that take one.
+    Remix,
 }
 
 impl Operation {
     /// Every operation, in the order of the docs' table.
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 7] = [
         Operation::Submit,
         Operation::GenerateNow,
         Operation::Status,
         Operation::Cancel,
         Operation::List,
         Operation::Download,
+        Operation::Remix,
     ];
 
     /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
@@ -52,6 +57,7 @@ impl Operation {
             Operation::Cancel => "cancel",
             Operation::List => "list",
             Operation::Download => "download",
+            Operation::Remix => "remix",
         }
     }
 }
@@ -65,12 +71,13 @@ impl std::fmt::Display for Operation {
 /// Whether `provider`'s API has `operation` (whatever this build's cargo features). Sources:
 /// Oxen.ai's queue has cancel and a generation history, and a synchronous generate (docs.oxen.ai
 /// video_generation); VideoDB lists videos, not jobs, and has no cancel (its spec and SDK);
-/// OpenAI's and AIHubMix's `/v1/videos` list jobs and have no cancel (OpenAI spec 2.3.0).
+/// OpenAI's and AIHubMix's `/v1/videos` list jobs, remix finished videos and have no cancel
+/// (OpenAI spec 2.3.0); Oxen.ai remixes through `input_video` (docs.oxen.ai models taking a video).
 pub fn supports(provider: Provider, operation: Operation) -> bool {
     match operation {
         Operation::Submit | Operation::Status | Operation::Download => true,
         Operation::GenerateNow | Operation::Cancel => provider == Provider::Oxen,
-        Operation::List => provider != Provider::VideoDb,
+        Operation::List | Operation::Remix => provider != Provider::VideoDb,
     }
 }
 
@@ -190,6 +197,19 @@ impl Backend {
             Backend::Oxen { client, .. } => crate::providers::oxen::cancel(client, job).await,
             #[allow(unreachable_patterns)]
             other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Cancel.as_str() }),
+        }
+    }
+
+    /// A new job from the finished `video` of `source` and `prompt` ([`Operation::Remix`]).
+    #[cfg_attr(not(feature = "oxen"), allow(unused_variables))]
+    pub(crate) async fn remix(&self, source: &Job, video: &Video, prompt: &str) -> Result<Job> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => crate::providers::oxen::remix(client, source, video, prompt).await,
+            #[cfg(feature = "openai")]
+            Backend::Gateway { client, .. } => crate::providers::openai::remix(client, source, prompt).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Remix.as_str() }),
         }
     }
 

@@ -248,31 +248,86 @@ impl Client {
             require(request.provider, Operation::Submit)?;
             models::check(request)?;
             crate::request::check_local_inputs(request)?;
-            let key = uuid::Uuid::new_v4().to_string();
-            let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
             let backend = self.inner.backend(request.provider)?;
-            let mut job = loop {
-                let attempt = videogen_transport::with_idempotency_key(&key, async {
-                    let _permit = self.inner.permit().await;
-                    backend.create(request).await
-                })
-                .await;
-                match attempt {
-                    Err(e) if e.create_not_sent() => match delays.next() {
-                        Some(computed) => {
-                            let delay = self.inner.retry.delay_for(&e, computed);
-                            tracing::warn!(error = %e, ?delay, "the create was not taken; sending it again with the same idempotency key");
-                            tokio::time::sleep(delay).await;
-                        }
-                        None => break Err(e),
-                    },
-                    other => break other,
-                }
-            }?;
-            job.idempotency_key = Some(key);
+            let job = self.create(|| backend.create(request)).await?;
             tracing::Span::current().record("job_id", job.id.as_str());
             tracing::info!(job = %job.short_form(), "submitted");
             Ok(job)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Sends one create under one `Idempotency-Key`, re-sent only when it provably created
+    /// nothing (a 429, or a connection that failed before the request was sent).
+    async fn create<F, Fut>(&self, create: F) -> Result<Job>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Job>>,
+    {
+        let key = uuid::Uuid::new_v4().to_string();
+        let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
+        let mut job = loop {
+            let attempt = videogen_transport::with_idempotency_key(&key, async {
+                let _permit = self.inner.permit().await;
+                create().await
+            })
+            .await;
+            match attempt {
+                Err(e) if e.create_not_sent() => match delays.next() {
+                    Some(computed) => {
+                        let delay = self.inner.retry.delay_for(&e, computed);
+                        tracing::warn!(error = %e, ?delay, "the create was not taken; sending it again with the same idempotency key");
+                        tokio::time::sleep(delay).await;
+                    }
+                    None => break Err(e),
+                },
+                other => break other,
+            }
+        }?;
+        job.idempotency_key = Some(key);
+        Ok(job)
+    }
+
+    /// A new job from the finished video of `job` and a new `prompt`: OpenAI's and AIHubMix's
+    /// remix (`POST /videos/{id}/remix`), or on Oxen.ai a generation on the same model with the
+    /// video as `input_video` (models that take one, such as `kling-video-o3-omni`). Returns the
+    /// new job's handle at once, like [`Client::submit`], with the same create rules (one
+    /// `Idempotency-Key`, re-sent only when provably not taken).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on VideoDB; [`Error::InvalidRequest`] for an empty prompt, a
+    /// source that has not succeeded, or (Oxen) a model that takes no video or a handle without
+    /// its model; the status read's and the create's errors as in [`Client::status`] and
+    /// [`Client::submit`].
+    pub async fn remix(&self, job: &Job, prompt: &str) -> Result<Job> {
+        let span = tracing::info_span!("videogen.remix", provider = %job.provider, source = %job.id, job_id = tracing::field::Empty);
+        async {
+            require(job.provider, Operation::Remix)?;
+            if prompt.trim().is_empty() {
+                return Err(Error::invalid("a remix needs a prompt"));
+            }
+            if job.model.is_empty() {
+                return Err(Error::invalid(format!(
+                    "the handle {} does not name its model; use the JSON handle from submit",
+                    job.short_form()
+                )));
+            }
+            let backend = self.inner.backend(job.provider)?;
+            let video = match self.status(job).await? {
+                JobStatus::Succeeded(video) => video,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "job {} is {}: only a finished video can be remixed",
+                        job.short_form(),
+                        other.name()
+                    )));
+                }
+            };
+            let remixed = self.create(|| backend.remix(job, &video, prompt)).await?;
+            tracing::Span::current().record("job_id", remixed.id.as_str());
+            tracing::info!(job = %remixed.short_form(), "remix submitted");
+            Ok(remixed)
         }
         .instrument(span)
         .await

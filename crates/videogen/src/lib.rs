@@ -93,6 +93,7 @@
 //! | `cancel` | yes (returns the job's real state) | no | no | no |
 //! | `list` | yes (generation history) | no (it lists videos, not jobs) | yes | yes |
 //! | `download` | yes | yes | yes | yes |
+//! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
 //!
 //! And what the requests and answers carry:
 //!

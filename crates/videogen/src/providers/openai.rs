@@ -268,6 +268,26 @@ pub(crate) async fn create(client: &videogen_openai::Client, request: &VideoRequ
     })
 }
 
+/// `POST /videos/{id}/remix` with the new prompt; the new job keeps the source's model.
+pub(crate) async fn remix(client: &videogen_openai::Client, source: &Job, prompt: &str) -> Result<Job> {
+    let provider = source.provider;
+    let prompt = types::CreateVideoRemixBodyPrompt::try_from(prompt.to_string())
+        .map_err(|e| Error::invalid(format!("remix prompt: {e}")))?;
+    let body = types::CreateVideoRemixBody { prompt };
+    let video = match client.create_video_remix(&source.id, &body).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(convert(provider, Call::Create { model: &source.model }, e).await),
+    };
+    Ok(Job {
+        provider,
+        model: video.model.map(|m| m.0).unwrap_or_else(|| source.model.clone()),
+        id: video.id,
+        created_at: chrono::Utc::now(),
+        poll_url: None,
+        idempotency_key: None,
+    })
+}
+
 pub(crate) async fn list(client: &videogen_openai::Client, provider: Provider) -> Result<Vec<crate::JobSummary>> {
     let page = match client.list_videos(None, Some(100), Some(types::OrderEnum::Desc)).await {
         Ok(v) => v.into_inner(),

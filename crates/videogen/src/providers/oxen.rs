@@ -104,6 +104,17 @@ pub(crate) async fn create(client: &videogen_oxen::Client, request: &VideoReques
     })
 }
 
+/// A remix on Oxen.ai: a new generation on the source's model with the finished video as
+/// `input_video` (docs.oxen.ai, models taking a video input such as kling-video-o3-omni).
+pub(crate) async fn remix(client: &videogen_oxen::Client, source: &Job, video: &Video, prompt: &str) -> Result<Job> {
+    let Some(url) = video.url() else {
+        return Err(Error::invalid("the source video has no URL to pass as input_video"));
+    };
+    let request = VideoRequest::new(P, source.model.clone()).prompt(prompt).input_video(url);
+    crate::models::check(&request)?;
+    create(client, &request).await
+}
+
 pub(crate) async fn status(
     client: &videogen_oxen::Client,
     inner: &Arc<Inner>,
