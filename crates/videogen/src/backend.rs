@@ -33,11 +33,14 @@ pub enum Operation {
     /// and AIHubMix's `POST /videos/{id}/remix`; on Oxen.ai a generation with the finished
     /// video as `input_video`, on models that take one.
     Remix,
+    /// Delete a finished job's video at the provider ([`crate::Client::delete`]): OpenAI's and
+    /// AIHubMix's `DELETE /videos/{id}`, VideoDB's `DELETE /video/{id}`.
+    Delete,
 }
 
 impl Operation {
     /// Every operation, in the order of the docs' table.
-    pub const ALL: [Operation; 7] = [
+    pub const ALL: [Operation; 8] = [
         Operation::Submit,
         Operation::GenerateNow,
         Operation::Status,
@@ -45,6 +48,7 @@ impl Operation {
         Operation::List,
         Operation::Download,
         Operation::Remix,
+        Operation::Delete,
     ];
 
     /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
@@ -58,6 +62,7 @@ impl Operation {
             Operation::List => "list",
             Operation::Download => "download",
             Operation::Remix => "remix",
+            Operation::Delete => "delete",
         }
     }
 }
@@ -72,12 +77,15 @@ impl std::fmt::Display for Operation {
 /// Oxen.ai's queue has cancel and a generation history, and a synchronous generate (docs.oxen.ai
 /// video_generation); VideoDB lists videos, not jobs, and has no cancel (its spec and SDK);
 /// OpenAI's and AIHubMix's `/v1/videos` list jobs, remix finished videos and have no cancel
-/// (OpenAI spec 2.3.0); Oxen.ai remixes through `input_video` (docs.oxen.ai models taking a video).
+/// (OpenAI spec 2.3.0); Oxen.ai remixes through `input_video` (docs.oxen.ai models taking a video)
+/// and has no delete of a generation's output (its DELETE cancels a queued job); VideoDB and the
+/// `/v1/videos` gateways delete videos.
 pub fn supports(provider: Provider, operation: Operation) -> bool {
     match operation {
         Operation::Submit | Operation::Status | Operation::Download => true,
         Operation::GenerateNow | Operation::Cancel => provider == Provider::Oxen,
         Operation::List | Operation::Remix => provider != Provider::VideoDb,
+        Operation::Delete => provider != Provider::Oxen,
     }
 }
 
@@ -210,6 +218,19 @@ impl Backend {
             Backend::Gateway { client, .. } => crate::providers::openai::remix(client, source, prompt).await,
             #[allow(unreachable_patterns)]
             other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Remix.as_str() }),
+        }
+    }
+
+    /// Deletes the job's video ([`Operation::Delete`]).
+    #[cfg_attr(not(any(feature = "videodb", feature = "openai")), allow(unused_variables))]
+    pub(crate) async fn delete(&self, job: &Job) -> Result<()> {
+        match self {
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { client, .. } => crate::providers::videodb::delete(client, job).await,
+            #[cfg(feature = "openai")]
+            Backend::Gateway { client, .. } => crate::providers::openai::delete(client, job).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Delete.as_str() }),
         }
     }
 

@@ -333,6 +333,25 @@ impl Client {
         .await
     }
 
+    /// Deletes a finished job's video at the provider: OpenAI's and AIHubMix's
+    /// `DELETE /videos/{id}`, VideoDB's `DELETE /video/{id}` (the video the job made).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on Oxen.ai (no delete of an output); [`Error::InvalidRequest`]
+    /// when a VideoDB job has no finished video; the provider's answer as a typed error
+    /// carrying the job (OpenAI refuses to delete an unfinished video).
+    pub async fn delete(&self, job: &Job) -> Result<()> {
+        let span = tracing::info_span!("videogen.delete", provider = %job.provider, job_id = %job.id);
+        async {
+            require(job.provider, Operation::Delete)?;
+            let backend = self.inner.backend(job.provider)?;
+            let _permit = self.inner.permit().await;
+            backend.delete(job).await.map_err(|e| e.with_job(job))
+        }
+        .instrument(span)
+        .await
+    }
+
     /// Oxen.ai's synchronous generate: one request that returns when the video is done (1–15 min
     /// on the real service). With `extra` `response_format: "b64_json"` the MP4 comes inline.
     /// The queue ([`Client::submit`]) is the safer default: a dropped connection here loses the

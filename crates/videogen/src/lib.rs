@@ -94,6 +94,7 @@
 //! | `list` | yes (generation history) | no (it lists videos, not jobs) | yes | yes |
 //! | `download` | yes | yes | yes | yes |
 //! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
+//! | `delete` | no | yes (the video) | yes | yes |
 //!
 //! And what the requests and answers carry:
 //!

@@ -288,6 +288,21 @@ pub(crate) async fn remix(client: &videogen_openai::Client, source: &Job, prompt
     })
 }
 
+/// `DELETE /videos/{id}`.
+pub(crate) async fn delete(client: &videogen_openai::Client, job: &Job) -> Result<()> {
+    match client.delete_video(&job.id).await {
+        Ok(answer) if answer.deleted => Ok(()),
+        Ok(_) => Err(Error::Api {
+            provider: job.provider,
+            status: 200,
+            message: "the provider answered deleted: false".into(),
+            body: String::new(),
+            job: None,
+        }),
+        Err(e) => Err(read_error(job.provider, e).await),
+    }
+}
+
 pub(crate) async fn list(client: &videogen_openai::Client, provider: Provider) -> Result<Vec<crate::JobSummary>> {
     let page = match client.list_videos(None, Some(100), Some(types::OrderEnum::Desc)).await {
         Ok(v) => v.into_inner(),

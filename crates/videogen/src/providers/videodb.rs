@@ -113,3 +113,22 @@ impl crate::convert::ErrorBody for videogen_videodb::types::Error {
         self.message.clone()
     }
 }
+
+/// Deletes the video a finished job made: its id (`m-…`) is in the job's async response
+/// (`data.id`), then `DELETE /video/{id}`.
+pub(crate) async fn delete(client: &videogen_videodb::Client, job: &Job) -> Result<()> {
+    let result = match client.get_async_response(&job.id).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(read_error(P, e).await),
+    };
+    let (_, status, data, _) = unwrap(result);
+    let Some(video_id) = data.get("id").and_then(Value::as_str).filter(|_| status.as_deref() == Some("done")) else {
+        return Err(Error::invalid(format!("job {} has no finished video to delete", job.short_form())));
+    };
+    let video_id = types::DeleteVideoVideoId::try_from(video_id.to_string())
+        .map_err(|e| Error::invalid(format!("video id {video_id:?}: {e}")))?;
+    match client.delete_video(&video_id).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(read_error(P, e).await),
+    }
+}
