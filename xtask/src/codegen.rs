@@ -46,7 +46,7 @@ pub struct SetAside {
     pub whole_operation: bool,
 }
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub(crate) const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Removes request body media types progenitor cannot generate; returns what was removed.
 pub fn set_aside_unsupported(doc: &mut Value) -> Result<Vec<SetAside>, String> {

@@ -23,6 +23,7 @@
 //! | 2xx status or its media type removed | — | breaking |
 //! | other status or media type added or removed | not breaking | not breaking |
 
+use crate::codegen::METHODS;
 use crate::update::{Source, resolve};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -75,8 +76,6 @@ enum Dir {
     Request,
     Response,
 }
-
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 fn operations(doc: &Value) -> BTreeMap<String, &Value> {
     let mut out = BTreeMap::new();

@@ -212,12 +212,10 @@ fn check_refs(root: &Value, value: &Value, at: &str) -> Result<(), String> {
     }
 }
 
-/// Reads the `sha256 = "…"` line of `source.toml`.
+/// The `sha256` that `source.toml` records for `upstream.yaml`.
 pub fn recorded_upstream_sha(source_toml: &str) -> Option<String> {
-    source_toml.lines().find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        (key.trim() == "sha256").then(|| value.trim().trim_matches('"').to_string())
-    })
+    let table: toml::Table = toml::from_str(source_toml).ok()?;
+    table.get("sha256")?.as_str().map(String::from)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! and every security scheme. Written as YAML with sorted keys, under a header generated from
 //! `source.toml`, so the same input always gives the same bytes.
 
+use crate::codegen::METHODS;
 use crate::report;
 use crate::spec::{APIS, Api, sha256_hex};
 use serde::{Deserialize, Serialize};
@@ -89,8 +90,6 @@ impl Source {
             .collect()
     }
 }
-
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Parses a published spec (JSON or YAML, OpenAPI 3.0 or 3.1).
 pub fn parse_spec(bytes: &[u8]) -> Result<Value, String> {

@@ -324,25 +324,27 @@ impl RequestArgs {
     }
 }
 
+/// A flag's value in seconds, which must be a positive number.
+fn positive_seconds(value: f64, flag: &str) -> Result<Duration, CliError> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| CliError::usage(format!("--{flag} must be a positive number of seconds")))
+}
+
 pub(crate) fn wait_policy(provider: Provider, options: &WaitOptions, simulated: bool) -> Result<WaitPolicy, CliError> {
     let mut policy = WaitPolicy::for_provider(provider);
     if simulated {
         policy.interval = Duration::from_millis(200);
         policy.max_interval = Duration::from_millis(500);
     }
-    let secs = |v: f64, what: &str| {
-        Duration::try_from_secs_f64(v)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| CliError::usage(format!("--{what} must be a positive number of seconds")))
-    };
     if let Some(i) = options.poll_interval {
-        policy.interval = secs(i, "poll-interval")?;
+        policy.interval = positive_seconds(i, "poll-interval")?;
         policy.max_interval = policy.max_interval.max(policy.interval);
         policy.backoff = 1.0;
     }
     if let Some(t) = options.timeout {
-        policy.deadline = Some(secs(t, "timeout")?);
+        policy.deadline = Some(positive_seconds(t, "timeout")?);
     }
     Ok(policy)
 }
@@ -471,14 +473,7 @@ async fn download(
 impl WaitOptions {
     /// `--timeout` as a duration.
     fn limit(&self) -> Result<Option<Duration>, CliError> {
-        match self.timeout {
-            Some(t) => Duration::try_from_secs_f64(t)
-                .ok()
-                .filter(|d| !d.is_zero())
-                .map(Some)
-                .ok_or_else(|| CliError::usage("--timeout must be a positive number of seconds")),
-            None => Ok(None),
-        }
+        self.timeout.map(|t| positive_seconds(t, "timeout")).transpose()
     }
 }
 
@@ -579,15 +574,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let job = parse_job(&d.job)?;
             let out = d.out.clone().unwrap_or_else(|| default_out(&job));
             check_out(&out).map_err(|e| e.with_job(&job))?;
-            let limit = match d.timeout {
-                Some(t) => Some(
-                    Duration::try_from_secs_f64(t)
-                        .ok()
-                        .filter(|d| !d.is_zero())
-                        .ok_or_else(|| CliError::usage("--timeout must be a positive number of seconds"))?,
-                ),
-                None => None,
-            };
+            let limit = d.timeout.map(|t| positive_seconds(t, "timeout")).transpose()?;
             let simulated = cli.sim || !key_set(job.provider);
             let ctx = context_within(&[job.provider], cli.sim, limit).await?;
             match ctx.client.status(&job).await? {

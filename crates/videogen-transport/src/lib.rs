@@ -301,15 +301,47 @@ impl ClientState {
             && !response.status().is_success()
             && let Some(BufferedBody(body)) = response.extensions().get::<BufferedBody>()
         {
-            let mut rebuilt = http::Response::new(body.clone());
-            *rebuilt.status_mut() = response.status();
-            *rebuilt.version_mut() = response.version();
-            *rebuilt.headers_mut() = response.headers().clone();
-            rebuilt.extensions_mut().insert(BufferedBody(body.clone()));
-            return Err(progenitor_client::Error::UnexpectedResponse(reqwest::Response::from(rebuilt)));
+            let rebuilt = buffered(response.status(), response.version(), response.headers().clone(), body.clone());
+            return Err(progenitor_client::Error::UnexpectedResponse(rebuilt));
         }
         Ok(())
     }
+}
+
+/// Implements progenitor's `ClientHooks<ClientState>` for a generated `Client` by delegating to
+/// [`ClientState`]: `pre` → [`ClientState::prepare`], `post` → [`ClientState::check`], `exec` →
+/// [`ClientState::execute`]. Each provider crate calls it once (the orphan rule keeps the impl
+/// there); the generated client must hold its `reqwest::Client` in a field named `client`.
+#[macro_export]
+macro_rules! client_hooks {
+    ($client:ty) => {
+        impl progenitor_client::ClientHooks<$crate::ClientState> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                self.inner.prepare(request, info.operation_id);
+                Ok(())
+            }
+
+            async fn post<E>(
+                &self,
+                result: &reqwest::Result<reqwest::Response>,
+                _info: &progenitor_client::OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                self.inner.check(result)
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                _info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner.execute(&self.client, request).await
+            }
+        }
+    };
 }
 
 /// The absolute URL a redirect answer points at (its `Location`, resolved against `base`).
@@ -328,13 +360,23 @@ async fn buffer_error(mut response: reqwest::Response) -> reqwest::Result<reqwes
             break;
         }
     }
-    let body = bytes::Bytes::from(body);
+    let headers = std::mem::take(response.headers_mut());
+    Ok(buffered(response.status(), response.version(), headers, bytes::Bytes::from(body)))
+}
+
+/// A response holding `body`, which is also kept as its [`BufferedBody`] extension.
+fn buffered(
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> reqwest::Response {
     let mut rebuilt = http::Response::new(body.clone());
-    *rebuilt.status_mut() = response.status();
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
     rebuilt.extensions_mut().insert(BufferedBody(body));
-    Ok(reqwest::Response::from(rebuilt))
+    reqwest::Response::from(rebuilt)
 }
 
 /// The `User-Agent` every provider client sends: `videogen/<version>`.

@@ -386,13 +386,10 @@ impl Client {
     /// # Errors
     /// A typed error carrying the job handle.
     pub async fn status(&self, job: &Job) -> Result<JobStatus> {
-        self.status_with_hint(job).await.map(|(s, _)| s)
-    }
-
-    /// The status and the provider's hint for the next poll (`openai-poll-after-ms`), with
-    /// retries.
-    pub(crate) async fn status_with_hint(&self, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
-        crate::retry::read(&self.inner.retry, || self.inner.status_once(job)).await.map_err(|e| e.with_job(job))
+        crate::retry::read(&self.inner.retry, || self.inner.status_once(job))
+            .await
+            .map(|(status, _)| status)
+            .map_err(|e| e.with_job(job))
     }
 
     /// The provider's recent jobs, newest first, with their prompts where the provider lists
