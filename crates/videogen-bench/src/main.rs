@@ -95,7 +95,7 @@ async fn facade_job(client: &Client, dir: &std::path::Path, i: usize) {
     let Some(JobStatus::Succeeded(video)) = last else {
         panic!("the simulator job did not finish: use --processing-ms 0")
     };
-    video.download_to(dir.join(format!("f{i}.mp4"))).await.expect("download");
+    client.video(&video).expect("bind").download_to(dir.join(format!("f{i}.mp4"))).await.expect("download");
 }
 
 #[derive(serde::Deserialize)]

@@ -420,7 +420,7 @@ async fn wait_with_progress(
                 Some(Ok(WaitEvent::Retrying { error, retry_in, .. })) => {
                     bar.set_message(format!("retrying in {:.1} s after: {}", retry_in.as_secs_f64(), clean(&error)));
                 }
-                Some(Ok(WaitEvent::Finished(video))) => break Ok(*video),
+                Some(Ok(WaitEvent::Finished(video))) => break client.video(&video).map_err(CliError::from),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break Err(CliError::from(e)),
                 None => break Err(CliError { code: 1, message: "the wait ended without a result".into(), job: Some(Box::new(job.clone())) }),
@@ -578,7 +578,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let simulated = cli.sim || !key_set(job.provider);
             let ctx = context_within(&[job.provider], cli.sim, limit).await?;
             match ctx.client.status(&job).await? {
-                JobStatus::Succeeded(video) => download(&video, &out, json, limit, simulated).await,
+                JobStatus::Succeeded(video) => download(&ctx.client.video(&video)?, &out, json, limit, simulated).await,
                 other => Err(CliError {
                     code: 1,
                     message: format!("job {} is {}, not finished", job.short_form(), other.name()),

@@ -48,15 +48,53 @@ const MODELS: &[(&str, &str, &str, &[&str])] = &[
     ("kling-video-o3-omni", "Kling O3 Omni", "Kling", &["text", "image", "video"]),
 ];
 
+/// The simulated price per second of video, in US dollars; the history's `cost` is
+/// `duration × this`.
+pub(crate) const COST_PER_SECOND: f64 = 0.07;
+
+/// Model `pricing` (the spec's `Model.pricing`): per second of video, plus an audio rate for
+/// v2.6 and per-resolution rates for O3 Pro (prices invented for the simulator).
+fn pricing(id: &str) -> Value {
+    match id {
+        "kling-video-v2-6-pro-text-to-video" => json!({"method": "per_video_output_second",
+            "cost_per_second": COST_PER_SECOND, "cost_per_second_with_audio": 0.14}),
+        "kling-video-o3-pro-reference-to-video" => json!({"method": "per_video_output_second",
+            "cost_per_second": COST_PER_SECOND, "cost_per_second_by_resolution": {"720p": 0.084, "1080p": 0.112}}),
+        _ => json!({"method": "per_video_output_second", "cost_per_second": COST_PER_SECOND}),
+    }
+}
+
+/// A published `request_schema` for O3 Pro, from the walkthrough's parameters
+/// (docs.oxen.ai kling_o3_pro_reference_to_video): prompt ≤ 512 characters, durations 3–15 s,
+/// three aspect ratios, `cfg_scale` 0–1 (the last one the simulator's own, so a test can break a
+/// rule only the schema knows). The others publish none (`null`), as most models do.
+fn request_schema(id: &str) -> Value {
+    match id {
+        "kling-video-o3-pro-reference-to-video" => json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "properties": {
+                "prompt": {"type": "string", "maxLength": 512},
+                "duration": {"type": "integer", "minimum": 3, "maximum": 15},
+                "aspect_ratio": {"type": "string", "enum": ["16:9", "9:16", "1:1"]},
+                "negative_prompt": {"type": "string"},
+                "cfg_scale": {"type": "number", "minimum": 0, "maximum": 1},
+                "input_image": {"type": "array", "items": {"type": "string"}}
+            }
+        }),
+        _ => Value::Null,
+    }
+}
+
 fn model_json(id: &str) -> Option<Value> {
     let (id, name, developer, inputs) = MODELS.iter().find(|m| m.0 == id)?;
     Some(json!({
         "id": id, "object": "model", "created": 1_767_225_600, "owned_by": "oxen",
         "display_name": name, "model_type": "base", "endpoint": "/videos/generate",
         "capabilities": {"input": inputs, "output": ["video"]},
-        "pricing": {"method": "per_video_output_second", "cost_per_second": 0.07},
+        "pricing": pricing(id),
         "deployments": [], "developer": {"name": developer, "logo": null},
-        "description": format!("{name} (simulated)"), "fine_tuning": null, "request_schema": null,
+        "description": format!("{name} (simulated)"), "fine_tuning": null, "request_schema": request_schema(id),
     }))
 }
 
@@ -210,7 +248,7 @@ fn history_row(state: &SimState, job: &Job) -> Value {
     let mut row = row(state, job);
     let seconds = job.params.get("duration").and_then(Value::as_i64).unwrap_or(5);
     row["cost"] = match job.phase() {
-        Phase::Succeeded => json!(format!("{:.2}", seconds as f64 * 0.07)),
+        Phase::Succeeded => json!(format!("{:.2}", seconds as f64 * COST_PER_SECOND)),
         _ => Value::Null,
     };
     row["user_id"] = json!(USER_ID);

@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("poll failed ({error}); next in {:.1} s", retry_in.as_secs_f64());
             }
             WaitEvent::Finished(video) => {
-                let file = video.download_to("openai.mp4").await?;
+                let file = client.video(&video)?.download_to("openai.mp4").await?;
                 println!("wrote {} ({} bytes)", file.path.display(), file.bytes);
             }
             _ => {}

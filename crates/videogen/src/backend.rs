@@ -7,7 +7,7 @@
 //! it), one provider module per provider that has it, and `client.rs` (the public method).
 
 use crate::state::Inner;
-use crate::{Error, Job, JobStatus, JobSummary, Provider, Result, Video, VideoRequest};
+use crate::{Error, Job, JobStatus, JobSummary, Provider, Result, Video, VideoInfo, VideoRequest};
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,11 +36,18 @@ pub enum Operation {
     /// Delete a finished job's video at the provider ([`crate::Client::delete`]): OpenAI's and
     /// AIHubMix's `DELETE /videos/{id}`, VideoDB's `DELETE /video/{id}`.
     Delete,
+    /// The provider's models, live where it lists them ([`crate::Client::models`]): Oxen.ai's
+    /// `GET /api/ai/models` with capabilities, pricing and `request_schema`; elsewhere the rule
+    /// table ([`crate::models::MODELS`]).
+    Models,
+    /// A cost estimate before submitting, from published prices
+    /// ([`crate::Client::estimate_cost`]): Oxen.ai's model `pricing`.
+    EstimateCost,
 }
 
 impl Operation {
     /// Every operation, in the order of the docs' table.
-    pub const ALL: [Operation; 8] = [
+    pub const ALL: [Operation; 10] = [
         Operation::Submit,
         Operation::GenerateNow,
         Operation::Status,
@@ -49,6 +56,8 @@ impl Operation {
         Operation::Download,
         Operation::Remix,
         Operation::Delete,
+        Operation::Models,
+        Operation::EstimateCost,
     ];
 
     /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
@@ -63,6 +72,8 @@ impl Operation {
             Operation::Download => "download",
             Operation::Remix => "remix",
             Operation::Delete => "delete",
+            Operation::Models => "models",
+            Operation::EstimateCost => "estimate cost",
         }
     }
 }
@@ -82,8 +93,8 @@ impl std::fmt::Display for Operation {
 /// `/v1/videos` gateways delete videos.
 pub fn supports(provider: Provider, operation: Operation) -> bool {
     match operation {
-        Operation::Submit | Operation::Status | Operation::Download => true,
-        Operation::GenerateNow | Operation::Cancel => provider == Provider::Oxen,
+        Operation::Submit | Operation::Status | Operation::Download | Operation::Models => true,
+        Operation::GenerateNow | Operation::Cancel | Operation::EstimateCost => provider == Provider::Oxen,
         Operation::List | Operation::Remix => provider != Provider::VideoDb,
         Operation::Delete => provider != Provider::Oxen,
     }
@@ -161,27 +172,30 @@ impl Backend {
         }
     }
 
-    /// One create (no retries here: the client decides what may be re-sent).
-    pub(crate) async fn create(&self, request: &VideoRequest) -> Result<Job> {
+    /// One create (no retries here: the client decides what may be re-sent): a job for every
+    /// paid output it made (several only for Oxen.ai's `num_generations`).
+    pub(crate) async fn create(&self, request: &VideoRequest) -> Result<Vec<Job>> {
         match self {
             #[cfg(feature = "oxen")]
             Backend::Oxen { client, .. } => crate::providers::oxen::create(client, request).await,
             #[cfg(feature = "videodb")]
-            Backend::VideoDb { client, .. } => crate::providers::videodb::create(client, request).await,
+            Backend::VideoDb { client, .. } => {
+                crate::providers::videodb::create(client, request).await.map(|j| vec![j])
+            }
             #[cfg(feature = "openai")]
-            Backend::Gateway { client, .. } => crate::providers::openai::create(client, request).await,
+            Backend::Gateway { client, .. } => crate::providers::openai::create(client, request).await.map(|j| vec![j]),
         }
     }
 
     /// One status read, and the provider's hint for the next poll.
-    pub(crate) async fn status(&self, inner: &Arc<Inner>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+    pub(crate) async fn status(&self, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
         match self {
             #[cfg(feature = "oxen")]
-            Backend::Oxen { client, .. } => crate::providers::oxen::status(client, inner, job).await,
+            Backend::Oxen { client, .. } => crate::providers::oxen::status(client, job).await,
             #[cfg(feature = "videodb")]
-            Backend::VideoDb { client, .. } => crate::providers::videodb::status(client, inner, job).await,
+            Backend::VideoDb { client, .. } => crate::providers::videodb::status(client, job).await,
             #[cfg(feature = "openai")]
-            Backend::Gateway { client, auth, .. } => crate::providers::openai::status(client, auth, inner, job).await,
+            Backend::Gateway { client, auth, .. } => crate::providers::openai::status(client, auth, job).await,
         }
     }
 
@@ -210,12 +224,14 @@ impl Backend {
 
     /// A new job from the finished `video` of `source` and `prompt` ([`Operation::Remix`]).
     #[cfg_attr(not(feature = "oxen"), allow(unused_variables))]
-    pub(crate) async fn remix(&self, source: &Job, video: &Video, prompt: &str) -> Result<Job> {
+    pub(crate) async fn remix(&self, source: &Job, video: &VideoInfo, prompt: &str) -> Result<Vec<Job>> {
         match self {
             #[cfg(feature = "oxen")]
             Backend::Oxen { client, .. } => crate::providers::oxen::remix(client, source, video, prompt).await,
             #[cfg(feature = "openai")]
-            Backend::Gateway { client, .. } => crate::providers::openai::remix(client, source, prompt).await,
+            Backend::Gateway { client, .. } => {
+                crate::providers::openai::remix(client, source, prompt).await.map(|j| vec![j])
+            }
             #[allow(unreachable_patterns)]
             other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Remix.as_str() }),
         }
@@ -231,6 +247,61 @@ impl Backend {
             Backend::Gateway { client, .. } => crate::providers::openai::delete(client, job).await,
             #[allow(unreachable_patterns)]
             other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Delete.as_str() }),
+        }
+    }
+
+    /// The provider's video models (live from Oxen.ai; from the rule table elsewhere).
+    pub(crate) async fn models(&self, search: Option<&str>) -> Result<Vec<crate::models::Model>> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => {
+                let mut listed = crate::providers::oxen::models(client, search).await?;
+                // Rule rows the provider did not list (a search narrows, so only without one).
+                if search.is_none() {
+                    for rules in
+                        crate::models::MODELS.iter().filter(|m| m.providers.contains(&Provider::Oxen) && !m.prefix)
+                    {
+                        if !listed.iter().any(|m| m.id == rules.id) {
+                            listed.push(crate::models::Model::from_rules(Provider::Oxen, rules));
+                        }
+                    }
+                }
+                Ok(listed)
+            }
+            #[allow(unreachable_patterns)]
+            other => {
+                let provider = other.provider();
+                Ok(crate::models::MODELS
+                    .iter()
+                    .filter(|m| m.providers.contains(&provider))
+                    .filter(|m| search.is_none_or(|q| m.id.contains(q)))
+                    .map(|m| crate::models::Model::from_rules(provider, m))
+                    .collect())
+            }
+        }
+    }
+
+    /// One model as the provider publishes it (Oxen.ai); `None` where the provider publishes
+    /// none or does not know it.
+    #[cfg_attr(not(feature = "oxen"), allow(unused_variables))]
+    pub(crate) async fn model(&self, id: &str) -> Result<Option<crate::models::Model>> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => crate::providers::oxen::model(client, id).await,
+            #[allow(unreachable_patterns)]
+            _ => Ok(None),
+        }
+    }
+
+    /// The model parameters a create would send for `request`, as a published `request_schema`
+    /// describes them (Oxen.ai); `None` where no provider schema applies.
+    #[cfg_attr(not(feature = "oxen"), allow(unused_variables))]
+    pub(crate) fn model_parameters(&self, request: &VideoRequest) -> Result<Option<serde_json::Value>> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { .. } => crate::providers::oxen::model_parameters(request).map(Some),
+            #[allow(unreachable_patterns)]
+            _ => Ok(None),
         }
     }
 

@@ -4,7 +4,7 @@ use crate::backend::{Backend, Operation, require};
 use crate::retry::RetryPolicy;
 use crate::state::Inner;
 use crate::wait::{WaitEvent, WaitPolicy};
-use crate::{Error, Job, JobStatus, Provider, Result, Video, VideoRequest, models};
+use crate::{Error, Job, JobStatus, Provider, Result, Video, VideoInfo, VideoRequest, models};
 use futures::{Stream, StreamExt};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -161,6 +161,7 @@ impl ClientBuilder {
             permits: Arc::new(tokio::sync::Semaphore::new(
                 self.max_concurrent_requests.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
             )),
+            models: Default::default(),
         };
         Ok(Client { inner: Arc::new(inner) })
     }
@@ -243,31 +244,117 @@ impl Client {
     /// the create may have reached the server but no readable answer came back (a cut
     /// connection, a 5xx, an unreadable 2xx).
     pub async fn submit(&self, request: &VideoRequest) -> Result<Job> {
+        let outputs = request.outputs()?;
+        if outputs > 1 {
+            return Err(Error::invalid(format!(
+                "the request asks for {outputs} paid outputs (num_generations); use Client::submit_many, which returns a handle for each"
+            )));
+        }
+        self.submit_many(request).await.map(Self::only)
+    }
+
+    /// Submits a request that may make several paid outputs (Oxen.ai's `num_generations`,
+    /// [`VideoRequest::num_generations`]) and returns **one handle per output**, in the
+    /// provider's order, so none is left without a handle. One create, with the same rules as
+    /// [`Client::submit`]; every handle carries the create's `Idempotency-Key`. Requests for one
+    /// output return one handle.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &videogen::Client) -> videogen::Result<()> {
+    /// use videogen::{Provider, VideoRequest};
+    /// let request = VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video")
+    ///     .prompt("A red balloon")
+    ///     .num_generations(2);
+    /// let jobs = client.submit_many(&request).await?; // two paid generations, two handles
+    /// assert_eq!(jobs.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::submit`]; `num_generations` outside 1–4 or on another provider is
+    /// [`Error::InvalidRequest`] before anything is sent.
+    pub async fn submit_many(&self, request: &VideoRequest) -> Result<Vec<Job>> {
         let span = tracing::info_span!("videogen.submit", provider = %request.provider, model = %request.model, job_id = tracing::field::Empty);
         async {
             require(request.provider, Operation::Submit)?;
+            request.outputs()?;
             models::check(request)?;
             crate::request::check_local_inputs(request)?;
             let backend = self.inner.backend(request.provider)?;
-            let job = self.create(|| backend.create(request)).await?;
-            tracing::Span::current().record("job_id", job.id.as_str());
-            tracing::info!(job = %job.short_form(), "submitted");
-            Ok(job)
+            self.check_published_schema(request).await?;
+            let jobs = self.create(|| backend.create(request)).await?;
+            let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+            tracing::Span::current().record("job_id", ids.join(",").as_str());
+            tracing::info!(jobs = ?ids, "submitted");
+            Ok(jobs)
         }
         .instrument(span)
         .await
     }
 
+    /// Checks `request` against its model's published `request_schema` (Oxen.ai), read once per
+    /// client and model. A provider that publishes none, or a models endpoint that does not
+    /// answer, leaves only the rule table's checks (logged at debug level).
+    async fn check_published_schema(&self, request: &VideoRequest) -> Result<()> {
+        let backend = self.inner.backend(request.provider)?;
+        let Some(parameters) = backend.model_parameters(request)? else { return Ok(()) };
+        match self.inner.model(request.provider, &request.model).await {
+            Ok(Some(model)) => model.validate_body(&parameters),
+            Ok(None) => Ok(()),
+            Err(e) => {
+                tracing::debug!(error = %e, model = %request.model, "the model's request_schema could not be read; not checked");
+                Ok(())
+            }
+        }
+    }
+
+    /// The video models `provider` offers: Oxen.ai's live list (`GET /api/ai/models`, or
+    /// `/api/ai/models/search?search=` with `search`) with capabilities, pricing and
+    /// `request_schema`, merged with the rule table ([`models::MODELS`]: rows it did not list
+    /// come last, with `listed: false`); the rule table alone for VideoDB, OpenAI and AIHubMix,
+    /// which publish no model list with these facts.
+    ///
+    /// # Errors
+    /// The provider's answer as a typed error.
+    pub async fn models(&self, provider: Provider, search: Option<&str>) -> Result<Vec<models::Model>> {
+        let inner = &self.inner;
+        let backend = inner.backend(provider)?;
+        let found = crate::retry::read(&inner.retry, || async {
+            let _permit = inner.permit().await;
+            backend.models(search).await
+        })
+        .await?;
+        let mut cache = inner.models.lock().expect("not poisoned");
+        for m in found.iter().filter(|m| m.listed) {
+            cache.insert((provider, m.id.clone()), Arc::new(m.clone()));
+        }
+        Ok(found)
+    }
+
+    /// What `request` would cost, from the model's published prices (Oxen.ai `pricing`,
+    /// per second of video: duration × rate × `num_generations`), as an exact decimal with its
+    /// currency. `Ok(None)` when the provider publishes no price for it or the request leaves
+    /// something open (no duration, a resolution without a price) — never a guess. The provider
+    /// charges what it charges: the reported cost of a finished job is [`VideoInfo::cost`].
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on providers without published prices; the models read's errors.
+    pub async fn estimate_cost(&self, request: &VideoRequest) -> Result<Option<crate::Cost>> {
+        require(request.provider, Operation::EstimateCost)?;
+        let model = self.inner.model(request.provider, &request.model).await?;
+        Ok(model.and_then(|m| m.pricing.as_ref()?.estimate(request)))
+    }
+
     /// Sends one create under one `Idempotency-Key`, re-sent only when it provably created
     /// nothing (a 429, or a connection that failed before the request was sent).
-    async fn create<F, Fut>(&self, create: F) -> Result<Job>
+    async fn create<F, Fut>(&self, create: F) -> Result<Vec<Job>>
     where
         F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<Job>>,
+        Fut: std::future::Future<Output = Result<Vec<Job>>>,
     {
         let key = uuid::Uuid::new_v4().to_string();
         let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
-        let mut job = loop {
+        let mut jobs = loop {
             let attempt = videogen_transport::with_idempotency_key(&key, async {
                 let _permit = self.inner.permit().await;
                 create().await
@@ -285,8 +372,20 @@ impl Client {
                 other => break other,
             }
         }?;
-        job.idempotency_key = Some(key);
-        Ok(job)
+        for job in &mut jobs {
+            job.idempotency_key = Some(key.clone());
+        }
+        Ok(jobs)
+    }
+
+    /// The one job of a create that asked for one output. A server that made more anyway is
+    /// reported with every id (in the log), since each may be paid for.
+    fn only(jobs: Vec<Job>) -> Job {
+        if jobs.len() > 1 {
+            let ids: Vec<String> = jobs.iter().map(Job::short_form).collect();
+            tracing::warn!(?ids, "the provider made more jobs than asked for; the handle follows the first");
+        }
+        jobs.into_iter().next().expect("create answers hold at least one job")
     }
 
     /// A new job from the finished video of `job` and a new `prompt`: OpenAI's and AIHubMix's
@@ -324,7 +423,7 @@ impl Client {
                     )));
                 }
             };
-            let remixed = self.create(|| backend.remix(job, &video, prompt)).await?;
+            let remixed = Self::only(self.create(|| backend.remix(job, &video, prompt)).await?);
             tracing::Span::current().record("job_id", remixed.id.as_str());
             tracing::info!(job = %remixed.short_form(), "remix submitted");
             Ok(remixed)
@@ -450,10 +549,34 @@ impl Client {
         let mut events = std::pin::pin!(self.events(job, policy));
         while let Some(event) = events.next().await {
             if let WaitEvent::Finished(video) = event? {
-                return Ok(*video);
+                return Ok(Video::new(self.inner.clone(), *video));
             }
         }
         Err(Error::Timeout { job: Box::new(job.clone()), waited: Duration::ZERO, last_status: "unknown".into() })
+    }
+
+    /// Binds a stored [`VideoInfo`] (from [`JobStatus::Succeeded`], [`WaitEvent::Finished`] or
+    /// your own storage) to this client, to download it. Sends nothing.
+    ///
+    /// ```
+    /// # fn run(client: &videogen::Client, stored: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let info: videogen::VideoInfo = serde_json::from_str(stored)?;
+    /// let video = client.video(&info)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the job's provider is not configured; [`Error::InvalidRequest`]
+    /// for [`crate::VideoLocation::Inline`] (the bytes were never stored).
+    pub fn video(&self, info: &VideoInfo) -> Result<Video> {
+        self.inner.backend(info.job.provider)?;
+        if info.location == crate::VideoLocation::Inline {
+            return Err(Error::invalid(format!(
+                "the video of {} came inline in the generate answer; its bytes were not stored",
+                info.job.short_form()
+            )));
+        }
+        Ok(Video::new(self.inner.clone(), info.clone()))
     }
 
     /// Like [`Client::wait`], as a stream of events: a [`WaitEvent::Status`] for each change of

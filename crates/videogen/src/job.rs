@@ -62,8 +62,9 @@ impl Job {
     }
 }
 
-/// One row of a provider's job list ([`crate::Client::list`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One row of a provider's job list ([`crate::Client::list`]). `Serialize + Deserialize` with
+/// these field names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobSummary {
     /// The job's handle.
     pub job: Job,
@@ -71,6 +72,9 @@ pub struct JobSummary {
     pub status: String,
     /// The prompt, when the provider lists it.
     pub prompt: Option<String>,
+    /// What the job cost, when the provider lists it (Oxen.ai's history `cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::Cost>,
 }
 
 /// Why a job failed, as the provider said.
@@ -102,21 +106,40 @@ pub(crate) fn looks_like_content_policy(message: &str) -> bool {
 }
 
 /// Where a job is.
-#[derive(Clone, Debug)]
+///
+/// `Serialize + Deserialize`, tagged by `state`: `{"state":"queued"}`,
+/// `{"state":"running","progress":40}`, `{"state":"succeeded", …the [`crate::VideoInfo`] fields}`,
+/// `{"state":"failed", …the [`JobError`] fields}`, `{"state":"cancelled"}`,
+/// `{"state":"unrecognized","status":"<the provider's word>"}`.
+///
+/// ```
+/// let status: videogen::JobStatus = serde_json::from_str(r#"{"state":"running","progress":40}"#).unwrap();
+/// assert_eq!(status.progress(), Some(40));
+/// assert_eq!(serde_json::to_string(&videogen::JobStatus::Queued).unwrap(), r#"{"state":"queued"}"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum JobStatus {
     /// Accepted, not started.
     Queued,
     /// Running; `progress` in percent when the provider reports it (OpenAI does; Oxen and VideoDB do not).
-    Running { progress: Option<u8> },
-    /// Finished: the video is ready to download.
-    Succeeded(crate::Video),
+    Running {
+        /// Percent, 0–100.
+        #[serde(default)]
+        progress: Option<u8>,
+    },
+    /// Finished: the video is ready to download ([`crate::Client::video`] binds it to a client).
+    Succeeded(crate::VideoInfo),
     /// Finished with an error.
     Failed(JobError),
     /// Cancelled.
     Cancelled,
     /// The provider reported a status word videogen does not know (kept as sent). The job is
     /// taken as unfinished: a wait keeps polling until it finishes or the deadline passes.
-    Unrecognized { status: String },
+    Unrecognized {
+        /// The provider's word.
+        status: String,
+    },
 }
 
 impl JobStatus {
@@ -189,6 +212,28 @@ mod tests {
         let short = Job::from_short_form("openai:video_1").unwrap();
         assert_eq!((short.provider, short.id.as_str()), (Provider::OpenAi, "video_1"));
         assert!(Job::from_short_form("nope").is_err() && Job::from_short_form("x:1").is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip_with_stable_names() {
+        let job = Job::from_short_form("openai:video_1").unwrap();
+        let mut info = crate::VideoInfo::at_url(&job, "https://r/v.mp4");
+        info.cost = crate::Cost::parse("0.35", "USD");
+        for (status, tag) in [
+            (JobStatus::Queued, "queued"),
+            (JobStatus::Running { progress: Some(40) }, "running"),
+            (JobStatus::Succeeded(info), "succeeded"),
+            (JobStatus::Failed(JobError::new(Some("x".into()), "boom".into())), "failed"),
+            (JobStatus::Cancelled, "cancelled"),
+            (JobStatus::Unrecognized { status: "paused".into() }, "unrecognized"),
+        ] {
+            let json = serde_json::to_value(&status).unwrap();
+            assert_eq!(json["state"], tag, "{json}");
+            assert_eq!(serde_json::from_value::<JobStatus>(json).unwrap(), status);
+        }
+        let summary = JobSummary { job, status: "running".into(), prompt: None, cost: None };
+        let back: JobSummary = serde_json::from_str(&serde_json::to_string(&summary).unwrap()).unwrap();
+        assert_eq!(back, summary);
     }
 
     #[test]

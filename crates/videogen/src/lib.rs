@@ -95,6 +95,8 @@
 //! | `download` | yes | yes | yes | yes |
 //! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
 //! | `delete` | no | yes (the video) | yes | yes |
+//! | `models` | yes (live: capabilities, pricing, `request_schema`) | yes (rule table) | yes (rule table) | yes (rule table) |
+//! | `estimate cost` | yes (model `pricing`) | no | no | no |
 //!
 //! And what the requests and answers carry:
 //!
@@ -107,6 +109,7 @@
 mod backend;
 mod client;
 mod convert;
+mod cost;
 mod error;
 mod job;
 pub mod models;
@@ -123,11 +126,15 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef,
 };
+pub use cost::Cost;
 pub use error::{Error, Result};
 pub use job::{Job, JobError, JobStatus, JobSummary};
 pub use provider::Provider;
-pub use request::{ImageInput, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs};
+pub use request::{
+    ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs,
+};
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use rust_decimal::Decimal;
 pub use secrecy::SecretString;
-pub use video::{Download, MAX_DOWNLOAD_REDIRECTS, Video, check_output_path, partial_path};
+pub use video::{Download, MAX_DOWNLOAD_REDIRECTS, Video, VideoInfo, VideoLocation, check_output_path, partial_path};
 pub use wait::{DEFAULT_MIN_POLL_INTERVAL, MAX_POLL_HINT, WaitEvent, WaitPolicy};

@@ -61,7 +61,7 @@ pub enum Family {
 }
 
 /// One row of the capability table.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ModelInfo {
     /// The providers that serve it.
     pub providers: &'static [Provider],
@@ -429,5 +429,141 @@ mod tests {
         assert_eq!(family(Provider::AiHubMix, "happyhorse-1.0-i2v"), Family::Dashscope);
         assert_eq!(family(Provider::AiHubMix, "doubao-seedance-1-0-pro-250528"), Family::Seedance);
         assert_eq!(family(Provider::AiHubMix, "jimeng-3.0-pro"), Family::Generic);
+    }
+}
+
+/// A model as the provider lists it (Oxen.ai `GET /api/ai/models`, `/search`, `/{id}`), merged
+/// with its row of the rule table ([`MODELS`]) when it has one. From [`crate::Client::models`].
+///
+/// `Serialize + Deserialize` with these field names (the rule row is not serialized).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Model {
+    /// Where it runs.
+    pub provider: Provider,
+    /// The id to put in [`VideoRequest::new`].
+    pub id: String,
+    /// The provider's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// What it takes (`text`, `image`, `video`), as the provider lists it; empty when unlisted.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// What it makes (`video`, `image`, `text`).
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    /// Its published prices, when the provider publishes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+    /// The JSON Schema of its model-specific parameters, when the provider publishes one (Oxen
+    /// `request_schema`). [`crate::Client::submit`] validates a request's body against it before
+    /// sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_schema: Option<serde_json::Value>,
+    /// Whether the provider listed it just now (`false`: it comes only from the rule table).
+    pub listed: bool,
+    /// Its row of the rule table, when it has one.
+    #[serde(skip)]
+    pub rules: Option<&'static ModelInfo>,
+}
+
+/// A model's published prices, per second of video made (Oxen.ai `pricing` with method
+/// `per_video_output_second`; other methods keep only `method`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pricing {
+    /// The provider's pricing method (`per_video_output_second`, `time`, `token`, `per_image`).
+    pub method: Option<String>,
+    /// The ISO 4217 currency of every amount here.
+    pub currency: String,
+    /// Per second of video.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub per_second: Option<rust_decimal::Decimal>,
+    /// Per second of video with generated audio.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    pub per_second_with_audio: Option<rust_decimal::Decimal>,
+    /// Per second of video, by resolution (`480p`, `1080p`…).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub per_second_by_resolution: std::collections::BTreeMap<String, String>,
+}
+
+impl Pricing {
+    /// What `request` would cost at these prices: seconds (the request's `duration`, or its
+    /// shots' total) × the rate (by the `resolution` extra when prices are per resolution, with
+    /// audio when `audio(true)` and an audio rate is published) × its outputs
+    /// (`num_generations`). `None` when anything needed is unknown — a duration the request
+    /// does not give, a resolution without a price, a method that is not per second — never a
+    /// guess.
+    pub fn estimate(&self, request: &VideoRequest) -> Option<crate::Cost> {
+        if self.method.as_deref() != Some("per_video_output_second") {
+            return None;
+        }
+        let seconds = match request.duration {
+            Some(d) => d,
+            None if !request.shots.is_empty() => request.shots.iter().map(|s| s.duration).sum(),
+            None => return None,
+        };
+        let resolution = request.extra.get("resolution").and_then(serde_json::Value::as_str);
+        let rate = match resolution {
+            Some(r) if !self.per_second_by_resolution.is_empty() => {
+                self.per_second_by_resolution.get(r)?.parse::<rust_decimal::Decimal>().ok()?
+            }
+            _ if request.audio == Some(true) => self.per_second_with_audio?,
+            _ => self.per_second?,
+        };
+        let outputs = request.outputs().ok()?;
+        let amount = rate * rust_decimal::Decimal::from(seconds) * rust_decimal::Decimal::from(outputs);
+        Some(crate::Cost { amount: amount.normalize(), currency: self.currency.clone() })
+    }
+}
+
+impl Model {
+    /// A model known only from the rule table.
+    pub(crate) fn from_rules(provider: Provider, rules: &'static ModelInfo) -> Self {
+        Self {
+            provider,
+            id: rules.id.to_string(),
+            display_name: None,
+            inputs: Vec::new(),
+            outputs: vec!["video".into()],
+            pricing: None,
+            request_schema: None,
+            listed: false,
+            rules: Some(rules),
+        }
+    }
+
+    /// Checks `body` (the JSON the provider would receive, without `model`) against
+    /// [`Model::request_schema`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] naming the first failing field (its JSON pointer) and why.
+    pub fn validate_body(&self, body: &serde_json::Value) -> Result<(), Error> {
+        let Some(schema) = &self.request_schema else { return Ok(()) };
+        let validator = match jsonschema::validator_for(schema) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(model = %self.id, error = %e, "the model's request_schema does not compile; not checked");
+                return Ok(());
+            }
+        };
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .take(5)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                let field =
+                    if at.is_empty() { "the body".to_string() } else { at.trim_start_matches('/').replace('/', ".") };
+                format!("{field}: {e}")
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "{} {}: the request breaks the model's published request_schema: {}",
+                self.provider,
+                self.id,
+                errors.join("; ")
+            )))
+        }
     }
 }

@@ -23,6 +23,8 @@ pub(crate) struct Inner {
     pub download_header_timeout: Duration,
     /// Caps the API requests in flight (and so the open connections) across all jobs.
     pub permits: Arc<tokio::sync::Semaphore>,
+    /// Models read from providers (for their `request_schema` and pricing), read once per client.
+    pub models: std::sync::Mutex<std::collections::HashMap<(Provider, String), Arc<crate::models::Model>>>,
 }
 
 impl Inner {
@@ -51,13 +53,32 @@ impl Inner {
         self.backends.get(&provider).map(Backend::auth)
     }
 
+    /// `provider`'s published `model` (cached for the client's life); `None` when the provider
+    /// publishes none or does not know it.
+    pub(crate) async fn model(&self, provider: Provider, model: &str) -> Result<Option<Arc<crate::models::Model>>> {
+        let key = (provider, model.to_string());
+        if let Some(found) = self.models.lock().expect("not poisoned").get(&key) {
+            return Ok(Some(found.clone()));
+        }
+        let backend = self.backend(provider)?;
+        let found = {
+            let _permit = self.permit().await;
+            backend.model(model).await?
+        };
+        Ok(found.map(|m| {
+            let m = Arc::new(m);
+            self.models.lock().expect("not poisoned").insert(key, m.clone());
+            m
+        }))
+    }
+
     /// One status read, no retries (the wait loop retries within its deadline).
     pub(crate) async fn status_once(self: &Arc<Self>, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
         let span = tracing::debug_span!("videogen.status", provider = %job.provider, job_id = %job.id);
         async {
             let backend = self.backend(job.provider)?;
             let _permit = self.permit().await;
-            backend.status(self, job).await.map_err(|e| e.with_job(job))
+            backend.status(job).await.map_err(|e| e.with_job(job))
         }
         .instrument(span)
         .await

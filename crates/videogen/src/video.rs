@@ -8,47 +8,181 @@ use base64::Engine;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tracing::Instrument;
 
-/// Where the bytes of a video are (some variants go unused when a provider is compiled out).
-#[derive(Clone)]
-#[cfg_attr(not(all(feature = "oxen", feature = "videodb", feature = "openai")), allow(dead_code))]
-pub(crate) enum Source {
-    /// A result URL (Oxen `result_url`/`url`, VideoDB `stream_url`).
-    Url(String),
-    /// OpenAI/AIHubMix `GET {base}/videos/{id}/content` on the API's origin, with the key.
-    Content { url: String },
-    /// Oxen `b64_json`: the answer's bytes and the range of the base64 text in them.
-    Inline { body: Bytes, start: usize, end: usize },
+/// Where the bytes of a finished video are, as stored in [`VideoInfo::location`]. `Debug`
+/// leaves out a URL's query (a presigned URL's signature is a credential).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VideoLocation {
+    /// A result URL on a result host (Oxen.ai `result_url`, VideoDB `stream_url`, a gateway's
+    /// `video_url`): downloaded without the API key. It may expire (presigned).
+    ResultUrl {
+        /// The URL as the provider sent it.
+        url: String,
+    },
+    /// The provider's content endpoint on its API origin (OpenAI and AIHubMix
+    /// `GET {base}/videos/{id}/content`), downloaded with the key.
+    ContentEndpoint {
+        /// `{base}/videos/{id}/content`.
+        url: String,
+    },
+    /// The bytes came inline in the answer (Oxen.ai's synchronous generate with `b64_json`):
+    /// only the [`Video`] that holds them can write them; a stored `VideoInfo` cannot.
+    Inline,
 }
 
-/// A finished video: where its bytes are, and how to download them.
+impl std::fmt::Debug for VideoLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VideoLocation::ResultUrl { url } => f.debug_struct("ResultUrl").field("url", &strip_query(url)).finish(),
+            VideoLocation::ContentEndpoint { url } => {
+                f.debug_struct("ContentEndpoint").field("url", &strip_query(url)).finish()
+            }
+            VideoLocation::Inline => f.write_str("Inline"),
+        }
+    }
+}
+
+/// What is known of a finished video, as plain data: `Serialize + Deserialize` with the field
+/// names below (stable; new optional fields may be added), so a product stores it as it is and
+/// downloads later with [`crate::Client::video`].
+///
+/// ```
+/// let json = r#"{"job":{"provider":"oxen","model":"kling-video-v2-6-pro-text-to-video",
+///   "id":"9b2f0f3e-8f4a-4c55-9d0b-6a1f2b3c4d5e","created_at":"2026-11-21T10:00:00Z"},
+///   "location":{"kind":"result_url","url":"https://results.example/v.mp4"}}"#;
+/// let info: videogen::VideoInfo = serde_json::from_str(json).unwrap();
+/// assert!(info.expires_at.is_none() && info.cost.is_none());
+/// ```
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    /// The job that made it.
+    pub job: Job,
+    /// Where its bytes are.
+    pub location: VideoLocation,
+    /// When the result stops being downloadable, when the provider says (OpenAI `expires_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A still image of the video at a URL, when the provider gives one (VideoDB
+    /// `thumbnail_url`). OpenAI's and AIHubMix's thumbnails come from their content endpoint:
+    /// [`Video::download_variant_to`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
+    /// The provider's id of the video, when it differs from the job's (VideoDB `m-…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_id: Option<String>,
+    /// What the provider charged for the job, when it says (Oxen.ai `cost` in its generation
+    /// history); `None` when it does not say — never estimated here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::Cost>,
+}
+
+impl std::fmt::Debug for VideoInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoInfo")
+            .field("job", &self.job)
+            .field("location", &self.location)
+            .field("expires_at", &self.expires_at)
+            .field("thumbnail_url", &self.thumbnail_url.as_deref().map(strip_query))
+            .field("video_id", &self.video_id)
+            .field("cost", &self.cost)
+            .finish()
+    }
+}
+
+impl VideoInfo {
+    /// A video at a result URL.
+    pub(crate) fn at_url(job: &Job, url: impl Into<String>) -> Self {
+        Self::new(job, VideoLocation::ResultUrl { url: url.into() })
+    }
+
+    pub(crate) fn new(job: &Job, location: VideoLocation) -> Self {
+        Self { job: job.clone(), location, expires_at: None, thumbnail_url: None, video_id: None, cost: None }
+    }
+
+    /// The result URL, when the video is at one (Oxen, VideoDB, gateway families that name
+    /// one). It may expire; see `expires_at`.
+    pub fn url(&self) -> Option<&str> {
+        match &self.location {
+            VideoLocation::ResultUrl { url } => Some(url),
+            _ => None,
+        }
+    }
+
+    /// Whether the provider's `expires_at` has passed (the result can no longer be downloaded).
+    pub fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= Utc::now())
+    }
+}
+
+/// An Oxen.ai `b64_json` answer: its bytes and the range of the base64 text in them.
+#[derive(Clone)]
+pub(crate) struct Inline {
+    pub body: Bytes,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A finished video bound to its client, ready to download: a [`VideoInfo`] (reachable through
+/// `Deref`, so `video.job` and `video.expires_at` read its fields) plus the connections to
+/// fetch it. Get one from [`crate::Client::wait`], or from a stored `VideoInfo` with
+/// [`crate::Client::video`].
 #[derive(Clone)]
 pub struct Video {
     pub(crate) inner: Arc<Inner>,
-    /// The job that made it.
-    pub job: Job,
-    pub(crate) source: Source,
-    /// When the result stops being downloadable, when the provider says.
-    pub expires_at: Option<DateTime<Utc>>,
+    info: VideoInfo,
+    inline: Option<Inline>,
+}
+
+impl std::ops::Deref for Video {
+    type Target = VideoInfo;
+    fn deref(&self) -> &VideoInfo {
+        &self.info
+    }
 }
 
 impl std::fmt::Debug for Video {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let source = match &self.source {
-            Source::Url(url) => format!("url {}", strip_query(url)),
-            Source::Content { url } => format!("content {url}"),
-            Source::Inline { start, end, .. } => format!("inline base64 ({} chars)", end - start),
+        let location = match &self.info.location {
+            VideoLocation::ResultUrl { url } => format!("url {}", strip_query(url)),
+            VideoLocation::ContentEndpoint { url } => format!("content {url}"),
+            VideoLocation::Inline => match &self.inline {
+                Some(i) => format!("inline base64 ({} chars)", i.end - i.start),
+                None => "inline (bytes not held)".into(),
+            },
         };
         f.debug_struct("Video")
-            .field("job", &self.job)
-            .field("source", &source)
-            .field("expires_at", &self.expires_at)
+            .field("job", &self.info.job)
+            .field("location", &location)
+            .field("expires_at", &self.info.expires_at)
+            .field("cost", &self.info.cost)
             .finish()
+    }
+}
+
+impl Video {
+    pub(crate) fn new(inner: Arc<Inner>, info: VideoInfo) -> Self {
+        Self { inner, info, inline: None }
+    }
+
+    pub(crate) fn inline(inner: Arc<Inner>, job: &Job, inline: Inline) -> Self {
+        Self { inner, info: VideoInfo::new(job, VideoLocation::Inline), inline: Some(inline) }
+    }
+
+    /// The data part, to store.
+    pub fn info(&self) -> &VideoInfo {
+        &self.info
+    }
+
+    /// The data part, to store.
+    pub fn into_info(self) -> VideoInfo {
+        self.info
     }
 }
 
@@ -329,19 +463,6 @@ struct Transfer {
 }
 
 impl Video {
-    /// The result URL, when the video is at one (Oxen, VideoDB). It may expire; see `expires_at`.
-    pub fn url(&self) -> Option<&str> {
-        match &self.source {
-            Source::Url(url) => Some(url),
-            _ => None,
-        }
-    }
-
-    /// Whether the provider's `expires_at` has passed (the result can no longer be downloaded).
-    pub fn is_expired(&self) -> bool {
-        self.expires_at.is_some_and(|at| at <= Utc::now())
-    }
-
     /// Downloads the video to `path`, within the client's download time limit
     /// ([`crate::ClientBuilder::download_timeout`], default 2 hours).
     ///
@@ -383,9 +504,13 @@ impl Video {
                 source: std::io::Error::new(p.kind, p.message),
                 job: None,
             })?;
-            match &self.source {
-                Source::Inline { body, start, end } => self.write_inline(&body[*start..*end], path, &target).await,
-                Source::Url(url) | Source::Content { url } => self.fetch(url, path, &target, limit).await,
+            match (&self.info.location, &self.inline) {
+                (VideoLocation::Inline, Some(i)) => self.write_inline(&i.body[i.start..i.end], path, &target).await,
+                (VideoLocation::Inline, None) => Err(self
+                    .fail("the video's bytes came inline in the generate answer and were not kept; generate it again")),
+                (VideoLocation::ResultUrl { url } | VideoLocation::ContentEndpoint { url }, _) => {
+                    self.fetch(url, path, &target, limit).await
+                }
             }
         }
         .instrument(span)
@@ -613,7 +738,7 @@ impl Video {
                 let body = read_capped(response, 64 * 1024).await;
                 // A presigned result URL answers 403 (or 410) once it expired; OpenAI's content
                 // endpoint answers an error naming the expiry.
-                let result_url = matches!(self.source, Source::Url(_));
+                let result_url = matches!(self.info.location, VideoLocation::ResultUrl { .. });
                 if matches!(status, 403 | 404 | 410)
                     && (self.is_expired() || status == 410 || (result_url && status == 403) || body.contains("expired"))
                 {

@@ -3,8 +3,9 @@
 
 use crate::retry::clamp;
 use crate::state::Inner;
-use crate::{Error, Job, JobStatus, Provider, Result, Video};
+use crate::{Error, Job, JobStatus, Provider, Result, VideoInfo};
 use futures::Stream;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -74,18 +75,27 @@ impl WaitPolicy {
 }
 
 /// What happens while waiting (more kinds may come: match with a `_` arm).
-#[derive(Clone, Debug)]
+///
+/// `Serialize + Deserialize`, tagged by `event`: `{"event":"status","status":"running",
+/// "progress":40,"elapsed_seconds":12.5}`, `{"event":"retrying","error":"…","attempt":2,
+/// "retry_in_seconds":4.0,"elapsed_seconds":30.1}`, `{"event":"finished", …the
+/// [`VideoInfo`] fields}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum WaitEvent {
     /// The status or progress changed.
     Status {
         /// `queued`, `running`, or `unknown` (a status word videogen does not know).
-        status: &'static str,
+        status: String,
         /// Percent, when the provider reports it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         progress: Option<u8>,
         /// Since the wait started.
+        #[serde(rename = "elapsed_seconds", with = "crate::wait::seconds")]
         elapsed: Duration,
         /// The provider's own status word, when `status` is `unknown`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         raw_status: Option<String>,
     },
     /// A poll failed with a transient error (429, 5xx, transport, unreadable answer); the wait
@@ -96,12 +106,30 @@ pub enum WaitEvent {
         /// Failed polls in a row so far.
         attempt: u32,
         /// The delay before the next poll.
+        #[serde(rename = "retry_in_seconds", with = "crate::wait::seconds")]
         retry_in: Duration,
         /// Since the wait started.
+        #[serde(rename = "elapsed_seconds", with = "crate::wait::seconds")]
         elapsed: Duration,
     },
-    /// The job succeeded.
-    Finished(Box<Video>),
+    /// The job succeeded: its video ([`crate::Client::video`] binds it to a client;
+    /// [`crate::Client::wait`] returns it bound).
+    Finished(Box<VideoInfo>),
+}
+
+/// Durations as seconds (a JSON number with a fraction).
+pub(crate) mod seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
 }
 
 struct State {
@@ -236,7 +264,10 @@ pub(crate) fn events(
             if st.last.as_ref() != Some(&now) {
                 st.last = Some(now);
                 tracing::debug!(job = %st.job.short_form(), status = name, ?progress, "status");
-                return Some((Ok(WaitEvent::Status { status: name, progress, elapsed, raw_status: raw }), st));
+                return Some((
+                    Ok(WaitEvent::Status { status: name.to_string(), progress, elapsed, raw_status: raw }),
+                    st,
+                ));
             }
         }
     })

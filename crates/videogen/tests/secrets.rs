@@ -78,7 +78,7 @@ async fn the_key_stays_out_of_debug_errors_logs_and_result_hosts() {
     .unwrap();
     let videogen::JobStatus::Succeeded(video) = client.status(&job).await.unwrap() else { panic!("not succeeded") };
     let dir = scratch("secrets");
-    video.download_to(dir.join("v.mp4")).await.unwrap();
+    client.video(&video).unwrap().download_to(dir.join("v.mp4")).await.unwrap();
     let api_request = api.requests().await.remove(0);
     assert_eq!(api_request.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
     let result_request = result_host.requests().await.remove(0);

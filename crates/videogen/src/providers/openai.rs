@@ -3,11 +3,8 @@
 use crate::MAX_REFERENCE_IMAGE_BYTES;
 use crate::convert::{Call, convert, read_error};
 use crate::models::{Family, family};
-use crate::state::Inner;
-use crate::video::Source;
-use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
+use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, VideoInfo, VideoLocation, VideoRequest};
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
 use std::time::Duration;
 use videogen_openai::types;
 
@@ -326,6 +323,7 @@ pub(crate) async fn list(client: &videogen_openai::Client, provider: Provider) -
                 other => other.to_string(),
             },
             prompt: v.prompt,
+            cost: None,
         })
         .collect())
 }
@@ -348,7 +346,6 @@ fn result_url(answer: &Value) -> Option<String> {
 pub(crate) async fn status(
     client: &videogen_openai::Client,
     auth: &videogen_transport::ApiAuth,
-    inner: &Arc<Inner>,
     job: &Job,
 ) -> Result<(JobStatus, Option<Duration>)> {
     let answer = match client.get_video_value(&job.id).await {
@@ -382,13 +379,12 @@ pub(crate) async fn status(
                 video.get("expires_at").and_then(Value::as_i64).and_then(|t| chrono::DateTime::from_timestamp(t, 0));
             // A passthrough family's answer may name the result URL; otherwise the content
             // endpoint on the API origin serves it (with the key).
-            let source = match result_url(&video) {
-                Some(url) => Source::Url(url),
-                None => Source::Content {
-                    url: format!("{}/videos/{}/content", auth.base_url(), progenitor_client::encode_path(&job.id)),
-                },
+            let mut info = match result_url(&video) {
+                Some(url) => VideoInfo::at_url(job, url),
+                None => VideoInfo::new(job, VideoLocation::ContentEndpoint { url: content_url(auth, &job.id) }),
             };
-            JobStatus::Succeeded(Video { inner: inner.clone(), job: job.clone(), source, expires_at })
+            info.expires_at = expires_at;
+            JobStatus::Succeeded(info)
         }
         "failed" => {
             let error = video.get("error");
@@ -403,6 +399,12 @@ pub(crate) async fn status(
         other => JobStatus::unfinished(other, progress),
     };
     Ok((status, hint))
+}
+
+/// `{base}/videos/{id}/content`: where OpenAI and AIHubMix serve a finished video (and its
+/// `variant`s) on the API origin.
+pub(crate) fn content_url(auth: &videogen_transport::ApiAuth, id: &str) -> String {
+    format!("{}/videos/{}/content", auth.base_url(), progenitor_client::encode_path(id))
 }
 
 /// Maps an aspect ratio to the size the Sora/Veo families take for it (landscape 1280x720,

@@ -1,9 +1,10 @@
 //! Oxen.ai: the async queue (default) and the synchronous generate.
 
 use crate::convert::{Call, convert, read_error};
+use crate::cost::{Cost, OXEN_CURRENCY};
 use crate::state::Inner;
-use crate::video::Source;
-use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
+use crate::video::Inline;
+use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoInfo, VideoRequest};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,13 +74,15 @@ fn typed<T: serde::de::DeserializeOwned>(body: Map<String, Value>) -> Result<T> 
     serde_json::from_value(Value::Object(body)).map_err(|e| Error::invalid(format!("Oxen.ai request: {e}")))
 }
 
-pub(crate) async fn create(client: &videogen_oxen::Client, request: &VideoRequest) -> Result<Job> {
+/// One enqueue: a job per generation the answer lists (`num_generations` > 1 makes several,
+/// each paid), in the answer's order.
+pub(crate) async fn create(client: &videogen_oxen::Client, request: &VideoRequest) -> Result<Vec<Job>> {
     let body: types::QueueCreateRequest = typed(body(request)?)?;
     let answer = match client.enqueue_generation(&body).await {
         Ok(v) => v.into_inner(),
         Err(e) => return Err(convert(P, Call::Create { model: &request.model }, e).await),
     };
-    let Some(first) = answer.generations.first() else {
+    if answer.generations.is_empty() {
         return Err(Error::OutcomeUnknown {
             provider: P,
             model: request.model.clone(),
@@ -87,26 +90,30 @@ pub(crate) async fn create(client: &videogen_oxen::Client, request: &VideoReques
             status: Some(200),
             body: serde_json::to_string(&answer).ok(),
         });
-    };
-    if answer.generations.len() > 1 {
-        tracing::warn!(
-            count = answer.generations.len(),
-            "num_generations > 1: the handle follows the first generation"
-        );
     }
-    Ok(Job {
-        provider: P,
-        model: request.model.clone(),
-        id: first.generation_id.to_string(),
-        created_at: chrono::Utc::now(),
-        poll_url: None,
-        idempotency_key: None,
-    })
+    let created_at = chrono::Utc::now();
+    Ok(answer
+        .generations
+        .iter()
+        .map(|g| Job {
+            provider: P,
+            model: request.model.clone(),
+            id: g.generation_id.to_string(),
+            created_at,
+            poll_url: None,
+            idempotency_key: None,
+        })
+        .collect())
 }
 
 /// A remix on Oxen.ai: a new generation on the source's model with the finished video as
 /// `input_video` (docs.oxen.ai, models taking a video input such as kling-video-o3-omni).
-pub(crate) async fn remix(client: &videogen_oxen::Client, source: &Job, video: &Video, prompt: &str) -> Result<Job> {
+pub(crate) async fn remix(
+    client: &videogen_oxen::Client,
+    source: &Job,
+    video: &VideoInfo,
+    prompt: &str,
+) -> Result<Vec<Job>> {
     let Some(url) = video.url() else {
         return Err(Error::invalid("the source video has no URL to pass as input_video"));
     };
@@ -115,15 +122,11 @@ pub(crate) async fn remix(client: &videogen_oxen::Client, source: &Job, video: &
     create(client, &request).await
 }
 
-pub(crate) async fn status(
-    client: &videogen_oxen::Client,
-    inner: &Arc<Inner>,
-    job: &Job,
-) -> Result<(JobStatus, Option<Duration>)> {
-    let (status, result_url, error_message) = match client.get_queue_generation(&job.id).await {
+pub(crate) async fn status(client: &videogen_oxen::Client, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+    let (status, result_url, error_message, mut cost) = match client.get_queue_generation(&job.id).await {
         Ok(v) => {
             let row = v.into_inner();
-            (row.status, row.result_url, row.error_message)
+            (row.status, row.result_url, row.error_message, None)
         }
         Err(e) => match read_error(P, e).await {
             // The queue keeps rows for a while only (older docs: 24 h); the generation history
@@ -131,7 +134,8 @@ pub(crate) async fn status(
             Error::NotFound { .. } => match client.get_generation(&job.id).await {
                 Ok(v) => {
                     let row = v.into_inner().generation;
-                    (row.status, row.result_url, row.error_message)
+                    let cost = row.cost.as_deref().and_then(|c| Cost::parse(c, OXEN_CURRENCY));
+                    (row.status, row.result_url, row.error_message, Some(cost))
                 }
                 Err(e) => return Err(read_error(P, e).await),
             },
@@ -144,12 +148,23 @@ pub(crate) async fn status(
             JobStatus::Failed(JobError::new(None, error_message.unwrap_or_else(|| "the generation failed".into())))
         }
         "succeeded" => match result_url {
-            Some(url) => JobStatus::Succeeded(Video {
-                inner: inner.clone(),
-                job: job.clone(),
-                source: Source::Url(url),
-                expires_at: None,
-            }),
+            Some(url) => {
+                // The queue row carries no cost; the generation history does (docs.oxen.ai
+                // list-past-generations). One more read, once the job is done; without an
+                // answer the cost is unknown (`None`), the job still succeeded.
+                if cost.is_none() {
+                    cost = Some(match client.get_generation(&job.id).await {
+                        Ok(v) => v.into_inner().generation.cost.as_deref().and_then(|c| Cost::parse(c, OXEN_CURRENCY)),
+                        Err(e) => {
+                            tracing::debug!(error = %e, "the generation history did not answer; cost unknown");
+                            None
+                        }
+                    });
+                }
+                let mut info = VideoInfo::at_url(job, url);
+                info.cost = cost.flatten();
+                JobStatus::Succeeded(info)
+            }
             None => {
                 return Err(Error::Decode {
                     provider: P,
@@ -202,8 +217,80 @@ pub(crate) async fn list(client: &videogen_oxen::Client) -> Result<Vec<crate::Jo
             },
             status: g.status.to_string(),
             prompt: g.extra.get("prompt").and_then(Value::as_str).map(String::from),
+            cost: g.cost.as_deref().and_then(|c| Cost::parse(c, OXEN_CURRENCY)),
         })
         .collect())
+}
+
+/// A listed Oxen.ai model in the facade's shape, merged with its rule row.
+fn model_of(m: types::Model) -> crate::models::Model {
+    let pricing = m.pricing.map(|p| crate::models::Pricing {
+        method: p.method.map(|m| m.to_string()),
+        currency: OXEN_CURRENCY.to_string(),
+        per_second: p.cost_per_second.and_then(Cost::decimal_of),
+        per_second_with_audio: p.cost_per_second_with_audio.and_then(Cost::decimal_of),
+        per_second_by_resolution: p
+            .cost_per_second_by_resolution
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, Cost::decimal_of(v)?.to_string())))
+            .collect(),
+    });
+    let (inputs, outputs) = m.capabilities.map(|c| (c.input, c.output)).unwrap_or_default();
+    crate::models::Model {
+        provider: P,
+        rules: crate::models::lookup(P, &m.id),
+        id: m.id,
+        display_name: m.display_name,
+        inputs,
+        outputs,
+        pricing,
+        request_schema: m.request_schema.map(Value::Object),
+        listed: true,
+    }
+}
+
+/// The video models Oxen.ai lists (`GET /api/ai/models`, or `/search?search=` with a query):
+/// those whose outputs include `video` or whose endpoint is `/videos/generate`.
+pub(crate) async fn models(client: &videogen_oxen::Client, search: Option<&str>) -> Result<Vec<crate::models::Model>> {
+    let answer = match search {
+        Some(q) => client.search_models(q).await,
+        None => client.list_models(None, None, None).await,
+    };
+    let list = match answer {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(read_error(P, e).await),
+    };
+    Ok(list
+        .data
+        .into_iter()
+        .filter(|m| {
+            m.capabilities.as_ref().is_some_and(|c| c.output.iter().any(|o| o == "video"))
+                || m.endpoint.as_ref().is_some_and(|e| e.to_string() == "/videos/generate")
+        })
+        .map(model_of)
+        .collect())
+}
+
+/// One Oxen.ai model (`GET /api/ai/models/{id}`); `None` when Oxen.ai does not know it (404).
+pub(crate) async fn model(client: &videogen_oxen::Client, id: &str) -> Result<Option<crate::models::Model>> {
+    match client.get_model(id, None).await {
+        Ok(v) => Ok(Some(model_of(v.into_inner()))),
+        Err(e) => match read_error(P, e).await {
+            Error::NotFound { .. } => Ok(None),
+            other => Err(other),
+        },
+    }
+}
+
+/// The JSON body a queue create would send for `request`, without `model` and the queue's own
+/// fields (`num_generations`, `target_*`): what a model's `request_schema` describes.
+pub(crate) fn model_parameters(request: &VideoRequest) -> Result<Value> {
+    let mut body = body(request)?;
+    for k in ["model", "num_generations", "target_namespace", "target_repo", "target_directory"] {
+        body.remove(k);
+    }
+    Ok(Value::Object(body))
 }
 
 /// Finds the base64 text of `"b64_json": "…"` in an answer, without copying it.
@@ -262,18 +349,13 @@ pub(crate) async fn generate_now(
         idempotency_key: None,
     };
     if let Some((start, end)) = find_b64(&bytes) {
-        return Ok(Video {
-            inner: inner.clone(),
-            job,
-            source: Source::Inline { body: bytes, start, end },
-            expires_at: None,
-        });
+        return Ok(Video::inline(inner.clone(), &job, Inline { body: bytes, start, end }));
     }
     let answer: types::VideoGenerateResponse =
         serde_json::from_slice(&bytes).map_err(|e| unknown(format!("unreadable answer: {e}")))?;
     let url =
         answer.videos.into_iter().find_map(|v| v.url).ok_or_else(|| unknown("the answer holds no video".into()))?;
-    Ok(Video { inner: inner.clone(), job, source: Source::Url(url), expires_at: None })
+    Ok(Video::new(inner.clone(), VideoInfo::at_url(&job, url)))
 }
 
 impl crate::convert::ErrorBody for videogen_oxen::types::OxenError {

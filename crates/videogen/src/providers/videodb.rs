@@ -1,11 +1,8 @@
 //! VideoDB: generate video, then poll its async response.
 
 use crate::convert::{Call, convert, read_error};
-use crate::state::Inner;
-use crate::video::Source;
-use crate::{Error, Job, JobError, JobStatus, Provider, Result, Video, VideoRequest};
+use crate::{Error, Job, JobError, JobStatus, Provider, Result, VideoInfo, VideoRequest};
 use serde_json::{Map, Value};
-use std::sync::Arc;
 use std::time::Duration;
 use videogen_videodb::types;
 
@@ -71,11 +68,7 @@ fn unwrap(result: types::AsyncResult) -> (Option<bool>, Option<String>, Map<Stri
     }
 }
 
-pub(crate) async fn status(
-    client: &videogen_videodb::Client,
-    inner: &Arc<Inner>,
-    job: &Job,
-) -> Result<(JobStatus, Option<Duration>)> {
+pub(crate) async fn status(client: &videogen_videodb::Client, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
     // `output_url` is `<api>/async-response/<id>`; the generated operation polls the same path.
     let result = match client.get_async_response(&job.id).await {
         Ok(v) => v.into_inner(),
@@ -99,9 +92,10 @@ pub(crate) async fn status(
                 job: None,
             });
         };
-        let video =
-            Video { inner: inner.clone(), job: job.clone(), source: Source::Url(url.to_string()), expires_at: None };
-        return Ok((JobStatus::Succeeded(video), None));
+        let mut info = VideoInfo::at_url(job, url);
+        info.thumbnail_url = data.get("thumbnail_url").and_then(Value::as_str).map(String::from);
+        info.video_id = data.get("id").and_then(Value::as_str).map(String::from);
+        return Ok((JobStatus::Succeeded(info), None));
     }
     // "processing", "in progress" (SDKs), "pending" (docs prose): not done yet; any other word
     // is kept as sent and waited on, as for every provider.
