@@ -378,7 +378,7 @@ async fn run_line(
                     job
                 }
                 None => {
-                    let listable = videogen::Client::supports(provider, videogen::Operation::List);
+                    let listable = videogen::Client::supports(provider, videogen::Operation::ListUnfinished);
                     if in_flight && !listable && !resubmit_unknown {
                         return Ok(Ended::Unknown(format!(
                             "the create was in flight when the last run stopped and {provider} has no job list to check"
@@ -444,7 +444,7 @@ async fn look_up(
     since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Option<Job>, CliError> {
     let provider = item.request.provider;
-    if !videogen::Client::supports(provider, videogen::Operation::List) {
+    if !videogen::Client::supports(provider, videogen::Operation::ListUnfinished) {
         return Ok(None);
     }
     let jobs = ctx.client.list(provider).await?;

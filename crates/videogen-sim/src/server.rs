@@ -117,13 +117,16 @@ async fn counters(State(state): State<Arc<SimState>>) -> Response {
 
 /// `GET /results/{job_id}.mp4`: a presigned-style result URL (no API key), valid until the job's
 /// `expires_at`; 403 after that, 404 for an unknown, unfinished or failed job.
+/// `GET /results/{job_id}.webp` is the video's thumbnail (VideoDB's `thumbnail_url`), on the
+/// same terms.
 async fn download(
     State(state): State<Arc<SimState>>,
     Extension(conn): Extension<Conn>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let id = file.strip_suffix(".mp4").unwrap_or(&file).to_string();
+    let thumbnail = file.ends_with(".webp");
+    let id = file.strip_suffix(".mp4").or_else(|| file.strip_suffix(".webp")).unwrap_or(&file).to_string();
     let Some(job) = state.get(&id) else {
         return (StatusCode::NOT_FOUND, "no such result").into_response();
     };
@@ -135,6 +138,8 @@ async fn download(
             (StatusCode::NOT_FOUND, "no such result").into_response()
         } else if job.expired(ttl) {
             (StatusCode::FORBIDDEN, "Request has expired").into_response()
+        } else if thumbnail {
+            media::serve_static(media::FIXTURE_THUMBNAIL_WEBP, "image/webp")
         } else {
             media::serve_mp4(&range, size, fault.as_ref())
         }

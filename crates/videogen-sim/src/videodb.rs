@@ -82,6 +82,7 @@ fn video_json(state: &SimState, job: &Job) -> Value {
         "size": media::result_bytes_len(state.config.result_size) as f64,
         "stream_url": state.result_url(&job.id),
         "player_url": format!("https://console.videodb.io/player?url={}", state.result_url(&job.id)),
+        "thumbnail_url": state.result_url(&job.id).replace(".mp4", ".webp"),
         "created_at": rfc3339(job.created_unix),
     })
 }

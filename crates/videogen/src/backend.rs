@@ -43,11 +43,22 @@ pub enum Operation {
     /// A cost estimate before submitting, from published prices
     /// ([`crate::Client::estimate_cost`]): Oxen.ai's model `pricing`.
     EstimateCost,
+    /// Download a finished video's thumbnail ([`crate::Video::download_variant_to`]): OpenAI's
+    /// and AIHubMix's `?variant=thumbnail`, VideoDB's `thumbnail_url`.
+    Thumbnail,
+    /// Download a finished video's spritesheet: OpenAI's and AIHubMix's `?variant=spritesheet`.
+    Spritesheet,
+    /// VideoDB's collections: list, create, delete ([`crate::Client::collections`]).
+    Collections,
+    /// [`Operation::List`] includes jobs that have not finished, so a job whose create answer
+    /// was lost can be found while it runs (Oxen.ai's history, `/v1/videos`). VideoDB's list
+    /// holds finished videos only: a create in flight is not there until it is done.
+    ListUnfinished,
 }
 
 impl Operation {
     /// Every operation, in the order of the docs' table.
-    pub const ALL: [Operation; 10] = [
+    pub const ALL: [Operation; 14] = [
         Operation::Submit,
         Operation::GenerateNow,
         Operation::Status,
@@ -58,6 +69,10 @@ impl Operation {
         Operation::Delete,
         Operation::Models,
         Operation::EstimateCost,
+        Operation::Thumbnail,
+        Operation::Spritesheet,
+        Operation::Collections,
+        Operation::ListUnfinished,
     ];
 
     /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
@@ -74,6 +89,10 @@ impl Operation {
             Operation::Delete => "delete",
             Operation::Models => "models",
             Operation::EstimateCost => "estimate cost",
+            Operation::Thumbnail => "thumbnail",
+            Operation::Spritesheet => "spritesheet",
+            Operation::Collections => "collections",
+            Operation::ListUnfinished => "list unfinished jobs",
         }
     }
 }
@@ -86,7 +105,8 @@ impl std::fmt::Display for Operation {
 
 /// Whether `provider`'s API has `operation` (whatever this build's cargo features). Sources:
 /// Oxen.ai's queue has cancel and a generation history, and a synchronous generate (docs.oxen.ai
-/// video_generation); VideoDB lists videos, not jobs, and has no cancel (its spec and SDK);
+/// video_generation); VideoDB lists a collection's videos (each a handle of its own) and has no
+/// cancel (its spec and SDK);
 /// OpenAI's and AIHubMix's `/v1/videos` list jobs, remix finished videos and have no cancel
 /// (OpenAI spec 2.3.0); Oxen.ai remixes through `input_video` (docs.oxen.ai models taking a video)
 /// and has no delete of a generation's output (its DELETE cancels a queued job); VideoDB and the
@@ -95,8 +115,12 @@ pub fn supports(provider: Provider, operation: Operation) -> bool {
     match operation {
         Operation::Submit | Operation::Status | Operation::Download | Operation::Models => true,
         Operation::GenerateNow | Operation::Cancel | Operation::EstimateCost => provider == Provider::Oxen,
-        Operation::List | Operation::Remix => provider != Provider::VideoDb,
-        Operation::Delete => provider != Provider::Oxen,
+        Operation::Remix => provider != Provider::VideoDb,
+        Operation::List => true,
+        Operation::Delete | Operation::Thumbnail => provider != Provider::Oxen,
+        Operation::Spritesheet => matches!(provider, Provider::OpenAi | Provider::AiHubMix),
+        Operation::Collections => provider == Provider::VideoDb,
+        Operation::ListUnfinished => provider != Provider::VideoDb,
     }
 }
 
@@ -199,15 +223,17 @@ impl Backend {
         }
     }
 
-    /// The provider's recent jobs ([`Operation::List`]).
-    pub(crate) async fn list(&self) -> Result<Vec<JobSummary>> {
+    /// The provider's jobs, every page up to `limit` ([`Operation::List`]); VideoDB's videos of
+    /// `collection`.
+    #[cfg_attr(not(feature = "videodb"), allow(unused_variables))]
+    pub(crate) async fn list(&self, limit: usize, collection: Option<&str>) -> Result<Vec<JobSummary>> {
         match self {
             #[cfg(feature = "oxen")]
-            Backend::Oxen { client, .. } => crate::providers::oxen::list(client).await,
+            Backend::Oxen { client, .. } => crate::providers::oxen::list(client, limit).await,
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { client, .. } => crate::providers::videodb::list(client, collection, limit).await,
             #[cfg(feature = "openai")]
-            Backend::Gateway { client, provider, .. } => crate::providers::openai::list(client, *provider).await,
-            #[allow(unreachable_patterns)]
-            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::List.as_str() }),
+            Backend::Gateway { client, provider, .. } => crate::providers::openai::list(client, *provider, limit).await,
         }
     }
 
@@ -305,6 +331,40 @@ impl Backend {
         }
     }
 
+    /// The provider's collections ([`Operation::Collections`]).
+    pub(crate) async fn collections(&self) -> Result<Vec<crate::Collection>> {
+        match self {
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { client, .. } => crate::providers::videodb::collections(client).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Collections.as_str() }),
+        }
+    }
+
+    /// Creates a collection ([`Operation::Collections`]).
+    #[cfg_attr(not(feature = "videodb"), allow(unused_variables))]
+    pub(crate) async fn create_collection(&self, name: &str, description: Option<&str>) -> Result<crate::Collection> {
+        match self {
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { client, .. } => {
+                crate::providers::videodb::create_collection(client, name, description).await
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Collections.as_str() }),
+        }
+    }
+
+    /// Deletes a collection ([`Operation::Collections`]).
+    #[cfg_attr(not(feature = "videodb"), allow(unused_variables))]
+    pub(crate) async fn delete_collection(&self, id: &str) -> Result<()> {
+        match self {
+            #[cfg(feature = "videodb")]
+            Backend::VideoDb { client, .. } => crate::providers::videodb::delete_collection(client, id).await,
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Unsupported { provider: other.provider(), operation: Operation::Collections.as_str() }),
+        }
+    }
+
     /// The synchronous generate ([`Operation::GenerateNow`]).
     #[cfg_attr(not(feature = "oxen"), allow(unused_variables))]
     pub(crate) async fn generate_now(&self, inner: &Arc<Inner>, request: &VideoRequest) -> Result<Video> {
@@ -325,6 +385,67 @@ impl Backend {
             Backend::VideoDb { .. } => Provider::VideoDb,
             #[cfg(feature = "openai")]
             Backend::Gateway { provider, .. } => *provider,
+        }
+    }
+}
+
+/// The generated client crates, for their types (the clients themselves:
+/// [`crate::Client::oxen`], [`crate::Client::videodb`], [`crate::Client::openai_compatible`]).
+pub mod generated {
+    /// The `/v1/videos` client generated from `specs/openai/openapi.json` (OpenAI, AIHubMix).
+    #[cfg(feature = "openai")]
+    pub use videogen_openai as openai;
+    /// The Oxen.ai client generated from `specs/oxen/openapi.json`.
+    #[cfg(feature = "oxen")]
+    pub use videogen_oxen as oxen;
+    /// The VideoDB client generated from `specs/videodb/openapi.json`.
+    #[cfg(feature = "videodb")]
+    pub use videogen_videodb as videodb;
+}
+
+/// The generated clients behind the facade, for what it does not cover: configured with the
+/// client's keys and base URLs, the same connection pool, no redirects off the API origin, and
+/// error answers returned raw (`progenitor_client::Error::UnexpectedResponse` with the whole
+/// response, not a decoded error type). Requests through them skip the facade's rules (no
+/// idempotency key, no retries, no capability checks). These live here because they are the
+/// only public items that depend on the cargo features.
+impl crate::Client {
+    /// The generated Oxen.ai client (`videogen_oxen::Client`), when Oxen.ai is configured.
+    ///
+    /// ```
+    /// # async fn run(client: &videogen::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Some(oxen) = client.oxen() {
+    ///     let queue = oxen.list_queue(None, None, None, None, None, None).await; // any operation of the spec
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "oxen")]
+    pub fn oxen(&self) -> Option<&videogen_oxen::Client> {
+        match self.inner.backends.get(&Provider::Oxen)? {
+            Backend::Oxen { client, .. } => Some(client),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The generated VideoDB client (`videogen_videodb::Client`), when VideoDB is configured.
+    #[cfg(feature = "videodb")]
+    pub fn videodb(&self) -> Option<&videogen_videodb::Client> {
+        match self.inner.backends.get(&Provider::VideoDb)? {
+            Backend::VideoDb { client, .. } => Some(client),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The generated `/v1/videos` client (`videogen_openai::Client`) of OpenAI or AIHubMix,
+    /// when that provider is configured; `None` for the other providers.
+    #[cfg(feature = "openai")]
+    pub fn openai_compatible(&self, provider: Provider) -> Option<&videogen_openai::Client> {
+        match self.inner.backends.get(&provider)? {
+            Backend::Gateway { client, .. } => Some(client),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 }

@@ -491,27 +491,88 @@ impl Client {
             .map_err(|e| e.with_job(job))
     }
 
-    /// The provider's recent jobs, newest first, with their prompts where the provider lists
-    /// them: Oxen.ai's generation history (up to 1,000), OpenAI's and AIHubMix's `/v1/videos` list
-    /// (up to 100). VideoDB lists videos, not jobs: [`Error::Unsupported`]. Used to find a job
-    /// whose create answer was lost.
+    /// The provider's jobs, newest first, with their prompts and costs where the provider lists
+    /// them — every page, up to [`DEFAULT_LIST_LIMIT`] rows: Oxen.ai's generation history,
+    /// OpenAI's and AIHubMix's `/v1/videos`, VideoDB's videos of its `default` collection (each
+    /// a handle of its own, `videodb:m-…`). Used to find a job whose create answer was lost.
+    /// [`Client::list_with`] sets the limit and VideoDB's collection.
     ///
     /// # Errors
-    /// [`Error::Unsupported`], or the provider's answer as a typed error.
+    /// The provider's answer as a typed error.
     pub async fn list(&self, provider: Provider) -> Result<Vec<crate::JobSummary>> {
-        let span = tracing::info_span!("videogen.list", %provider);
+        self.list_with(provider, &ListOptions::default()).await
+    }
+
+    /// [`Client::list`] with options: at most `limit` rows (pages are read until then), and for
+    /// VideoDB the collection to list.
+    ///
+    /// # Errors
+    /// As [`Client::list`]; [`Error::InvalidRequest`] for a limit of 0.
+    pub async fn list_with(&self, provider: Provider, options: &ListOptions) -> Result<Vec<crate::JobSummary>> {
+        let span = tracing::info_span!("videogen.list", %provider, limit = options.limit);
         async {
             require(provider, Operation::List)?;
+            if options.limit == 0 {
+                return Err(Error::invalid("a list limit must be at least 1"));
+            }
             let inner = &self.inner;
             let backend = inner.backend(provider)?;
             crate::retry::read(&inner.retry, || async {
                 let _permit = inner.permit().await;
-                backend.list().await
+                backend.list(options.limit, options.collection.as_deref()).await
             })
             .await
         }
         .instrument(span)
         .await
+    }
+
+    /// VideoDB's collections (`GET /collection`), the default one marked.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on other providers; the provider's answer as a typed error.
+    pub async fn collections(&self, provider: Provider) -> Result<Vec<crate::Collection>> {
+        require(provider, Operation::Collections)?;
+        let inner = &self.inner;
+        let backend = inner.backend(provider)?;
+        crate::retry::read(&inner.retry, || async {
+            let _permit = inner.permit().await;
+            backend.collections().await
+        })
+        .await
+    }
+
+    /// Creates a VideoDB collection (`POST /collection`); put videos in it with
+    /// [`VideoRequest::collection`]. Sent once (not retried).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on other providers; [`Error::InvalidRequest`] for an empty name;
+    /// the provider's answer as a typed error.
+    pub async fn create_collection(
+        &self,
+        provider: Provider,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<crate::Collection> {
+        require(provider, Operation::Collections)?;
+        if name.trim().is_empty() {
+            return Err(Error::invalid("a collection needs a name"));
+        }
+        let backend = self.inner.backend(provider)?;
+        let _permit = self.inner.permit().await;
+        backend.create_collection(name, description).await
+    }
+
+    /// Deletes a VideoDB collection (`DELETE /collection/{id}`).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on other providers; [`Error::NotFound`] or the provider's answer
+    /// as a typed error.
+    pub async fn delete_collection(&self, provider: Provider, id: &str) -> Result<()> {
+        require(provider, Operation::Collections)?;
+        let backend = self.inner.backend(provider)?;
+        let _permit = self.inner.permit().await;
+        backend.delete_collection(id).await
     }
 
     /// Cancels the job where the provider has a cancel operation (Oxen.ai's queue), then
@@ -583,6 +644,24 @@ impl Client {
     /// status or progress, then [`WaitEvent::Finished`] (or one error), then the end.
     pub fn events(&self, job: &Job, policy: WaitPolicy) -> impl Stream<Item = Result<WaitEvent>> + Send + 'static {
         crate::wait::events(self.inner.clone(), job.clone(), policy)
+    }
+}
+
+/// The most rows [`Client::list`] returns: 10,000 (pages are read until then).
+pub const DEFAULT_LIST_LIMIT: usize = 10_000;
+
+/// Options of [`Client::list_with`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListOptions {
+    /// The most rows to return (default [`DEFAULT_LIST_LIMIT`]); pages are read until then.
+    pub limit: usize,
+    /// VideoDB: the collection whose videos to list (default `default`). Ignored elsewhere.
+    pub collection: Option<String>,
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        Self { limit: DEFAULT_LIST_LIMIT, collection: None }
     }
 }
 

@@ -77,6 +77,21 @@ pub struct JobSummary {
     pub cost: Option<crate::Cost>,
 }
 
+/// A VideoDB collection: the folder its videos live in ([`crate::Client::collections`]).
+/// `Serialize + Deserialize` with these field names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    /// Its id (`c-…`, or `default`); give it to [`crate::VideoRequest::collection`] and
+    /// [`crate::ListOptions::collection`].
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its description.
+    pub description: Option<String>,
+    /// Whether it is the account's default collection.
+    pub is_default: bool,
+}
+
 /// Why a job failed, as the provider said.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobError {

@@ -91,12 +91,16 @@
 //! | `synchronous generate` | yes ([`Client::generate_now`]) | no | no | no |
 //! | `status` | yes (queue, then generation history) | yes | yes | yes |
 //! | `cancel` | yes (returns the job's real state) | no | no | no |
-//! | `list` | yes (generation history) | no (it lists videos, not jobs) | yes | yes |
+//! | `list` | yes (generation history) | yes (a collection's finished videos) | yes | yes |
+//! | `list unfinished jobs` | yes | no (finished videos only) | yes | yes |
 //! | `download` | yes | yes | yes | yes |
 //! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
 //! | `delete` | no | yes (the video) | yes | yes |
 //! | `models` | yes (live: capabilities, pricing, `request_schema`) | yes (rule table) | yes (rule table) | yes (rule table) |
 //! | `estimate cost` | yes (model `pricing`) | no | no | no |
+//! | `thumbnail` | no | yes (`thumbnail_url`) | yes (`variant=thumbnail`) | yes (Sora; `variant=thumbnail`) |
+//! | `collections` | no | yes (list, create, delete) | no | no |
+//! | `spritesheet` | no | no | yes (`variant=spritesheet`) | yes (Sora; `variant=spritesheet`) |
 //!
 //! And what the requests and answers carry:
 //!
@@ -121,14 +125,14 @@ mod state;
 mod video;
 mod wait;
 
-pub use backend::Operation;
+pub use backend::{Operation, generated};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_DOWNLOAD_BYTES,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef,
+    Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_LIST_LIMIT,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef, ListOptions,
 };
 pub use cost::Cost;
 pub use error::{Error, Result};
-pub use job::{Job, JobError, JobStatus, JobSummary};
+pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
 pub use provider::Provider;
 pub use request::{
     ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs,
@@ -136,5 +140,7 @@ pub use request::{
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
 pub use rust_decimal::Decimal;
 pub use secrecy::SecretString;
-pub use video::{Download, MAX_DOWNLOAD_REDIRECTS, Video, VideoInfo, VideoLocation, check_output_path, partial_path};
+pub use video::{
+    Download, MAX_DOWNLOAD_REDIRECTS, Variant, Video, VideoInfo, VideoLocation, check_output_path, partial_path,
+};
 pub use wait::{DEFAULT_MIN_POLL_INTERVAL, MAX_POLL_HINT, WaitEvent, WaitPolicy};

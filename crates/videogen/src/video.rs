@@ -121,6 +121,33 @@ impl VideoInfo {
     }
 }
 
+/// Which file of a finished video to download ([`Video::download_variant_to`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Variant {
+    /// The video itself (MP4 or WebM).
+    #[default]
+    Video,
+    /// A still image of it: OpenAI's and AIHubMix's `GET /videos/{id}/content?variant=thumbnail`
+    /// (WebP), VideoDB's `thumbnail_url`.
+    Thumbnail,
+    /// A grid of frames: OpenAI's and AIHubMix's `?variant=spritesheet` (WebP per the spec;
+    /// JPEG per OpenAI's docs — both are accepted).
+    Spritesheet,
+}
+
+impl Variant {
+    /// `video`, `thumbnail`, `spritesheet` (OpenAI's `variant` values).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variant::Video => "video",
+            Variant::Thumbnail => "thumbnail",
+            Variant::Spritesheet => "spritesheet",
+        }
+    }
+}
+
 /// An Oxen.ai `b64_json` answer: its bytes and the range of the base64 text in them.
 #[derive(Clone)]
 pub(crate) struct Inline {
@@ -138,6 +165,8 @@ pub struct Video {
     pub(crate) inner: Arc<Inner>,
     info: VideoInfo,
     inline: Option<Inline>,
+    /// Which file this downloads (a variant is a copy with its own location).
+    variant: Variant,
 }
 
 impl std::ops::Deref for Video {
@@ -168,11 +197,11 @@ impl std::fmt::Debug for Video {
 
 impl Video {
     pub(crate) fn new(inner: Arc<Inner>, info: VideoInfo) -> Self {
-        Self { inner, info, inline: None }
+        Self { inner, info, inline: None, variant: Variant::Video }
     }
 
     pub(crate) fn inline(inner: Arc<Inner>, job: &Job, inline: Inline) -> Self {
-        Self { inner, info: VideoInfo::new(job, VideoLocation::Inline), inline: Some(inline) }
+        Self { inner, info: VideoInfo::new(job, VideoLocation::Inline), inline: Some(inline), variant: Variant::Video }
     }
 
     /// The data part, to store.
@@ -394,6 +423,26 @@ fn not_a_video(head: &[u8], content_type: Option<&str>) -> Option<String> {
     Some(format!("it starts with bytes {shown}, not an MP4 ftyp box or a WebM header"))
 }
 
+/// Why `head` with `content_type` is not an image, if it is not: empty, a text page, or none of
+/// WebP (`RIFF….WEBP`), JPEG (`FF D8 FF`) and PNG (`89 50 4E 47 0D 0A 1A 0A`).
+fn not_an_image(head: &[u8], content_type: Option<&str>) -> Option<String> {
+    if head.is_empty() {
+        return Some("the body is empty".into());
+    }
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    if ct.starts_with("text/") || ct.contains("json") || ct.contains("html") || ct.contains("xml") {
+        return Some(format!("it is {}", ct.split(';').next().unwrap_or("").trim()));
+    }
+    let webp = head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP";
+    let jpeg = head.starts_with(&[0xFF, 0xD8, 0xFF]);
+    let png = head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+    if webp || jpeg || png {
+        return None;
+    }
+    let shown: String = head.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+    Some(format!("it starts with bytes {shown}, not a WebP, JPEG or PNG image"))
+}
+
 /// Walks the top-level ISO-BMFF boxes of a finished MP4: every box must be at least its header
 /// long and end inside the file, and the last must end exactly at the end of the file. A body
 /// cut short (say by a `Content-Length` smaller than the video) fails here, however whole it
@@ -490,6 +539,46 @@ impl Video {
         self.download_to_within(path, self.inner.download_timeout).await
     }
 
+    /// Downloads a variant of the video to `path`: its thumbnail or spritesheet (OpenAI and
+    /// AIHubMix `?variant=`, with the key, on the API origin; VideoDB's `thumbnail_url`, without
+    /// it), or the video itself. Same safety as [`Video::download_to`] (partial file named from
+    /// the job and variant, checks before the rename): an image must be WebP, JPEG or PNG.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] where the provider has no such variant (Oxen.ai has none; VideoDB
+    /// no spritesheet — [`crate::Client::supports`] with [`crate::Operation::Thumbnail`] or
+    /// [`crate::Operation::Spritesheet`]); [`Error::InvalidRequest`] when this video came
+    /// without one (a gateway family that answers with a result URL); otherwise as
+    /// [`Video::download_to`].
+    pub async fn download_variant_to(&self, variant: Variant, path: impl AsRef<Path>) -> Result<Download> {
+        let operation = match variant {
+            Variant::Video => return self.download_to(path).await,
+            Variant::Thumbnail => crate::Operation::Thumbnail,
+            Variant::Spritesheet => crate::Operation::Spritesheet,
+        };
+        crate::backend::require(self.job.provider, operation)?;
+        let location = match (&self.info.location, variant) {
+            (VideoLocation::ContentEndpoint { url }, _) => {
+                VideoLocation::ContentEndpoint { url: format!("{url}?variant={}", variant.as_str()) }
+            }
+            (_, Variant::Thumbnail) if self.info.thumbnail_url.is_some() => {
+                VideoLocation::ResultUrl { url: self.info.thumbnail_url.clone().unwrap_or_default() }
+            }
+            _ => {
+                return Err(Error::invalid(format!(
+                    "the provider gave no {} for the video of {}",
+                    variant.as_str(),
+                    self.job.short_form()
+                )));
+            }
+        };
+        let mut copy = self.clone();
+        copy.info.location = location;
+        copy.inline = None;
+        copy.variant = variant;
+        copy.download_to(path).await
+    }
+
     /// [`Video::download_to`] with its own time limit for this call (the `videogen` command
     /// gives the download what is left of `--timeout`).
     ///
@@ -527,7 +616,16 @@ impl Video {
     }
 
     async fn open_partial(&self, path: &Path, target: &Path) -> Result<Partial> {
-        Partial::open(&partial_path(target, &self.job)).await.map_err(|e| self.io(path, e))
+        let partial = match self.variant {
+            Variant::Video => partial_path(target, &self.job),
+            other => {
+                // A variant's partial file must never be resumed as the video's, or the reverse.
+                let mut job = self.job.clone();
+                job.id = format!("{}.{}", job.id, other.as_str());
+                partial_path(target, &job)
+            }
+        };
+        Partial::open(&partial).await.map_err(|e| self.io(path, e))
     }
 
     async fn write_inline(&self, b64: &[u8], path: &Path, target: &Path) -> Result<Download> {
@@ -631,6 +729,12 @@ impl Video {
     /// [`mp4_boxes_fit`] (on the flushed partial file).
     async fn check_video(&self, partial: &mut Partial, content_type: Option<&str>) -> Result<()> {
         let invalid = |message: String| Error::InvalidVideo { job: Box::new(self.job.clone()), message };
+        if self.variant != Variant::Video {
+            return match not_an_image(&partial.head, content_type) {
+                Some(reason) => Err(invalid(reason)),
+                None => Ok(()),
+            };
+        }
         if let Some(reason) = not_a_video(&partial.head, content_type) {
             return Err(invalid(reason));
         }

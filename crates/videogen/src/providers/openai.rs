@@ -300,15 +300,22 @@ pub(crate) async fn delete(client: &videogen_openai::Client, job: &Job) -> Resul
     }
 }
 
-pub(crate) async fn list(client: &videogen_openai::Client, provider: Provider) -> Result<Vec<crate::JobSummary>> {
-    let page = match client.list_videos(None, Some(100), Some(types::OrderEnum::Desc)).await {
-        Ok(v) => v.into_inner(),
-        Err(e) => return Err(read_error(provider, e).await),
-    };
-    Ok(page
-        .data
-        .into_iter()
-        .map(|v| crate::JobSummary {
+/// `GET /videos`, newest first, every page (`limit` 100, its maximum; `after` the last id while
+/// `has_more`) up to `limit`.
+pub(crate) async fn list(
+    client: &videogen_openai::Client,
+    provider: Provider,
+    limit: usize,
+) -> Result<Vec<crate::JobSummary>> {
+    let mut out: Vec<crate::JobSummary> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = match client.list_videos(after.as_deref(), Some(100), Some(types::OrderEnum::Desc)).await {
+            Ok(v) => v.into_inner(),
+            Err(e) => return Err(read_error(provider, e).await),
+        };
+        let next = page.data.last().map(|v| v.id.clone());
+        out.extend(page.data.into_iter().map(|v| crate::JobSummary {
             job: Job {
                 provider,
                 model: v.model.map(|m| m.0).unwrap_or_default(),
@@ -324,8 +331,15 @@ pub(crate) async fn list(client: &videogen_openai::Client, provider: Provider) -
             },
             prompt: v.prompt,
             cost: None,
-        })
-        .collect())
+        }));
+        // A server that says "more" but gives no new cursor would loop for ever: stop there.
+        if !page.has_more || out.len() >= limit || next.is_none() || next == after {
+            break;
+        }
+        after = next;
+    }
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// Where a finished job's video is, in the answer of a passthrough family: the URL fields

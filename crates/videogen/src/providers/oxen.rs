@@ -186,27 +186,30 @@ pub(crate) async fn cancel(client: &videogen_oxen::Client, job: &Job) -> Result<
     }
 }
 
-pub(crate) async fn list(client: &videogen_oxen::Client) -> Result<Vec<crate::JobSummary>> {
-    let page = match client
-        .list_generations(
-            None,
-            None,
-            None,
-            None,
-            Some(1.try_into().expect("1 > 0")),
-            Some(1000.try_into().expect("1000 > 0")),
-            None,
-            None,
-        )
-        .await
-    {
-        Ok(v) => v.into_inner(),
-        Err(e) => return Err(read_error(P, e).await),
-    };
-    Ok(page
-        .generations
-        .into_iter()
-        .map(|g| crate::JobSummary {
+/// The generation history, newest first, every page (`page_size` 1,000, its maximum) up to
+/// `limit` (docs.oxen.ai list-past-generations: `page`, `total_pages`).
+pub(crate) async fn list(client: &videogen_oxen::Client, limit: usize) -> Result<Vec<crate::JobSummary>> {
+    const PAGE: u64 = 1000;
+    let mut out = Vec::new();
+    for page in 1u64.. {
+        let answer = match client
+            .list_generations(
+                None,
+                None,
+                None,
+                None,
+                std::num::NonZeroU64::new(page),
+                std::num::NonZeroU64::new(PAGE),
+                None,
+                None,
+            )
+            .await
+        {
+            Ok(v) => v.into_inner(),
+            Err(e) => return Err(read_error(P, e).await),
+        };
+        let got = answer.generations.len();
+        out.extend(answer.generations.into_iter().map(|g| crate::JobSummary {
             job: Job {
                 provider: P,
                 model: g.model_name.clone(),
@@ -218,8 +221,14 @@ pub(crate) async fn list(client: &videogen_oxen::Client) -> Result<Vec<crate::Jo
             status: g.status.to_string(),
             prompt: g.extra.get("prompt").and_then(Value::as_str).map(String::from),
             cost: g.cost.as_deref().and_then(|c| Cost::parse(c, OXEN_CURRENCY)),
-        })
-        .collect())
+        }));
+        let last_page = page as i64 >= answer.total_pages;
+        if got == 0 || out.len() >= limit || last_page {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// A listed Oxen.ai model in the facade's shape, merged with its rule row.

@@ -68,7 +68,76 @@ fn unwrap(result: types::AsyncResult) -> (Option<bool>, Option<String>, Map<Stri
     }
 }
 
+/// A finished video as a handle: a listed video (`m-…`) is its own job ([`crate::Client::list`]).
+fn video_info(job: &Job, video: &types::Video) -> Option<VideoInfo> {
+    let mut info = VideoInfo::at_url(job, video.stream_url.clone()?);
+    info.thumbnail_url = video.thumbnail_url.clone();
+    info.video_id = video.id.clone();
+    Some(info)
+}
+
+/// The videos of `collection` (default `default`), newest pages first as VideoDB orders them,
+/// every page (`GET /video?collection_id=&page_index=&count=`, count ≤ 5,000 per its spec) up to
+/// `limit`. Each row's handle is the video itself (`videodb:m-…`): its status reads the video.
+pub(crate) async fn list(
+    client: &videogen_videodb::Client,
+    collection: Option<&str>,
+    limit: usize,
+) -> Result<Vec<crate::JobSummary>> {
+    const PAGE: usize = 5000;
+    let collection = collection.unwrap_or("default");
+    let mut out = Vec::new();
+    for page in 0i64.. {
+        let count = PAGE.min(limit - out.len());
+        let answer = match client.list_videos(Some(collection), Some(count as i64), Some(page)).await {
+            Ok(v) => v.into_inner(),
+            Err(e) => return Err(read_error(P, e).await),
+        };
+        let videos = answer.data.map(|d| d.videos).unwrap_or_default();
+        let got = videos.len();
+        for v in videos {
+            let Some(id) = v.id.clone() else { continue };
+            out.push(crate::JobSummary {
+                job: Job {
+                    provider: P,
+                    model: "videodb".into(),
+                    id,
+                    created_at: v.created_at.unwrap_or_default(),
+                    poll_url: None,
+                    idempotency_key: None,
+                },
+                status: "succeeded".into(),
+                prompt: v.description.clone().filter(|d| !d.is_empty()),
+                cost: None,
+            });
+        }
+        if got < count || out.len() >= limit {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
+}
+
 pub(crate) async fn status(client: &videogen_videodb::Client, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
+    if job.id.starts_with("m-") {
+        // A video handle (from a list): the video is finished by definition.
+        let id = types::GetVideoVideoId::try_from(job.id.clone())
+            .map_err(|e| Error::invalid(format!("video id {:?}: {e}", job.id)))?;
+        let answer = match client.get_video(&id, None).await {
+            Ok(v) => v.into_inner(),
+            Err(e) => return Err(read_error(P, e).await),
+        };
+        return match answer.data.as_ref().and_then(|v| video_info(job, v)) {
+            Some(info) => Ok((JobStatus::Succeeded(info), None)),
+            None => Err(Error::Decode {
+                provider: P,
+                message: "the video has no stream_url".into(),
+                body: serde_json::to_string(&answer).unwrap_or_default(),
+                job: None,
+            }),
+        };
+    }
     // `output_url` is `<api>/async-response/<id>`; the generated operation polls the same path.
     let result = match client.get_async_response(&job.id).await {
         Ok(v) => v.into_inner(),
@@ -111,6 +180,9 @@ impl crate::convert::ErrorBody for videogen_videodb::types::Error {
 /// Deletes the video a finished job made: its id (`m-…`) is in the job's async response
 /// (`data.id`), then `DELETE /video/{id}`.
 pub(crate) async fn delete(client: &videogen_videodb::Client, job: &Job) -> Result<()> {
+    if job.id.starts_with("m-") {
+        return delete_video(client, &job.id).await;
+    }
     let result = match client.get_async_response(&job.id).await {
         Ok(v) => v.into_inner(),
         Err(e) => return Err(read_error(P, e).await),
@@ -119,9 +191,65 @@ pub(crate) async fn delete(client: &videogen_videodb::Client, job: &Job) -> Resu
     let Some(video_id) = data.get("id").and_then(Value::as_str).filter(|_| status.as_deref() == Some("done")) else {
         return Err(Error::invalid(format!("job {} has no finished video to delete", job.short_form())));
     };
+    delete_video(client, video_id).await
+}
+
+async fn delete_video(client: &videogen_videodb::Client, video_id: &str) -> Result<()> {
     let video_id = types::DeleteVideoVideoId::try_from(video_id.to_string())
         .map_err(|e| Error::invalid(format!("video id {video_id:?}: {e}")))?;
     match client.delete_video(&video_id).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(read_error(P, e).await),
+    }
+}
+
+fn collection_of(c: types::Collection, default: Option<&str>) -> Option<crate::Collection> {
+    let id = c.id?;
+    Some(crate::Collection {
+        is_default: default == Some(id.as_str()) || id == "default",
+        id,
+        name: c.name,
+        description: c.description,
+    })
+}
+
+/// `GET /collection`.
+pub(crate) async fn collections(client: &videogen_videodb::Client) -> Result<Vec<crate::Collection>> {
+    let answer = match client.list_collections().await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(read_error(P, e).await),
+    };
+    let data = answer.data.unwrap_or_default();
+    let default = data.default_collection.clone();
+    Ok(data.collections.into_iter().filter_map(|c| collection_of(c, default.as_deref())).collect())
+}
+
+/// `POST /collection` with `{name, description}`.
+pub(crate) async fn create_collection(
+    client: &videogen_videodb::Client,
+    name: &str,
+    description: Option<&str>,
+) -> Result<crate::Collection> {
+    let body = types::CreateCollectionBody {
+        name: Some(name.to_string()),
+        description: description.map(String::from),
+        is_public: None,
+    };
+    let answer = match client.create_collection(&body).await {
+        Ok(v) => v.into_inner(),
+        Err(e) => return Err(convert(P, Call::Create { model: "collection" }, e).await),
+    };
+    answer.data.and_then(|c| collection_of(c, None)).ok_or_else(|| Error::Decode {
+        provider: P,
+        message: "the created collection has no id".into(),
+        body: String::new(),
+        job: None,
+    })
+}
+
+/// `DELETE /collection/{id}`.
+pub(crate) async fn delete_collection(client: &videogen_videodb::Client, id: &str) -> Result<()> {
+    match client.delete_collection(id).await {
         Ok(_) => Ok(()),
         Err(e) => Err(read_error(P, e).await),
     }
