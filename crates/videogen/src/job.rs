@@ -233,7 +233,7 @@ mod tests {
     fn statuses_round_trip_with_stable_names() {
         let job = Job::from_short_form("openai:video_1").unwrap();
         let mut info = crate::VideoInfo::at_url(&job, "https://r/v.mp4");
-        info.cost = crate::Cost::parse("0.35", "USD");
+        info.cost = Some(crate::Cost { amount: "0.35".parse().unwrap(), currency: "USD".into() });
         for (status, tag) in [
             (JobStatus::Queued, "queued"),
             (JobStatus::Running { progress: Some(40) }, "running"),

@@ -148,8 +148,10 @@ impl Variant {
     }
 }
 
-/// An Oxen.ai `b64_json` answer: its bytes and the range of the base64 text in them.
+/// An Oxen.ai `b64_json` answer: its bytes and the range of the base64 text in them (unused
+/// when Oxen.ai is compiled out).
 #[derive(Clone)]
+#[cfg_attr(not(feature = "oxen"), allow(dead_code))]
 pub(crate) struct Inline {
     pub body: Bytes,
     pub start: usize,
@@ -200,6 +202,7 @@ impl Video {
         Self { inner, info, inline: None, variant: Variant::Video }
     }
 
+    #[cfg_attr(not(feature = "oxen"), allow(dead_code))]
     pub(crate) fn inline(inner: Arc<Inner>, job: &Job, inline: Inline) -> Self {
         Self { inner, info: VideoInfo::new(job, VideoLocation::Inline), inline: Some(inline), variant: Variant::Video }
     }

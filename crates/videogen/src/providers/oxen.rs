@@ -1,7 +1,7 @@
 //! Oxen.ai: the async queue (default) and the synchronous generate.
 
+use crate::Cost;
 use crate::convert::{Call, convert, read_error};
-use crate::cost::{Cost, OXEN_CURRENCY};
 use crate::state::Inner;
 use crate::video::Inline;
 use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoInfo, VideoRequest};
@@ -11,6 +11,25 @@ use std::time::Duration;
 use videogen_oxen::types;
 
 const P: Provider = Provider::Oxen;
+
+/// The currency of Oxen.ai's `cost` and `pricing` values: US dollars (oxen.ai/pricing quotes
+/// its pay-as-you-go model prices in USD; the API's numbers carry no currency of their own).
+const OXEN_CURRENCY: &str = "USD";
+
+/// A `cost` (decimal text, `"0.35"`, per the spec's GenerationsShowResponse) in `currency`;
+/// `None` when it is not a number.
+fn parse_cost(text: &str, currency: &str) -> Option<Cost> {
+    Some(Cost { amount: text.trim().parse().ok()?, currency: currency.to_string() })
+}
+
+/// A price (a JSON number in `pricing`) as an exact decimal: the shortest text that reads back
+/// as the same `f64` (`0.07`, not `0.07000000000000000666`); `None` for NaN or a negative.
+fn decimal_of(value: f64) -> Option<rust_decimal::Decimal> {
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    value.to_string().parse().ok()
+}
 
 /// The create body shared by the queue and the synchronous generate (docs.oxen.ai
 /// video_generation "Request Parameters").
@@ -134,7 +153,7 @@ pub(crate) async fn status(client: &videogen_oxen::Client, job: &Job) -> Result<
             Error::NotFound { .. } => match client.get_generation(&job.id).await {
                 Ok(v) => {
                     let row = v.into_inner().generation;
-                    let cost = row.cost.as_deref().and_then(|c| Cost::parse(c, OXEN_CURRENCY));
+                    let cost = row.cost.as_deref().and_then(|c| parse_cost(c, OXEN_CURRENCY));
                     (row.status, row.result_url, row.error_message, Some(cost))
                 }
                 Err(e) => return Err(read_error(P, e).await),
@@ -154,7 +173,7 @@ pub(crate) async fn status(client: &videogen_oxen::Client, job: &Job) -> Result<
                 // answer the cost is unknown (`None`), the job still succeeded.
                 if cost.is_none() {
                     cost = Some(match client.get_generation(&job.id).await {
-                        Ok(v) => v.into_inner().generation.cost.as_deref().and_then(|c| Cost::parse(c, OXEN_CURRENCY)),
+                        Ok(v) => v.into_inner().generation.cost.as_deref().and_then(|c| parse_cost(c, OXEN_CURRENCY)),
                         Err(e) => {
                             tracing::debug!(error = %e, "the generation history did not answer; cost unknown");
                             None
@@ -220,7 +239,7 @@ pub(crate) async fn list(client: &videogen_oxen::Client, limit: usize) -> Result
             },
             status: g.status.to_string(),
             prompt: g.extra.get("prompt").and_then(Value::as_str).map(String::from),
-            cost: g.cost.as_deref().and_then(|c| Cost::parse(c, OXEN_CURRENCY)),
+            cost: g.cost.as_deref().and_then(|c| parse_cost(c, OXEN_CURRENCY)),
         }));
         let last_page = page as i64 >= answer.total_pages;
         if got == 0 || out.len() >= limit || last_page {
@@ -236,13 +255,13 @@ fn model_of(m: types::Model) -> crate::models::Model {
     let pricing = m.pricing.map(|p| crate::models::Pricing {
         method: p.method.map(|m| m.to_string()),
         currency: OXEN_CURRENCY.to_string(),
-        per_second: p.cost_per_second.and_then(Cost::decimal_of),
-        per_second_with_audio: p.cost_per_second_with_audio.and_then(Cost::decimal_of),
+        per_second: p.cost_per_second.and_then(decimal_of),
+        per_second_with_audio: p.cost_per_second_with_audio.and_then(decimal_of),
         per_second_by_resolution: p
             .cost_per_second_by_resolution
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|(k, v)| Some((k, Cost::decimal_of(v)?.to_string())))
+            .filter_map(|(k, v)| Some((k, decimal_of(v)?.to_string())))
             .collect(),
     });
     let (inputs, outputs) = m.capabilities.map(|c| (c.input, c.output)).unwrap_or_default();
@@ -383,6 +402,15 @@ impl crate::convert::ErrorBody for videogen_oxen::types::OxenError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prices_and_costs_are_exact() {
+        assert_eq!(decimal_of(0.07).unwrap().to_string(), "0.07");
+        assert_eq!((decimal_of(0.07).unwrap() * rust_decimal::Decimal::from(5)).normalize().to_string(), "0.35");
+        assert!(decimal_of(f64::NAN).is_none() && decimal_of(-1.0).is_none());
+        assert_eq!(parse_cost(" 1.50 ", "USD").unwrap().to_string(), "1.5 USD");
+        assert!(parse_cost("free", "USD").is_none());
+    }
 
     #[test]
     fn b64_is_found_in_place() {
