@@ -220,7 +220,7 @@ impl Client {
     /// ```
     /// use videogen::{Client, Operation, Provider};
     /// assert!(Client::supports(Provider::Oxen, Operation::Cancel));
-    /// assert!(!Client::supports(Provider::VideoDb, Operation::List));
+    /// assert!(!Client::supports(Provider::VideoDb, Operation::ListUnfinished));
     /// ```
     pub fn supports(provider: Provider, operation: Operation) -> bool {
         crate::backend::supports(provider, operation)
