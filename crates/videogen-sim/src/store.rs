@@ -91,7 +91,7 @@ impl Job {
         }
     }
 
-    fn finishes_at(&self) -> Instant {
+    pub(crate) fn finishes_at(&self) -> Instant {
         self.created + self.queued_for + self.processing_for
     }
 

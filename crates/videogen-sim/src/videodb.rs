@@ -3,7 +3,10 @@
 //!
 //! Decisions where the sources leave room (also in the issue note):
 //! - Generate answers `request_type: "sync"` with an absolute `output_url` on the simulator; with a
-//!   `callback_url` it answers `request_type: "async"` and calls nothing back.
+//!   `callback_url` it answers `request_type: "async"`, and when the job finishes it POSTs the
+//!   async-response envelope (the poll's answer, `request_type: "async"`) to that URL once — to
+//!   loopback URLs only (anything else is not called: the simulator reaches no other host). The
+//!   docs give no callback schema; the SDKs read this envelope for the poll.
 //! - Poll results are flat `{success, status, data}` (the SDKs also accept a `response` wrapper).
 //! - `stream_url` is the MP4 result URL (the real service returns an HLS playlist).
 
@@ -276,7 +279,11 @@ async fn generate_video(
             _ => Outcome::Succeeds,
         };
         let id = job.id.clone();
+        let finishes_at = job.finishes_at();
         st.insert(job);
+        if let Some(url) = callback.clone().filter(|u| is_loopback_url(u)) {
+            tokio::spawn(deliver_callback(st.clone(), id.clone(), url, finishes_at));
+        }
         json_response(
             StatusCode::OK,
             &json!({
@@ -287,6 +294,62 @@ async fn generate_video(
         )
     })
     .await
+}
+
+/// Whether `url` is plain `http://` to a loopback host, the only callbacks the simulator makes.
+fn is_loopback_url(url: &str) -> bool {
+    ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
+        .iter()
+        .any(|p| url.starts_with(p))
+}
+
+/// The async-response envelope of a job (the poll's answer).
+fn async_response(st: &SimState, job: &Job, request_type: &str) -> Value {
+    match job.phase() {
+        Phase::Succeeded => {
+            json!({"success": true, "status": "done", "request_type": request_type, "data": video_json(st, job)})
+        }
+        Phase::Failed => {
+            let (code, message) = job.error().unwrap_or(("GENERATION_FAILED", "Video generation failed"));
+            json!({"success": false, "status": "failed", "message": message, "data": {"error_code": code}})
+        }
+        _ => json!({"success": true, "status": "processing", "request_type": request_type, "data": {}}),
+    }
+}
+
+/// POSTs a finished job's envelope to its `callback_url` once, when it finishes (no key; 5 s).
+/// Counted as `videodb.callback_delivered` (a 2xx answer) or `videodb.callback_failed`.
+async fn deliver_callback(st: Arc<SimState>, id: String, url: String, finishes_at: std::time::Instant) {
+    tokio::time::sleep_until(tokio::time::Instant::from_std(finishes_at) + std::time::Duration::from_millis(5)).await;
+    let Some(job) = st.get(&id) else { return };
+    if !job.phase().is_terminal() {
+        return;
+    }
+    let body = async_response(&st, &job, "async").to_string();
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(5), post_loopback(&url, &body)).await;
+    let delivered = matches!(sent, Ok(Ok(status)) if (200..300).contains(&status));
+    st.count_request(P, if delivered { "callback_delivered" } else { "callback_failed" });
+}
+
+/// One HTTP/1.1 POST of a JSON `body` to a plain-http loopback `url`; the answer's status code.
+async fn post_loopback(url: &str, body: &str) -> std::io::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap_or(url);
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut stream = tokio::net::TcpStream::connect(authority).await?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: videogen-sim\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = vec![0u8; 64];
+    let n = stream.read(&mut answer).await?;
+    let head = String::from_utf8_lossy(&answer[..n]);
+    head.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "no HTTP status line"))
 }
 
 async fn get_async_response(
@@ -301,17 +364,7 @@ async fn get_async_response(
         if fault == Some(FaultKind::GoneWhenFinished) && phase.is_terminal() {
             return not_found("Response not found");
         }
-        let body = match phase {
-            Phase::Succeeded => {
-                json!({"success": true, "status": "done", "request_type": "sync", "data": video_json(&st, &job)})
-            }
-            Phase::Failed => {
-                let (code, message) = job.error().unwrap_or(("GENERATION_FAILED", "Video generation failed"));
-                json!({"success": false, "status": "failed", "message": message, "data": {"error_code": code}})
-            }
-            _ => json!({"success": true, "status": "processing", "request_type": "sync", "data": {}}),
-        };
-        json_response(StatusCode::OK, &body)
+        json_response(StatusCode::OK, &async_response(&st, &job, "sync"))
     })
     .await
 }

@@ -54,11 +54,15 @@ pub enum Operation {
     /// was lost can be found while it runs (Oxen.ai's history, `/v1/videos`). VideoDB's list
     /// holds finished videos only: a create in flight is not there until it is done.
     ListUnfinished,
+    /// The provider POSTs a finished job's result to a URL of yours
+    /// ([`crate::VideoRequest::callback_url`], read with [`crate::webhook::parse`]): VideoDB's
+    /// `callback_url`.
+    Callback,
 }
 
 impl Operation {
     /// Every operation, in the order of the docs' table.
-    pub const ALL: [Operation; 14] = [
+    pub const ALL: [Operation; 15] = [
         Operation::Submit,
         Operation::GenerateNow,
         Operation::Status,
@@ -73,6 +77,7 @@ impl Operation {
         Operation::Spritesheet,
         Operation::Collections,
         Operation::ListUnfinished,
+        Operation::Callback,
     ];
 
     /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
@@ -93,6 +98,7 @@ impl Operation {
             Operation::Spritesheet => "spritesheet",
             Operation::Collections => "collections",
             Operation::ListUnfinished => "list unfinished jobs",
+            Operation::Callback => "callback",
         }
     }
 }
@@ -119,7 +125,7 @@ pub fn supports(provider: Provider, operation: Operation) -> bool {
         Operation::List => true,
         Operation::Delete | Operation::Thumbnail => provider != Provider::Oxen,
         Operation::Spritesheet => matches!(provider, Provider::OpenAi | Provider::AiHubMix),
-        Operation::Collections => provider == Provider::VideoDb,
+        Operation::Collections | Operation::Callback => provider == Provider::VideoDb,
         Operation::ListUnfinished => provider != Provider::VideoDb,
     }
 }
@@ -130,6 +136,16 @@ pub(crate) fn require(provider: Provider, operation: Operation) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Unsupported { provider, operation: operation.as_str() })
+    }
+}
+
+/// A callback body for `job` read into its status ([`crate::webhook::parse`]).
+#[cfg_attr(not(feature = "videodb"), allow(unused_variables))]
+pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
+    match job.provider {
+        #[cfg(feature = "videodb")]
+        Provider::VideoDb => crate::providers::videodb::parse_callback(job, body),
+        other => Err(Error::Unsupported { provider: other, operation: Operation::Callback.as_str() }),
     }
 }
 

@@ -81,6 +81,41 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The whole surface, one line each (an operation a provider lacks is [`Error::Unsupported`]):
+//!
+//! ```no_run
+//! # async fn tour(client: videogen::Client) -> videogen::Result<()> {
+//! use videogen::{ListOptions, Operation, Provider, Variant, VideoInfo, VideoRequest, WaitPolicy, webhook};
+//!
+//! let request = VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video")
+//!     .prompt("A red balloon floating upward")
+//!     .duration(5);
+//! let price = client.estimate_cost(&request).await?;       // Option<Cost>, from the model's published pricing
+//! let job = client.submit(&request).await?;                // one create, one handle, at once
+//! let both = client.submit_many(&request.clone().num_generations(2)).await?; // a handle per paid output
+//! let status = client.status(&job).await?;                 // JobStatus: Serialize + Deserialize
+//! let video = client.wait(&job, WaitPolicy::for_provider(job.provider)).await?; // or client.events(&job, …)
+//! video.download_to("balloon.mp4").await?;                 // checked, resumable, keys stay home
+//! let cost = video.cost.clone();                           // what the provider charged (Oxen.ai)
+//! let stored: String = serde_json::to_string(video.info()).unwrap();
+//! let later = client.video(&serde_json::from_str::<VideoInfo>(&stored).unwrap())?; // download later
+//! if videogen::Client::supports(job.provider, Operation::Thumbnail) {
+//!     video.download_variant_to(Variant::Thumbnail, "balloon.webp").await?; // OpenAI, AIHubMix, VideoDB
+//! }
+//! let remixed = client.remix(&job, "The same balloon, at night").await?; // OpenAI, AIHubMix, Oxen.ai
+//! client.cancel(&remixed).await?;                          // Oxen.ai; the job's real state comes back
+//! if videogen::Client::supports(job.provider, Operation::Delete) {
+//!     client.delete(&remixed).await?;                      // OpenAI, AIHubMix, VideoDB
+//! }
+//! let rows = client.list_with(Provider::Oxen, &ListOptions { limit: 500, collection: None }).await?;
+//! let models = client.models(Provider::Oxen, Some("kling")).await?; // live: pricing, request_schema
+//! let collections = client.collections(Provider::VideoDb).await?;   // VideoDB: list, create, delete
+//! # let (headers, body) = (reqwest::header::HeaderMap::new(), Vec::<u8>::new());
+//! let finished = webhook::parse(&job, &headers, &body);   // a VideoDB callback POSTed to your server
+//! let oxen = client.oxen();                                // the generated client, for the rest
+//! # Ok(()) }
+//! ```
+//!
 //! What each provider can do ([`Client::supports`] with an [`Operation`] says the same, and a
 //! test keeps this table equal to it); an operation marked "no" ends in [`Error::Unsupported`]
 //! before anything is sent:
@@ -92,6 +127,7 @@
 //! | `status` | yes (queue, then generation history) | yes | yes | yes |
 //! | `cancel` | yes (returns the job's real state) | no | no | no |
 //! | `list` | yes (generation history) | yes (a collection's finished videos) | yes | yes |
+//! | `callback` | no | yes (`callback_url`, [`webhook::parse`]) | no | no |
 //! | `list unfinished jobs` | yes | no (finished videos only) | yes | yes |
 //! | `download` | yes | yes | yes | yes |
 //! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
@@ -124,6 +160,7 @@ mod retry;
 mod state;
 mod video;
 mod wait;
+pub mod webhook;
 
 pub use backend::{Operation, generated};
 pub use client::{

@@ -312,6 +312,20 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
     if request.aspect_ratio.is_some() && request.size.is_some() {
         return Err(Error::invalid("give an aspect ratio or a size, not both"));
     }
+    if let Some(url) = &request.callback_url {
+        if request.provider != Provider::VideoDb {
+            return Err(Error::invalid(format!(
+                "callback_url is VideoDB's; {} has none in its API (wait for the job instead)",
+                request.provider
+            )));
+        }
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| url.starts_with(p));
+        if !url.starts_with("https://") && !loopback {
+            return Err(Error::invalid(format!(
+                "callback_url {url:?} must be https:// (plain http:// only to a loopback host)"
+            )));
+        }
+    }
     let Some(info) = lookup(request.provider, model) else {
         tracing::warn!(provider = %request.provider, model, "model not in videogen's capability table: sending the request unchecked");
         return Ok(());

@@ -94,6 +94,9 @@ pub struct VideoRequest {
     pub audio: Option<bool>,
     /// VideoDB: the collection the video lands in (default `default`).
     pub collection: Option<String>,
+    /// VideoDB: where VideoDB POSTs the job's result when it finishes (`callback_url`); parse the
+    /// POST with [`crate::webhook::parse`].
+    pub callback_url: Option<String>,
     /// Provider parameters passed through as-is, added to the create body last.
     pub extra: Map<String, Value>,
 }
@@ -114,6 +117,7 @@ impl VideoRequest {
             input_video: None,
             audio: None,
             collection: None,
+            callback_url: None,
             extra: Map::new(),
         }
     }
@@ -175,6 +179,16 @@ impl VideoRequest {
     /// Sets the VideoDB collection.
     pub fn collection(mut self, id: impl Into<String>) -> Self {
         self.collection = Some(id.into());
+        self
+    }
+
+    /// VideoDB: the URL VideoDB POSTs the result to when the job finishes (its `callback_url`,
+    /// spec `/collection/{id}/generate/video/`). Give each job a URL your server can tell apart
+    /// (a path or query token of your own): the payload's shape is VideoDB's async-response
+    /// envelope, which [`crate::webhook::parse`] reads for the job you map the URL to. Polling
+    /// still works alongside. An `https://` URL (plain `http://` only to loopback).
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
         self
     }
 

@@ -24,7 +24,7 @@ pub(crate) async fn create(client: &videogen_videodb::Client, request: &VideoReq
     let body = types::GenerateVideoBody {
         prompt: request.prompt.clone().unwrap_or_default(),
         duration: request.duration.map(i64::from),
-        callback_url: None,
+        callback_url: request.callback_url.clone(),
     };
     let collection = request.collection.as_deref().unwrap_or("default");
     let model = if request.model.is_empty() { "videodb" } else { request.model.as_str() };
@@ -143,14 +143,17 @@ pub(crate) async fn status(client: &videogen_videodb::Client, job: &Job) -> Resu
         Ok(v) => v.into_inner(),
         Err(e) => return Err(read_error(P, e).await),
     };
+    Ok((status_of(job, result)?, None))
+}
+
+/// The status an async response (a poll answer, or the same envelope POSTed to a
+/// `callback_url`) stands for.
+fn status_of(job: &Job, result: types::AsyncResult) -> Result<JobStatus> {
     let (success, status, data, message) = unwrap(result);
     let status = status.unwrap_or_default();
     if success == Some(false) || status == "failed" {
         let code = data.get("error_code").and_then(Value::as_str).map(String::from);
-        return Ok((
-            JobStatus::Failed(JobError::new(code, message.unwrap_or_else(|| "video generation failed".into()))),
-            None,
-        ));
+        return Ok(JobStatus::Failed(JobError::new(code, message.unwrap_or_else(|| "video generation failed".into()))));
     }
     if status == "done" {
         let Some(url) = data.get("stream_url").and_then(Value::as_str) else {
@@ -164,11 +167,22 @@ pub(crate) async fn status(client: &videogen_videodb::Client, job: &Job) -> Resu
         let mut info = VideoInfo::at_url(job, url);
         info.thumbnail_url = data.get("thumbnail_url").and_then(Value::as_str).map(String::from);
         info.video_id = data.get("id").and_then(Value::as_str).map(String::from);
-        return Ok((JobStatus::Succeeded(info), None));
+        return Ok(JobStatus::Succeeded(info));
     }
     // "processing", "in progress" (SDKs), "pending" (docs prose): not done yet; any other word
     // is kept as sent and waited on, as for every provider.
-    Ok((JobStatus::unfinished(&status, None), None))
+    Ok(JobStatus::unfinished(&status, None))
+}
+
+/// A callback VideoDB POSTed to a job's `callback_url`: its async-response envelope.
+pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
+    let result: types::AsyncResult = serde_json::from_slice(body).map_err(|e| Error::Decode {
+        provider: P,
+        message: format!("the callback is not VideoDB's async-response envelope: {e}"),
+        body: String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]).into_owned(),
+        job: Some(Box::new(job.clone())),
+    })?;
+    status_of(job, result).map_err(|e| e.with_job(job))
 }
 
 impl crate::convert::ErrorBody for videogen_videodb::types::Error {
