@@ -524,7 +524,10 @@ impl Pricing {
             _ => self.per_second?,
         };
         let outputs = request.outputs().ok()?;
-        let amount = rate * rust_decimal::Decimal::from(seconds) * rust_decimal::Decimal::from(outputs);
+        // Checked: a price near Decimal's ceiling from a hostile server is `None`, not a panic.
+        let amount = rate
+            .checked_mul(rust_decimal::Decimal::from(seconds))?
+            .checked_mul(rust_decimal::Decimal::from(outputs))?;
         Some(crate::Cost { amount: amount.normalize(), currency: self.currency.clone() })
     }
 }
@@ -579,5 +582,24 @@ impl Model {
                 errors.join("; ")
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod pricing_tests {
+    use super::*;
+
+    #[test]
+    fn an_estimate_never_overflows_into_a_panic() {
+        let pricing = Pricing {
+            method: Some("per_video_output_second".into()),
+            currency: "USD".into(),
+            per_second: Some(rust_decimal::Decimal::MAX),
+            ..Pricing::default()
+        };
+        let request = VideoRequest::new(Provider::Oxen, "m").prompt("p").duration(10);
+        assert_eq!(pricing.estimate(&request), None);
+        let fair = Pricing { per_second: Some("0.07".parse().unwrap()), ..pricing };
+        assert_eq!(fair.estimate(&request).map(|c| c.amount.to_string()), Some("0.7".into()));
     }
 }
