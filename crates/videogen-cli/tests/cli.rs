@@ -5,21 +5,16 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const KEYS: [&str; 8] = [
-    "OXEN_API_KEY",
-    "VIDEODB_API_KEY",
-    "AIHUBMIX_API_KEY",
-    "OPENAI_API_KEY",
-    "OXEN_BASE_URL",
-    "VIDEODB_BASE_URL",
-    "AIHUBMIX_BASE_URL",
-    "OPENAI_BASE_URL",
-];
+/// Every provider's key and base-URL variable (`OXEN_API_KEY`, `OXEN_BASE_URL`, …), cleared so the
+/// machine's own settings never reach a test.
+fn provider_env() -> impl Iterator<Item = &'static str> {
+    videogen::Provider::ALL.into_iter().flat_map(|p| [p.api_key_env(), p.base_url_env()])
+}
 
 /// `videogen` with no provider keys in its environment.
 fn videogen() -> Command {
     let mut cmd = Command::cargo_bin("videogen").unwrap();
-    for k in KEYS {
+    for k in provider_env() {
         cmd.env_remove(k);
     }
     cmd
@@ -133,7 +128,7 @@ async fn a_killed_batch_resumes_without_paying_twice() {
     let bin = assert_cmd::cargo::cargo_bin("videogen");
     let run = || {
         let mut cmd = std::process::Command::new(&bin);
-        for k in KEYS {
+        for k in provider_env() {
             cmd.env_remove(k);
         }
         cmd.env("OXEN_API_KEY", "sk-batch").env("OXEN_BASE_URL", sim.base_url());

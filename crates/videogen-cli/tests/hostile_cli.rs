@@ -9,16 +9,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use videogen_hostile::{Api, CONTENT, Case, KEY, Mutation, Server, Target, has_control_chars};
 
-const ENV: [&str; 8] = [
-    "OXEN_API_KEY",
-    "VIDEODB_API_KEY",
-    "AIHUBMIX_API_KEY",
-    "OPENAI_API_KEY",
-    "OXEN_BASE_URL",
-    "VIDEODB_BASE_URL",
-    "AIHUBMIX_BASE_URL",
-    "OPENAI_BASE_URL",
-];
+/// Every provider's key and base-URL variable (`OXEN_API_KEY`, `OXEN_BASE_URL`, …), cleared so the
+/// machine's own settings never reach a test.
+fn provider_env() -> impl Iterator<Item = &'static str> {
+    videogen::Provider::ALL.into_iter().flat_map(|p| [p.api_key_env(), p.base_url_env()])
+}
 
 fn scratch(name: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -30,7 +25,7 @@ fn scratch(name: &str) -> PathBuf {
 /// `videogen` pointed at `server` for `api`, with the hostile key.
 fn videogen(api: Api, server: &Server) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_videogen"));
-    for k in ENV {
+    for k in provider_env() {
         cmd.env_remove(k);
     }
     let upper = api.name().to_ascii_uppercase();

@@ -8,7 +8,7 @@
 //! reference documents (`input_reference` as a file part).
 
 use crate::{Client, Error, ResponseValue, types};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, encode_path};
+use progenitor_client::{ClientInfo, encode_path};
 use reqwest::header::{ACCEPT, HeaderValue};
 use reqwest::multipart::{Form, Part};
 
@@ -118,21 +118,12 @@ impl Client {
         form: Form,
         operation_id: &'static str,
     ) -> Result<ResponseValue<types::VideoResource>, Error<types::ErrorResponse>> {
-        let mut request = self
+        let request = self
             .client()
             .post(url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .multipart(form)
             .build()?;
-        let info = OperationInfo { operation_id };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200 => ResponseValue::from_response(response).await,
-            400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        self.send(request, operation_id).await
     }
 }

@@ -22,7 +22,7 @@ impl Client {
         let url = format!("{}/videos", self.baseurl());
         let request =
             self.client().post(url).header(ACCEPT, HeaderValue::from_static("application/json")).json(body).build()?;
-        self.send_value(request, "createVideo").await
+        self.send(request, "createVideo").await
     }
 
     /// `GET /videos/{video_id}`; the answer as JSON (with the fields the spec does not list).
@@ -35,14 +35,17 @@ impl Client {
     ) -> Result<ResponseValue<serde_json::Value>, Error<types::ErrorResponse>> {
         let url = format!("{}/videos/{}", self.baseurl(), encode_path(video_id));
         let request = self.client().get(url).header(ACCEPT, HeaderValue::from_static("application/json")).build()?;
-        self.send_value(request, "GetVideo").await
+        self.send(request, "GetVideo").await
     }
 
-    async fn send_value(
+    /// Sends a hand-built request through the generated methods' hooks (key, timeouts,
+    /// redirects, raw errors) and decodes the answer as they do: 200 as `T`, 4xx/5xx as the
+    /// spec's error body, anything else unexpected. The multipart methods use it too.
+    pub(crate) async fn send<T: serde::de::DeserializeOwned>(
         &self,
         mut request: reqwest::Request,
         operation_id: &'static str,
-    ) -> Result<ResponseValue<serde_json::Value>, Error<types::ErrorResponse>> {
+    ) -> Result<ResponseValue<T>, Error<types::ErrorResponse>> {
         let info = OperationInfo { operation_id };
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;

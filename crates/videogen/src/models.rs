@@ -319,10 +319,13 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
                 request.provider
             )));
         }
-        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| url.starts_with(p));
-        if !url.starts_with("https://") && !loopback {
+        let why = match reqwest::Url::parse(url) {
+            Ok(parsed) => crate::video::insecure_scheme(&parsed),
+            Err(e) => Some(format!("it does not parse: {e}")),
+        };
+        if let Some(why) = why {
             return Err(Error::invalid(format!(
-                "callback_url {url:?} must be https:// (plain http:// only to a loopback host)"
+                "callback_url {url:?} must be https:// (plain http:// only to a loopback host): {why}"
             )));
         }
     }

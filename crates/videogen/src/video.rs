@@ -490,6 +490,17 @@ fn mp4_boxes_fit(path: &Path) -> std::result::Result<(), String> {
     Err("more than 100,000 top-level boxes".into())
 }
 
+/// Why `url` may not be used, if it may not: anything but `https://`, or plain `http://` to a
+/// loopback host. The rule for result URLs, their redirects and callback URLs.
+pub(crate) fn insecure_scheme(url: &reqwest::Url) -> Option<String> {
+    match url.scheme() {
+        "https" => None,
+        "http" if is_loopback(url) => None,
+        "http" => Some("refusing a plain http:// URL to a non-loopback host".into()),
+        other => Some(format!("refusing a {other}: URL")),
+    }
+}
+
 /// Whether plain `http://` to this host is allowed (loopback only).
 fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host_str() {
@@ -753,12 +764,7 @@ impl Video {
 
     /// `https://`, or plain `http://` to loopback; nothing else.
     fn check_scheme(&self, url: &reqwest::Url) -> Result<()> {
-        match url.scheme() {
-            "https" => Ok(()),
-            "http" if is_loopback(url) => Ok(()),
-            "http" => Err(self.fail("refusing a plain http:// URL to a non-loopback host")),
-            other => Err(self.fail(format!("refusing a {other}: URL"))),
-        }
+        insecure_scheme(url).map_or(Ok(()), |why| Err(self.fail(why)))
     }
 
     /// One request (after its redirects): from byte `written` on (a `Range` request when > 0).

@@ -87,8 +87,10 @@ async fn callbacks_are_refused_where_the_provider_has_none() {
         assert!(matches!(parsed, Err(Error::Unsupported { operation: "callback", .. })), "{provider}");
     }
     let videodb = client(&sim, Provider::VideoDb);
-    let plain = request(Provider::VideoDb).callback_url("http://example.com/hook");
-    assert!(matches!(videodb.submit(&plain).await, Err(Error::InvalidRequest { status: None, .. })));
+    for url in ["http://example.com/hook", "http://localhost.example.com/hook", "ftp://127.0.0.1/hook", "not a url"] {
+        let refused = videodb.submit(&request(Provider::VideoDb).callback_url(url)).await;
+        assert!(matches!(refused, Err(Error::InvalidRequest { status: None, .. })), "{url}: {refused:?}");
+    }
     let counters = sim.counters();
     assert_eq!(counters.jobs_created(videogen_sim::Provider::VideoDb), 0);
     assert_eq!(counters.jobs_created(videogen_sim::Provider::Oxen), 0);
