@@ -50,7 +50,8 @@ pub enum Schedule {
 ///
 /// Operations are the specs' operationIds (`enqueue_generation`, `get_queue_generation`,
 /// `generate_video`, `get_async_response`, `createVideo`, `GetVideo`, `RetrieveVideoContent`, …)
-/// plus `download` for result URLs.
+/// plus `download` for result URLs and `events` for Oxen.ai's event stream (where `reset-after`
+/// accepts the stream and closes it at once).
 ///
 /// Parsed from `<provider|*>:<operation|*>:<kind>[:<schedule>]`, where kind is `429[=secs]`,
 /// a 5xx code, `reset-before`, `reset-after`, `stall`, `truncate`, `malformed-json`, `job-fails`,

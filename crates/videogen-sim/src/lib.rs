@@ -10,7 +10,7 @@
 //!
 //! | provider | base URL of a client pointed at the sim |
 //! |---|---|
-//! | Oxen.ai | `http://127.0.0.1:PORT` (paths `/api/ai/…`) |
+//! | Oxen.ai | `http://127.0.0.1:PORT` (paths `/api/ai/…`, and the event stream `/api/events`) |
 //! | VideoDB | `http://127.0.0.1:PORT` (paths `/collection/…`, `/async-response/…`, `/video/…`) |
 //! | OpenAI, AIHubMix | `http://127.0.0.1:PORT/v1` |
 //!

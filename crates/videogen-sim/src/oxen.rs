@@ -39,6 +39,7 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         .route("/api/ai/models", get(list_models))
         .route("/api/ai/models/search", get(search_models))
         .route("/api/ai/models/{id}", get(get_model))
+        .route("/api/events", get(events))
 }
 
 /// The video models the simulator knows (ids from docs.oxen.ai).
@@ -355,13 +356,84 @@ async fn enqueue_generation(
             .map(|_| {
                 let job = new_job(&st, &body, fault.as_ref());
                 let id = job.id.clone();
+                let finishes_at = job.finishes_at();
                 st.insert(job);
+                tokio::spawn(announce_completion(st.clone(), id.clone(), finishes_at));
                 json!({"generation_id": id, "status": "queued"})
             })
             .collect();
         json_response(StatusCode::OK, &json!({"generations": generations}))
     })
     .await
+}
+
+/// Sends the job's `media_generation_completed` event when it finishes (docs.oxen.ai
+/// async_queue "Completion Events": succeeded with `model` and `url`, or failed with `error`; none
+/// for a cancelled job). Counted as `oxen.event_sent` when at least one stream was connected.
+async fn announce_completion(st: Arc<SimState>, id: String, finishes_at: std::time::Instant) {
+    tokio::time::sleep_until(tokio::time::Instant::from_std(finishes_at) + std::time::Duration::from_millis(5)).await;
+    let Some(job) = st.get(&id) else { return };
+    let data = match job.phase() {
+        Phase::Succeeded => json!({"generation_id": job.id, "status": "succeeded", "media_type": "video",
+            "model": job.model, "url": st.result_url(&job.id)}),
+        Phase::Failed => json!({"generation_id": job.id, "status": "failed", "media_type": "video",
+            "error": job.error().map(|(_, m)| m).unwrap_or("the generation failed")}),
+        _ => return,
+    };
+    let frame: Arc<str> = format!("event: media_generation_completed\ndata: {data}\n\n").into();
+    if st.oxen_events.send(frame).is_ok() {
+        st.count_request(P, "event_sent");
+    }
+}
+
+/// `GET /api/events`: Oxen.ai's user event stream (`text/event-stream`, `: keep-alive` every
+/// 15 s). The fault `reset-after` on operation `events` accepts the stream and then closes it at
+/// once, so a client's reconnection and its polling fallback can be tested.
+async fn events(State(state): State<Arc<SimState>>, Extension(conn): Extension<Conn>, headers: HeaderMap) -> Response {
+    run(state, P, "events", Op::Other, &conn, &headers, |st, fault| async move {
+        let mut rx = st.oxen_events.subscribe();
+        let cut = fault == Some(FaultKind::ResetAfterProcessing);
+        let frames = async_stream(move |tx| async move {
+            if cut {
+                let _ = tx.send(Bytes::from_static(b": closing\n\n")).await;
+                return;
+            }
+            let mut keep_alive = tokio::time::interval(std::time::Duration::from_secs(15));
+            keep_alive.tick().await;
+            loop {
+                let frame = tokio::select! {
+                    received = rx.recv() => match received {
+                        Ok(frame) => Bytes::copy_from_slice(frame.as_bytes()),
+                        // A slow reader loses events, as on the real (unbuffered) stream.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = keep_alive.tick() => Bytes::from_static(b": keep-alive\n\n"),
+                };
+                if tx.send(frame).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let mut response = Response::new(Body::from_stream(frames));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response.extensions_mut().insert(crate::http::FaultApplied);
+        response
+    })
+    .await
+}
+
+/// A byte stream fed by `producer` through a small channel (the producer stops when the reader
+/// goes away).
+fn async_stream<F, Fut>(producer: F) -> impl futures::Stream<Item = Result<Bytes, std::convert::Infallible>> + Send
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Bytes>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(producer(tx));
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok(b), rx)) })
 }
 
 async fn list_queue(

@@ -232,6 +232,9 @@ pub(crate) struct SimState {
     pub config: SimConfig,
     pub addr: SocketAddr,
     pub faults: Mutex<FaultBook>,
+    /// Oxen.ai's completion events (`GET /api/events`): each frame goes to the streams connected
+    /// when it is sent, as on the real service (no buffering).
+    pub oxen_events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
     inner: Mutex<Inner>,
 }
 
@@ -249,6 +252,7 @@ impl SimState {
             config,
             addr,
             faults: Mutex::new(faults),
+            oxen_events: tokio::sync::broadcast::channel(4096).0,
             inner: Mutex::new(Inner {
                 jobs: HashMap::new(),
                 order: VecDeque::new(),

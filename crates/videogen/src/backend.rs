@@ -58,11 +58,15 @@ pub enum Operation {
     /// ([`crate::VideoRequest::callback_url`], read with [`crate::webhook::parse`]): VideoDB's
     /// `callback_url`.
     Callback,
+    /// The client learns of a job's end from a stream it opens, without polling
+    /// ([`crate::ClientBuilder::push_events`], [`crate::WaitPolicy::push`]): Oxen.ai's
+    /// `GET /api/events` (`media_generation_completed`).
+    CompletionEvents,
 }
 
 impl Operation {
     /// Every operation, in the order of the docs' table.
-    pub const ALL: [Operation; 15] = [
+    pub const ALL: [Operation; 16] = [
         Operation::Submit,
         Operation::GenerateNow,
         Operation::Status,
@@ -78,6 +82,7 @@ impl Operation {
         Operation::Collections,
         Operation::ListUnfinished,
         Operation::Callback,
+        Operation::CompletionEvents,
     ];
 
     /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
@@ -99,6 +104,7 @@ impl Operation {
             Operation::Collections => "collections",
             Operation::ListUnfinished => "list unfinished jobs",
             Operation::Callback => "callback",
+            Operation::CompletionEvents => "completion events",
         }
     }
 }
@@ -116,11 +122,14 @@ impl std::fmt::Display for Operation {
 /// OpenAI's and AIHubMix's `/v1/videos` list jobs, remix finished videos and have no cancel
 /// (OpenAI spec 2.3.0); Oxen.ai remixes through `input_video` (docs.oxen.ai models taking a video)
 /// and has no delete of a generation's output (its DELETE cancels a queued job); VideoDB and the
-/// `/v1/videos` gateways delete videos.
+/// `/v1/videos` gateways delete videos. Oxen.ai pushes completions over SSE (docs.oxen.ai
+/// async_queue, "Completion Events"); VideoDB POSTs them to a `callback_url` instead.
 pub fn supports(provider: Provider, operation: Operation) -> bool {
     match operation {
         Operation::Submit | Operation::Status | Operation::Download | Operation::Models => true,
-        Operation::GenerateNow | Operation::Cancel | Operation::EstimateCost => provider == Provider::Oxen,
+        Operation::GenerateNow | Operation::Cancel | Operation::EstimateCost | Operation::CompletionEvents => {
+            provider == Provider::Oxen
+        }
         Operation::Remix => provider != Provider::VideoDb,
         Operation::List => true,
         Operation::Delete | Operation::Thumbnail => provider != Provider::Oxen,
@@ -152,7 +161,12 @@ pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
 /// One configured provider: its generated client and its origin-bound key.
 pub(crate) enum Backend {
     #[cfg(feature = "oxen")]
-    Oxen { client: videogen_oxen::Client, auth: ApiAuth },
+    Oxen {
+        client: videogen_oxen::Client,
+        auth: ApiAuth,
+        /// Completions from the event stream (`GET /api/events`), opened on first use.
+        push: std::sync::Arc<crate::push::Hub>,
+    },
     #[cfg(feature = "videodb")]
     VideoDb { client: videogen_videodb::Client, auth: ApiAuth },
     /// OpenAI or AIHubMix (the same API at another base URL).
@@ -173,7 +187,7 @@ impl Backend {
                 let client = videogen_oxen::Client::with_http_client(http, auth.clone())
                     .with_request_timeout(timeout)
                     .with_raw_error_responses();
-                Ok(Backend::Oxen { client, auth })
+                Ok(Backend::Oxen { client, auth, push: crate::push::Hub::new() })
             }
             #[cfg(feature = "videodb")]
             Provider::VideoDb => {
@@ -210,6 +224,40 @@ impl Backend {
             #[cfg(feature = "openai")]
             Backend::Gateway { auth, .. } => auth,
         }
+    }
+
+    /// The provider's push completions, its event connection started on first use (Oxen.ai's
+    /// SSE stream); `None` for providers that push nothing a client can subscribe to. Needs a
+    /// Tokio runtime.
+    pub(crate) fn push(&self) -> Option<&std::sync::Arc<crate::push::Hub>> {
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, auth, push } => {
+                use progenitor_client::ClientInfo;
+                push.start(|hub| crate::providers::oxen_events::spawn(hub, client.client().clone(), auth.clone()));
+                Some(push)
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The status a pushed completion stands for, with what the event lacks (Oxen.ai: the cost,
+    /// from the generation history).
+    pub(crate) async fn pushed_status(&self, job: &Job, completion: crate::push::Completion) -> JobStatus {
+        #[cfg_attr(not(feature = "oxen"), allow(unused_mut))]
+        let mut status = crate::push::status_of(job, completion);
+        match self {
+            #[cfg(feature = "oxen")]
+            Backend::Oxen { client, .. } => {
+                if let JobStatus::Succeeded(info) = &mut status {
+                    info.cost = crate::providers::oxen::reported_cost(client, job).await;
+                }
+            }
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+        status
     }
 
     /// One create (no retries here: the client decides what may be re-sent): a job for every

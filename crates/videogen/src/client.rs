@@ -40,6 +40,7 @@ pub struct ClientBuilder {
     download_header_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
     max_concurrent_requests: Option<usize>,
+    no_push_events: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -129,6 +130,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the client opens the providers' completion event streams (default `true`):
+    /// Oxen.ai's `GET /api/events`, one connection per client, opened before its first create
+    /// and kept (reconnecting with backoff) while the client lives. With it, [`Client::wait`] and
+    /// [`Client::events`] learn of an Oxen.ai job's end without polling ([`WaitPolicy::push`]).
+    /// A program that only submits and exits can turn it off to save the connection.
+    pub fn push_events(mut self, enabled: bool) -> Self {
+        self.no_push_events = !enabled;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -162,6 +173,7 @@ impl ClientBuilder {
                 self.max_concurrent_requests.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS),
             )),
             models: Default::default(),
+            push_events: !self.no_push_events,
         };
         Ok(Client { inner: Arc::new(inner) })
     }
@@ -282,7 +294,7 @@ impl Client {
             crate::request::check_local_inputs(request)?;
             let backend = self.inner.backend(request.provider)?;
             self.check_published_schema(request).await?;
-            let jobs = self.create(|| backend.create(request)).await?;
+            let jobs = self.create(request.provider, || backend.create(request)).await?;
             let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
             tracing::Span::current().record("job_id", ids.join(",").as_str());
             tracing::info!(jobs = ?ids, "submitted");
@@ -347,11 +359,18 @@ impl Client {
 
     /// Sends one create under one `Idempotency-Key`, re-sent only when it provably created
     /// nothing (a 429, or a connection that failed before the request was sent).
-    async fn create<F, Fut>(&self, create: F) -> Result<Vec<Job>>
+    async fn create<F, Fut>(&self, provider: Provider, create: F) -> Result<Vec<Job>>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Vec<Job>>>,
     {
+        // Subscribe before enqueueing (docs.oxen.ai: the stream keeps nothing for later): the
+        // connection that is up now will carry these jobs' completions.
+        let push = self.inner.push(provider);
+        let epoch = match push {
+            Some(hub) => hub.ready(crate::push::FIRST_CONNECT_WAIT).await,
+            None => None,
+        };
         let key = uuid::Uuid::new_v4().to_string();
         let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
         let mut jobs = loop {
@@ -374,6 +393,9 @@ impl Client {
         }?;
         for job in &mut jobs {
             job.idempotency_key = Some(key.clone());
+            if let (Some(hub), Some(epoch)) = (push, epoch) {
+                hub.watch(&job.id, epoch);
+            }
         }
         Ok(jobs)
     }
@@ -423,7 +445,7 @@ impl Client {
                     )));
                 }
             };
-            let remixed = Self::only(self.create(|| backend.remix(job, &video, prompt)).await?);
+            let remixed = Self::only(self.create(job.provider, || backend.remix(job, &video, prompt)).await?);
             tracing::Span::current().record("job_id", remixed.id.as_str());
             tracing::info!(job = %remixed.short_form(), "remix submitted");
             Ok(remixed)
@@ -590,6 +612,10 @@ impl Client {
             {
                 let _permit = self.inner.permit().await;
                 backend.cancel(job).await.map_err(|e| e.with_job(job))?;
+            }
+            // No event is pushed for a cancellation (docs.oxen.ai): this job's waits poll again.
+            if let Some(hub) = self.inner.push(job.provider) {
+                hub.uncover(&job.id);
             }
             self.status(job).await
         }

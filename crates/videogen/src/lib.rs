@@ -25,7 +25,10 @@
 //!   and a ceiling; transient errors (429, 5xx, transport, unreadable answers, unknown status
 //!   words) are waited out and reported as [`WaitEvent::Retrying`]; the deadline bounds requests
 //!   in flight and every sleep, and ends in [`Error::Timeout`] carrying the job.
-//!   [`Client::events`] streams progress.
+//!   [`Client::events`] streams progress. Oxen.ai jobs are not polled at all: one event stream
+//!   per client (`GET /api/events`), opened before the first create and reopened with backoff,
+//!   reports their end ([`WaitPolicy::push`]); a job is polled once after a lost stream, and
+//!   polling takes over where the stream is not served.
 //! - **Rules before money.** Known per-model rules (durations, sizes, inputs; [`models::MODELS`],
 //!   each with its source) and local inputs (a reference image must be a regular file of at most
 //!   [`MAX_REFERENCE_IMAGE_BYTES`]) fail before anything is sent, naming the rule; a program can
@@ -94,7 +97,7 @@
 //! let job = client.submit(&request).await?;                // one create, one handle, at once
 //! let both = client.submit_many(&request.clone().num_generations(2)).await?; // a handle per paid output
 //! let status = client.status(&job).await?;                 // JobStatus: Serialize + Deserialize
-//! let video = client.wait(&job, WaitPolicy::for_provider(job.provider)).await?; // or client.events(&job, …)
+//! let video = client.wait(&job, WaitPolicy::for_provider(job.provider)).await?; // or client.events(…); Oxen.ai: pushed, not polled
 //! video.download_to("balloon.mp4").await?;                 // checked, resumable, keys stay home
 //! let cost = video.cost.clone();                           // what the provider charged (Oxen.ai)
 //! let stored: String = serde_json::to_string(video.info()).unwrap();
@@ -128,6 +131,7 @@
 //! | `cancel` | yes (returns the job's real state) | no | no | no |
 //! | `list` | yes (generation history) | yes (a collection's finished videos) | yes | yes |
 //! | `callback` | no | yes (`callback_url`, [`webhook::parse`]) | no | no |
+//! | `completion events` | yes (SSE `GET /api/events`: waits without polling) | no | no | no |
 //! | `list unfinished jobs` | yes | no (finished videos only) | yes | yes |
 //! | `download` | yes | yes | yes | yes |
 //! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
@@ -155,6 +159,7 @@ mod job;
 pub mod models;
 mod provider;
 mod providers;
+mod push;
 mod request;
 mod retry;
 mod state;
@@ -180,4 +185,4 @@ pub use secrecy::SecretString;
 pub use video::{
     Download, MAX_DOWNLOAD_REDIRECTS, Variant, Video, VideoInfo, VideoLocation, check_output_path, partial_path,
 };
-pub use wait::{DEFAULT_MIN_POLL_INTERVAL, MAX_POLL_HINT, WaitEvent, WaitPolicy};
+pub use wait::{DEFAULT_MIN_POLL_INTERVAL, DEFAULT_PUSH_SAFETY_POLL, MAX_POLL_HINT, WaitEvent, WaitPolicy};

@@ -25,6 +25,8 @@ pub(crate) struct Inner {
     pub permits: Arc<tokio::sync::Semaphore>,
     /// Models read from providers (for their `request_schema` and pricing), read once per client.
     pub models: std::sync::Mutex<std::collections::HashMap<(Provider, String), Arc<crate::models::Model>>>,
+    /// Whether to use the providers' completion event streams ([`crate::ClientBuilder::push_events`]).
+    pub push_events: bool,
 }
 
 impl Inner {
@@ -70,6 +72,15 @@ impl Inner {
             self.models.lock().expect("not poisoned").insert(key, m.clone());
             m
         }))
+    }
+
+    /// `provider`'s push completions when this client uses them (the connection is started on
+    /// first use); `None` otherwise. Needs a Tokio runtime.
+    pub(crate) fn push(&self, provider: Provider) -> Option<&Arc<crate::push::Hub>> {
+        if !self.push_events {
+            return None;
+        }
+        self.backends.get(&provider)?.push()
     }
 
     /// One status read, no retries (the wait loop retries within its deadline).

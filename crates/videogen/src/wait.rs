@@ -1,6 +1,7 @@
 //! Waiting for a job: polling with backoff, the provider's hints, a real deadline, transient
 //! errors waited out, and progress as a stream of events.
 
+use crate::push::{Coverage, Hub};
 use crate::retry::clamp;
 use crate::state::Inner;
 use crate::{Error, Job, JobStatus, Provider, Result, VideoInfo};
@@ -37,7 +38,22 @@ pub struct WaitPolicy {
     /// errors, unreadable answers). `None` (the default) waits them out until the deadline,
     /// reporting each as [`WaitEvent::Retrying`].
     pub max_consecutive_errors: Option<u32>,
+    /// Learn of the job's end from the provider's pushed events where the client has them
+    /// (Oxen.ai's `GET /api/events`, see [`crate::ClientBuilder::push_events`]) instead of
+    /// polling (default `true`). A job whose create or last poll happened while the event
+    /// connection was up is not polled at all; after a lost connection each job is polled once,
+    /// and while the connection is down or not served, polling goes on as without push.
+    pub push: bool,
+    /// While push covers the job, poll anyway this long after the last poll (default
+    /// [`DEFAULT_PUSH_SAFETY_POLL`]): no event comes for a job cancelled elsewhere (Oxen.ai
+    /// pushes none for cancellations; [`crate::Client::cancel`] on this client wakes its waits
+    /// itself), and an event may go missing.
+    pub push_safety_poll: Duration,
 }
+
+/// The default [`WaitPolicy::push_safety_poll`]: 60 s (Oxen.ai's polling guidance for video is
+/// every 10–30 s).
+pub const DEFAULT_PUSH_SAFETY_POLL: Duration = Duration::from_secs(60);
 
 impl WaitPolicy {
     /// The providers' own guidance: Oxen.ai 10 s growing to 30 s (docs: poll video every 10–30 s);
@@ -57,6 +73,8 @@ impl WaitPolicy {
             min_interval: DEFAULT_MIN_POLL_INTERVAL,
             deadline: Some(Duration::from_secs(30 * 60)),
             max_consecutive_errors: None,
+            push: true,
+            push_safety_poll: DEFAULT_PUSH_SAFETY_POLL,
         }
     }
 
@@ -70,6 +88,8 @@ impl WaitPolicy {
             min_interval: interval.min(DEFAULT_MIN_POLL_INTERVAL),
             deadline: Some(deadline),
             max_consecutive_errors: None,
+            push: true,
+            push_safety_poll: DEFAULT_PUSH_SAFETY_POLL,
         }
     }
 }
@@ -139,10 +159,15 @@ struct State {
     start: Instant,
     interval: Duration,
     last: Option<(&'static str, Option<u8>, Option<String>)>,
-    sleep: Option<Duration>,
+    /// When to poll next; `None`: now.
+    next_poll: Option<Instant>,
     errors: u32,
     last_status: String,
     done: bool,
+    /// The provider's pushed completions and what wakes this wait, when used.
+    push: Option<(Arc<Hub>, Arc<tokio::sync::Notify>)>,
+    /// Since when push covers the job without a poll (the safety poll counts from here).
+    covered_since: Option<Instant>,
 }
 
 impl State {
@@ -163,6 +188,30 @@ impl State {
     fn within_deadline(&self, d: Duration) -> Duration {
         self.remaining().map_or(d, |r| d.min(r))
     }
+
+    /// `f` within the deadline; `None` at the deadline.
+    async fn by_deadline<T>(&self, f: impl std::future::Future<Output = T>) -> Option<T> {
+        match self.remaining() {
+            Some(r) => tokio::time::timeout(r, f).await.ok(),
+            None => Some(f.await),
+        }
+    }
+
+    /// The event (or error) a status ends the wait with, `None` while unfinished.
+    fn finish(&mut self, status: &JobStatus) -> Option<Result<WaitEvent>> {
+        let job = Box::new(self.job.clone());
+        let end = match status {
+            JobStatus::Succeeded(video) => Ok(WaitEvent::Finished(Box::new(video.clone()))),
+            JobStatus::Failed(error) => Err(Error::JobFailed { job, error: error.clone() }),
+            JobStatus::Cancelled => Err(Error::Cancelled { job }),
+            JobStatus::Queued | JobStatus::Running { .. } | JobStatus::Unrecognized { .. } => return None,
+        };
+        self.done = true;
+        if let Some((hub, _)) = &self.push {
+            hub.forget(&self.job.id);
+        }
+        Some(end)
+    }
 }
 
 pub(crate) fn events(
@@ -177,30 +226,89 @@ pub(crate) fn events(
         policy,
         start: Instant::now(),
         last: None,
-        sleep: None,
+        next_poll: None,
         errors: 0,
         last_status: "unknown".into(),
         done: false,
+        push: None,
+        covered_since: None,
     };
     futures::stream::unfold(state, |mut st| async move {
+        if st.policy.push
+            && st.push.is_none()
+            && !st.done
+            && let Some(hub) = st.inner.push(st.job.provider)
+        {
+            st.push = Some((hub.clone(), hub.waker(&st.job.id)));
+        }
         loop {
             if st.done {
                 return None;
             }
-            if let Some(d) = st.sleep.take() {
-                tokio::time::sleep(st.within_deadline(d)).await;
-            }
             if st.remaining().is_some_and(|r| r.is_zero()) {
                 return Some((Err(st.timeout()), st));
             }
+            // A pushed completion ends the wait without a poll; a covered job is not polled
+            // until the safety poll is due; a job that lost its cover is polled at once.
+            let mut epoch = None;
+            if let Some((hub, _)) = st.push.clone() {
+                match hub.coverage(&st.job.id) {
+                    Coverage::Finished(completion) => {
+                        let inner = st.inner.clone();
+                        let job = st.job.clone();
+                        let read = async move {
+                            let backend = inner.backend(job.provider)?;
+                            let _permit = inner.permit().await;
+                            Ok::<_, Error>(backend.pushed_status(&job, completion).await)
+                        };
+                        let status = match st.by_deadline(read).await {
+                            None => return Some((Err(st.timeout()), st)),
+                            Some(Err(e)) => {
+                                st.done = true;
+                                return Some((Err(e.with_job(&st.job)), st));
+                            }
+                            Some(Ok(status)) => status,
+                        };
+                        tracing::debug!(job = %st.job.short_form(), status = status.name(), "pushed completion");
+                        if let Some(end) = st.finish(&status) {
+                            return Some((end, st));
+                        }
+                    }
+                    Coverage::Covered => {
+                        let since = *st.covered_since.get_or_insert_with(Instant::now);
+                        let safety = since + st.policy.push_safety_poll;
+                        st.next_poll = Some(st.next_poll.map_or(safety, |at| at.max(safety)));
+                    }
+                    Coverage::Uncovered => {
+                        if st.covered_since.take().is_some() {
+                            st.next_poll = None;
+                        }
+                    }
+                }
+                epoch = hub.connected_epoch();
+            }
+            if let Some(at) = st.next_poll
+                && at > Instant::now()
+            {
+                let until = Instant::now() + st.within_deadline(at - Instant::now());
+                match &st.push {
+                    Some((_, wake)) => {
+                        let wake = wake.clone();
+                        tokio::select! {
+                            () = tokio::time::sleep_until(until) => {}
+                            () = wake.notified() => {}
+                        }
+                    }
+                    None => tokio::time::sleep_until(until).await,
+                }
+                continue;
+            }
+            st.covered_since = None;
             // One read, no inner retries: this loop retries, within the deadline.
             let read = st.inner.status_once(&st.job);
-            let result = match st.remaining() {
-                Some(r) => match tokio::time::timeout(r, read).await {
-                    Ok(result) => result,
-                    Err(_) => return Some((Err(st.timeout()), st)),
-                },
-                None => read.await,
+            let result = match st.by_deadline(read).await {
+                Some(result) => result,
+                None => return Some((Err(st.timeout()), st)),
             };
             let (status, hint) = match result {
                 Ok(s) => s,
@@ -219,7 +327,7 @@ pub(crate) fn events(
                         .retry_after()
                         .map_or(backoff, |ra| clamp(ra, st.policy.min_interval, st.inner.retry.max_retry_after));
                     let delay = st.within_deadline(delay.max(st.policy.min_interval));
-                    st.sleep = Some(delay);
+                    st.next_poll = Some(Instant::now() + delay);
                     tracing::warn!(job = %st.job.short_form(), error = %e, ?delay, "status poll failed; waiting on");
                     let event = WaitEvent::Retrying {
                         error: e.to_string(),
@@ -235,21 +343,12 @@ pub(crate) fn events(
                 }
             };
             st.errors = 0;
-            let job = Box::new(st.job.clone());
-            match status {
-                JobStatus::Succeeded(video) => {
-                    st.done = true;
-                    return Some((Ok(WaitEvent::Finished(Box::new(video))), st));
-                }
-                JobStatus::Failed(error) => {
-                    st.done = true;
-                    return Some((Err(Error::JobFailed { job, error }), st));
-                }
-                JobStatus::Cancelled => {
-                    st.done = true;
-                    return Some((Err(Error::Cancelled { job }), st));
-                }
-                JobStatus::Queued | JobStatus::Running { .. } | JobStatus::Unrecognized { .. } => {}
+            if let Some(end) = st.finish(&status) {
+                return Some((end, st));
+            }
+            // Unfinished when the poll was made under this connection: its completion will come.
+            if let (Some((hub, _)), Some(epoch)) = (&st.push, epoch) {
+                hub.watch(&st.job.id, epoch);
             }
             let elapsed = st.start.elapsed();
             let name = status.name();
@@ -259,7 +358,7 @@ pub(crate) fn events(
             let floor = st.policy.min_interval;
             let next = hint.map_or(st.interval, |h| clamp(h, floor, MAX_POLL_HINT)).max(floor);
             st.interval = st.interval.mul_f64(st.policy.backoff.max(1.0)).min(st.policy.max_interval).max(floor);
-            st.sleep = Some(next);
+            st.next_poll = Some(Instant::now() + next);
             let now = (name, progress, raw.clone());
             if st.last.as_ref() != Some(&now) {
                 st.last = Some(now);

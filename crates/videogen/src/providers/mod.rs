@@ -6,5 +6,7 @@
 pub(crate) mod openai;
 #[cfg(feature = "oxen")]
 pub(crate) mod oxen;
+#[cfg(feature = "oxen")]
+pub(crate) mod oxen_events;
 #[cfg(feature = "videodb")]
 pub(crate) mod videodb;

@@ -172,13 +172,7 @@ pub(crate) async fn status(client: &videogen_oxen::Client, job: &Job) -> Result<
                 // list-past-generations). One more read, once the job is done; without an
                 // answer the cost is unknown (`None`), the job still succeeded.
                 if cost.is_none() {
-                    cost = Some(match client.get_generation(&job.id).await {
-                        Ok(v) => v.into_inner().generation.cost.as_deref().and_then(|c| parse_cost(c, OXEN_CURRENCY)),
-                        Err(e) => {
-                            tracing::debug!(error = %e, "the generation history did not answer; cost unknown");
-                            None
-                        }
-                    });
+                    cost = Some(reported_cost(client, job).await);
                 }
                 let mut info = VideoInfo::at_url(job, url);
                 info.cost = cost.flatten();
@@ -196,6 +190,18 @@ pub(crate) async fn status(client: &videogen_oxen::Client, job: &Job) -> Result<
         other => JobStatus::unfinished(other, None),
     };
     Ok((status, None))
+}
+
+/// The cost the generation history reports for a finished job (docs.oxen.ai
+/// list-past-generations); `None` when it does not answer or has none.
+pub(crate) async fn reported_cost(client: &videogen_oxen::Client, job: &Job) -> Option<Cost> {
+    match client.get_generation(&job.id).await {
+        Ok(v) => v.into_inner().generation.cost.as_deref().and_then(|c| parse_cost(c, OXEN_CURRENCY)),
+        Err(e) => {
+            tracing::debug!(error = %e, "the generation history did not answer; cost unknown");
+            None
+        }
+    }
 }
 
 pub(crate) async fn cancel(client: &videogen_oxen::Client, job: &Job) -> Result<()> {
