@@ -124,6 +124,6 @@ impl Client {
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .multipart(form)
             .build()?;
-        self.send(request, operation_id).await
+        self.send_json(request, operation_id).await
     }
 }

@@ -308,13 +308,25 @@ impl ClientState {
     }
 }
 
-/// Implements progenitor's `ClientHooks<ClientState>` for a generated `Client` by delegating to
-/// [`ClientState`]: `pre` → [`ClientState::prepare`], `post` → [`ClientState::check`], `exec` →
-/// [`ClientState::execute`]. Each provider crate calls it once (the orphan rule keeps the impl
-/// there); the generated client must hold its `reqwest::Client` in a field named `client`.
+/// Gives a generated provider `Client` everything the three provider crates share, once:
+///
+/// - progenitor's `ClientHooks<ClientState>`, delegating to [`ClientState`]: `pre` →
+///   [`ClientState::prepare`] (the key, only to the API's origin; the request timeout), `post` →
+///   [`ClientState::check`] (raw error answers), `exec` → [`ClientState::execute`] (same-origin
+///   `GET` redirects only);
+/// - `from_api_key` (the key in the header `auth` builds: [`ApiAuth::bearer`] or
+///   [`ApiAuth::header`]), `with_http_client`, `with_request_timeout` (none for
+///   `long_operations`) and `with_raw_error_responses`;
+/// - `send_json` and `send_unread`: a hand-built request sent through the same hooks and
+///   answered as the generated methods answer (200 decoded or handed back unread, 4xx/5xx as the
+///   spec's `error` body, anything else unexpected), for requests the spec does not model.
+///
+/// Each provider crate calls it once (the orphan rule keeps the impls there); the generated
+/// client must hold its `reqwest::Client` in a field named `client` and its state in `inner`,
+/// and the crate must have the generated `Error` and `ResponseValue` in scope.
 #[macro_export]
-macro_rules! client_hooks {
-    ($client:ty) => {
+macro_rules! provider_client {
+    ($client:ty, auth: $auth:expr, long_operations: $long:expr, error: $error:ty) => {
         impl progenitor_client::ClientHooks<$crate::ClientState> for $client {
             async fn pre<E>(
                 &self,
@@ -339,6 +351,87 @@ macro_rules! client_hooks {
                 _info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
                 self.inner.execute(&self.client, request).await
+            }
+        }
+
+        impl $client {
+            /// A client for `base_url` (the provider's default base URL, or a local
+            /// `videogen-sim`) with the provider's key header, over its own HTTP client
+            /// ([`videogen_transport::http_client`]: rustls, 30 s connect timeout, no total
+            /// timeout, no redirect following).
+            ///
+            /// # Errors
+            /// [`BuildError`](videogen_transport::BuildError) for a base URL that is not
+            /// `http(s)://host…` or an empty key.
+            pub fn from_api_key(base_url: &str, api_key: secrecy::SecretString) -> Result<Self, $crate::BuildError> {
+                let auth = ($auth)(base_url, api_key)?;
+                let http = $crate::http_client(&auth)?;
+                Ok(Self::with_http_client(http, auth))
+            }
+
+            /// A client over a caller-built `reqwest::Client` (share one pool between
+            /// providers). Build it with [`videogen_transport::http_client`] unless you know its
+            /// redirect policy keeps the key on the API's origin.
+            pub fn with_http_client(http: reqwest::Client, auth: $crate::ApiAuth) -> Self {
+                let base_url = auth.base_url().to_string();
+                Self::new_with_client(&base_url, http, $crate::ClientState::new(auth, $long))
+            }
+
+            /// Gives every request a total timeout (none by default), except the crate's
+            /// `LONG_OPERATIONS`. A request cut by it fails with a timeout error
+            /// (`Error::CommunicationError`).
+            pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.inner.set_request_timeout(timeout);
+                self
+            }
+
+            /// Hands every non-2xx answer back as `Error::UnexpectedResponse` with its status,
+            /// headers and body (at most 1 MiB), instead of decoding it as the spec's error
+            /// type, so the caller can classify it by status even when the body is a proxy's
+            /// HTML page ([`ClientState::set_raw_error_responses`](videogen_transport::ClientState::set_raw_error_responses)).
+            pub fn with_raw_error_responses(mut self) -> Self {
+                self.inner.set_raw_error_responses(true);
+                self
+            }
+
+            /// Sends a hand-built `request` (for a body or an endpoint the spec does not model)
+            /// through the generated methods' hooks (key, timeouts, redirects, raw errors) under
+            /// `operation_id` (the name timeouts and fault rules know it by); a 200 comes back
+            /// unread, for the caller to stream.
+            ///
+            /// # Errors
+            /// 4xx/5xx as the spec's error body (or raw, see `with_raw_error_responses`), other
+            /// statuses as `Error::UnexpectedResponse`, transport failures as the generated
+            /// methods report them.
+            pub async fn send_unread(
+                &self,
+                mut request: reqwest::Request,
+                operation_id: &'static str,
+            ) -> Result<reqwest::Response, Error<$error>> {
+                use progenitor_client::ClientHooks;
+                let info = progenitor_client::OperationInfo { operation_id };
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200 => Ok(response),
+                    400..=599 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+
+            /// [`Self::send_unread`], with the 200 answer decoded from JSON as `T`.
+            ///
+            /// # Errors
+            /// As [`Self::send_unread`]; an answer that is not `T` is
+            /// `Error::InvalidResponsePayload`.
+            pub async fn send_json<T: serde::de::DeserializeOwned>(
+                &self,
+                request: reqwest::Request,
+                operation_id: &'static str,
+            ) -> Result<ResponseValue<T>, Error<$error>> {
+                ResponseValue::from_response(self.send_unread(request, operation_id).await?).await
             }
         }
     };

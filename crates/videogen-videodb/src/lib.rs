@@ -58,42 +58,9 @@ pub const API_KEY_HEADER: &str = "x-access-token";
 /// [`Client::with_request_timeout`]).
 pub const LONG_OPERATIONS: &[&str] = &[];
 
-impl Client {
-    /// A client for `base_url` (for example [`DEFAULT_BASE_URL`] or a local `videogen-sim`) with
-    /// `x-access-token: <api_key>`, over its own HTTP client
-    /// ([`videogen_transport::http_client`]: rustls, 30 s connect timeout, no total timeout).
-    ///
-    /// # Errors
-    /// [`BuildError`] for a base URL that is not `http(s)://host…` or an empty key.
-    pub fn from_api_key(base_url: &str, api_key: SecretString) -> Result<Self, BuildError> {
-        let auth = ApiAuth::header(base_url, API_KEY_HEADER, api_key)?;
-        let http = videogen_transport::http_client(&auth)?;
-        Ok(Self::with_http_client(http, auth))
-    }
-
-    /// A client over a caller-built `reqwest::Client`. Build it with
-    /// [`videogen_transport::http_client`] unless you know its redirect policy keeps the key on
-    /// the API's origin.
-    pub fn with_http_client(http: reqwest::Client, auth: ApiAuth) -> Self {
-        let base_url = auth.base_url().to_string();
-        Self::new_with_client(&base_url, http, ClientState::new(auth, LONG_OPERATIONS))
-    }
-
-    /// Gives every request a total timeout (none by default), except [`LONG_OPERATIONS`]. A
-    /// request cut by it fails with a timeout error (`Error::CommunicationError`).
-    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.inner.set_request_timeout(timeout);
-        self
-    }
-
-    /// Hands every non-2xx answer back as [`Error::UnexpectedResponse`] with its status,
-    /// headers and body (at most 1 MiB), instead of decoding it as the spec's error type, so the
-    /// caller can classify it by status even when the body is a proxy's HTML page
-    /// ([`ClientState::set_raw_error_responses`]).
-    pub fn with_raw_error_responses(mut self) -> Self {
-        self.inner.set_raw_error_responses(true);
-        self
-    }
-}
-
-videogen_transport::client_hooks!(Client);
+videogen_transport::provider_client!(
+    Client,
+    auth: |base_url: &str, api_key: SecretString| ApiAuth::header(base_url, API_KEY_HEADER, api_key),
+    long_operations: LONG_OPERATIONS,
+    error: types::Error
+);

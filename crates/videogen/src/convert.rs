@@ -1,6 +1,6 @@
 //! Turning the generated clients' errors into [`Error`], with the create-is-never-retried rule.
 
-use crate::error::from_status;
+use crate::error::{ErrorSource, from_status, source_of};
 use crate::{Error, Provider};
 
 /// The message inside a provider's typed error body (each provider module implements it for its
@@ -41,34 +41,41 @@ pub(crate) async fn convert<E: ErrorBody + serde::de::DeserializeOwned>(
     error: progenitor_client::Error<E>,
 ) -> Error {
     use progenitor_client::Error as P;
-    let unknown = |message: String, status: Option<u16>, body: Option<String>| match call {
+    let unknown = |message: String, status: Option<u16>, body: Option<String>, source: Option<ErrorSource>| match call {
         Call::Create { model } => {
-            Some(Error::OutcomeUnknown { provider, model: model.to_string(), message, status, body })
+            Ok(Error::OutcomeUnknown { source, provider, model: model.to_string(), message, status, body })
         }
-        Call::Read => None,
+        Call::Read => Err(source),
     };
     match error {
         P::InvalidRequest(message) => Error::invalid(message),
         P::CommunicationError(e) | P::InvalidUpgrade(e) => {
             let message = transport_message(&e);
             if e.is_connect() || e.is_builder() {
-                Error::Transport { provider, message, job: None }
+                Error::Transport { source: source_of(e), provider, message, job: None }
             } else {
-                unknown(message.clone(), None, None).unwrap_or(Error::Transport { provider, message, job: None })
+                unknown(message.clone(), None, None, source_of(e)).unwrap_or_else(|source| Error::Transport {
+                    source,
+                    provider,
+                    message,
+                    job: None,
+                })
             }
         }
         P::ResponseBodyError(e) => {
             let message = transport_message(&e);
-            unknown(message.clone(), None, None).unwrap_or(Error::Transport { provider, message, job: None })
+            unknown(message.clone(), None, None, source_of(e)).unwrap_or_else(|source| Error::Transport {
+                source,
+                provider,
+                message,
+                job: None,
+            })
         }
         P::InvalidResponsePayload(bytes, e) => {
             let body = lossy(&bytes);
-            unknown(format!("unreadable answer: {e}"), None, Some(body.clone())).unwrap_or(Error::Decode {
-                provider,
-                message: e.to_string(),
-                body,
-                job: None,
-            })
+            let message = e.to_string();
+            unknown(format!("unreadable answer: {message}"), None, Some(body.clone()), Some(Box::new(e)))
+                .unwrap_or_else(|_| Error::Decode { provider, message, body, job: None })
         }
         P::ErrorResponse(value) => {
             let status = value.status().as_u16();
@@ -85,8 +92,8 @@ pub(crate) async fn convert<E: ErrorBody + serde::de::DeserializeOwned>(
                     Ok(b) => b,
                     Err(e) => {
                         let message = transport_message(&e);
-                        return match (status, unknown(message.clone(), Some(status), None)) {
-                            (200..=299 | 500.., Some(e)) => e,
+                        return match (status, unknown(message.clone(), Some(status), None, source_of(e))) {
+                            (200..=299 | 500.., Ok(e)) => e,
                             _ => classify::<E>(provider, call, status, &headers, &[]),
                         };
                     }
@@ -114,6 +121,7 @@ fn classify<E: ErrorBody + serde::de::DeserializeOwned>(
     match status {
         200..=299 => match create_model {
             Some(model) => Error::OutcomeUnknown {
+                source: None,
                 provider,
                 model: model.to_string(),
                 message: format!("unexpected answer {status}"),
@@ -138,6 +146,7 @@ fn classify<E: ErrorBody + serde::de::DeserializeOwned>(
             let message = error_message::<E>(body).unwrap_or_else(|| format!("HTTP {status}"));
             match create_model {
                 Some(model) => Error::OutcomeUnknown {
+                    source: None,
                     provider,
                     model: model.to_string(),
                     message,

@@ -78,11 +78,28 @@ pub enum Error {
     #[error(
         "{provider}: the create request may or may not have reached the server ({message}); it was not retried to avoid a double charge"
     )]
-    OutcomeUnknown { provider: Provider, model: String, message: String, status: Option<u16>, body: Option<String> },
+    OutcomeUnknown {
+        provider: Provider,
+        model: String,
+        message: String,
+        status: Option<u16>,
+        body: Option<String>,
+        /// The transport error underneath, when there was one (its URL removed).
+        #[source]
+        source: Option<ErrorSource>,
+    },
 
     /// The connection failed (connect, reset, timeout, stalled body).
     #[error("{provider}: transport: {message}")]
-    Transport { provider: Provider, message: String, job: Option<Box<Job>> },
+    Transport {
+        provider: Provider,
+        message: String,
+        /// The transport error underneath, when there was one (a `reqwest::Error` with its URL
+        /// removed: result URLs carry signatures).
+        #[source]
+        source: Option<ErrorSource>,
+        job: Option<Box<Job>>,
+    },
 
     /// The server's answer could not be read as the spec says.
     #[error("{provider}: could not decode the answer: {message}")]
@@ -111,6 +128,15 @@ pub enum Error {
     /// temporary file's); `job` is set when a job had been created.
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error, job: Option<Box<Job>> },
+}
+
+/// The error underneath a [`Error::Transport`] or [`Error::OutcomeUnknown`], for
+/// [`std::error::Error::source`].
+pub type ErrorSource = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `e` as an [`ErrorSource`], without its URL.
+pub(crate) fn source_of(e: reqwest::Error) -> Option<ErrorSource> {
+    Some(Box::new(e.without_url()))
 }
 
 /// `3.0 s`, `0.25 s`: durations in user-facing messages.
@@ -305,6 +331,7 @@ mod tests {
         let policy = from_status(true, Provider::Oxen, 400, &h, "rejected by the content policy".into(), String::new());
         assert!(policy.is_content_policy());
         let unknown = Error::OutcomeUnknown {
+            source: None,
             provider: Provider::Oxen,
             model: "m".into(),
             message: "reset".into(),

@@ -173,7 +173,7 @@ pub use client::{
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef, ListOptions,
 };
 pub use cost::Cost;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorSource, Result};
 pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
 pub use provider::Provider;
 pub use request::{

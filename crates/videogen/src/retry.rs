@@ -95,7 +95,7 @@ mod tests {
         let calls = AtomicUsize::new(0);
         let result: Result<()> = read(&policy, || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(Error::Transport { provider: Provider::Oxen, message: "reset".into(), job: None })
+            Err(Error::Transport { source: None, provider: Provider::Oxen, message: "reset".into(), job: None })
         })
         .await;
         assert!(result.is_err());

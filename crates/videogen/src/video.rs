@@ -1,7 +1,7 @@
 //! A finished video and its safe download.
 
 use crate::convert::transport_message;
-use crate::error::strip_query;
+use crate::error::{source_of, strip_query};
 use crate::state::Inner;
 use crate::{Error, Job, Result};
 use base64::Engine;
@@ -308,18 +308,11 @@ fn resolve_output(path: &Path) -> std::result::Result<PathBuf, PathProblem> {
         Err(e) => return Err(problem(e.kind(), format!("the folder {}: {e}", dir.display()))),
     }
     // Writable? Creating a file is the only answer that holds for root, ACLs and read-only mounts.
-    let probe = dir.join(format!(".videogen-probe-{}-{}", std::process::id(), unique()));
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-        }
-        Err(e) => return Err(problem(e.kind(), format!("cannot write in the folder {}: {e}", dir.display()))),
+    // (tempfile: a new random name, created exclusively, removed when dropped.)
+    if let Err(e) = tempfile::Builder::new().prefix(".videogen-probe-").tempfile_in(dir) {
+        return Err(problem(e.kind(), format!("cannot write in the folder {}: {e}", dir.display())));
     }
     Ok(target)
-}
-
-fn unique() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
 /// Checks, before anything is paid for, that a download could be written to `path`: its folder
@@ -770,7 +763,12 @@ impl Video {
     /// One request (after its redirects): from byte `written` on (a `Range` request when > 0).
     async fn fetch_once(&self, start: &reqwest::Url, path: &Path, t: &mut Transfer) -> Result<()> {
         let provider = self.job.provider;
-        let transport = |e: &reqwest::Error| Error::Transport { provider, message: transport_message(e), job: None };
+        let transport = |e: reqwest::Error| Error::Transport {
+            provider,
+            message: transport_message(&e),
+            source: source_of(e),
+            job: None,
+        };
         let auth = self.inner.auth(provider);
         let mut url = start.clone();
         let mut keyed = true;
@@ -783,15 +781,16 @@ impl Video {
             if t.partial.written > 0 {
                 builder = builder.header(reqwest::header::RANGE, format!("bytes={}-", t.partial.written));
             }
-            let mut request = builder.build().map_err(|e| transport(&e))?;
+            let mut request = builder.build().map_err(transport)?;
             if keyed && let Some(auth) = auth {
                 auth.prepare(&mut request);
             }
             let header_timeout = self.inner.download_header_timeout;
             let response = match tokio::time::timeout(header_timeout, self.inner.downloads.execute(request)).await {
-                Ok(r) => r.map_err(|e| transport(&e))?,
+                Ok(r) => r.map_err(transport)?,
                 Err(_) => {
                     return Err(Error::Transport {
+                        source: None,
                         provider,
                         message: format!("no response headers within {}", crate::error::seconds(header_timeout)),
                         job: None,
@@ -829,6 +828,7 @@ impl Video {
                         t.partial.reset().await.map_err(|e| self.io(path, e))?;
                         t.total = None;
                         return Err(Error::Transport {
+                            source: None,
                             provider,
                             message: format!("the server sent another range ({range:?}); starting over"),
                             job: None,
@@ -841,6 +841,7 @@ impl Video {
                 t.partial.reset().await.map_err(|e| self.io(path, e))?;
                 t.total = None;
                 return Err(Error::Transport {
+                    source: None,
                     provider,
                     message: "the server cannot resume from the partial file; starting over".into(),
                     job: None,
@@ -880,13 +881,14 @@ impl Video {
             let chunk = match next {
                 Err(_) => {
                     return Err(Error::Transport {
+                        source: None,
                         provider,
                         message: format!("no data for {}", crate::error::seconds(self.inner.stall_timeout)),
                         job: None,
                     });
                 }
                 Ok(None) => break,
-                Ok(Some(Err(e))) => return Err(transport(&e)),
+                Ok(Some(Err(e))) => return Err(transport(e)),
                 Ok(Some(Ok(chunk))) => chunk,
             };
             if t.partial.written + chunk.len() as u64 > cap {
@@ -898,6 +900,7 @@ impl Video {
             && t.partial.written != total
         {
             return Err(Error::Transport {
+                source: None,
                 provider,
                 message: format!("the body ended at {} of {total} bytes", t.partial.written),
                 job: None,

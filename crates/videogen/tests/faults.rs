@@ -251,3 +251,30 @@ async fn a_repeated_idempotency_key_answers_the_same_job() {
     assert_eq!(sim.counters().create_requests(videogen_sim::Provider::OpenAi), 2);
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn transport_errors_keep_their_source_without_the_url() {
+    // A port nothing listens on: the connect fails (nothing sent), and the reqwest error under it
+    // is kept as the source, its URL removed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let client = videogen::Client::builder()
+        .api_key(Provider::OpenAi, KEY)
+        .base_url(Provider::OpenAi, format!("http://127.0.0.1:{port}/v1"))
+        .retry(fast_retry())
+        .push_events(false)
+        .build()
+        .unwrap();
+    let job = videogen::Job::from_short_form("openai:video_123").unwrap();
+    let err = client.status(&job).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let mut chain = Vec::new();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    assert!(!chain.is_empty(), "the transport error underneath is kept");
+    assert!(chain.iter().all(|s| !s.contains("/v1/videos")), "no URL in the chain: {chain:?}");
+}

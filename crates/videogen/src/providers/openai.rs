@@ -246,6 +246,7 @@ pub(crate) async fn create(client: &videogen_openai::Client, request: &VideoRequ
             Some(id) if !id.is_empty() => id.to_string(),
             _ => {
                 return Err(Error::OutcomeUnknown {
+                    source: None,
                     provider,
                     model: model.to_string(),
                     message: "the create answer holds no id".into(),
