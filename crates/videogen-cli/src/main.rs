@@ -1,6 +1,7 @@
 //! `videogen`: generate AI videos from a prompt through Oxen.ai, VideoDB, AIHubMix or OpenAI.
 
 mod batch;
+mod library;
 mod output;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -16,6 +17,10 @@ Examples:
   videogen generate \"A paper boat\" --provider aihubmix --model veo-3.1-generate-preview --duration 8 --size 1920x1080
   videogen submit \"A sunset timelapse\" --json > job.json && videogen wait \"$(cat job.json)\" --out sunset.mp4
   videogen batch prompts.jsonl --concurrency 4 --out-dir videos/
+  videogen remix openai:video_123 \"The same shot at night\"
+  videogen collections create \"Launch videos\"
+  videogen models --live --provider oxen --search kling
+  videogen sim --addr 127.0.0.1:8080
   videogen schema batch-line
 
 Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY (base URLs: OXEN_BASE_URL, …).
@@ -61,10 +66,20 @@ enum Command {
     List(ProviderArg),
     /// Cancel a job (Oxen.ai only; the others have no cancel).
     Cancel(JobArg),
-    /// Show the known models and their rules.
-    Models(ProviderArg),
+    /// Show the known models and their rules; with --live, the provider's own list.
+    Models(ModelsArgs),
+    /// Remix a finished job with a new prompt (OpenAI, AIHubMix, Oxen.ai); prints the new handle.
+    Remix(library::RemixArgs),
+    /// Delete a job's video at the provider (OpenAI, AIHubMix, VideoDB).
+    Delete(JobArg),
+    /// VideoDB's collections: list (the default), create NAME, delete ID.
+    Collections(library::CollectionsArgs),
     /// Run a JSON Lines file of requests, resumable after a crash (see `videogen schema batch-line`).
     Batch(batch::BatchArgs),
+    /// Run the simulator of the providers' APIs in the foreground (point clients at the printed
+    /// base URLs with any non-empty key).
+    #[command(after_help = videogen_sim::FAULT_HELP)]
+    Sim(videogen_sim::ServeArgs),
     /// Print a JSON Schema.
     Schema {
         #[arg(value_enum)]
@@ -97,8 +112,8 @@ struct RequestArgs {
     /// Frame size in pixels, WIDTHxHEIGHT.
     #[arg(long)]
     size: Option<Size>,
-    /// Random seed, where the model takes one.
-    #[arg(long)]
+    /// Random seed, where the model takes one (negative values too: --seed -5).
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<i64>,
     /// Reference image: a URL or a local file (repeatable).
     #[arg(long = "image")]
@@ -155,6 +170,20 @@ struct DownloadArgs {
     /// and the same command resumes it.
     #[arg(long)]
     timeout: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+struct ModelsArgs {
+    /// oxen, videodb, aihubmix or openai.
+    #[arg(long, short)]
+    provider: Option<Provider>,
+    /// Ask the provider for its models now (Oxen.ai: capabilities, pricing, request_schema),
+    /// merged with the rule table.
+    #[arg(long)]
+    live: bool,
+    /// With --live: only models matching this text (Oxen.ai's model search).
+    #[arg(long, requires = "live")]
+    search: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -234,6 +263,17 @@ pub(crate) fn default_model(provider: Provider) -> &'static str {
     }
 }
 
+/// Where the built-in simulator keeps its jobs between runs: `$VIDEOGEN_SIM_STATE` when set,
+/// else `videogen/sim-state.json` in the user's cache folder (`~/.cache` on Linux,
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows); `None` (memory only) when there is
+/// no cache folder.
+pub(crate) fn sim_state_file() -> Option<PathBuf> {
+    match std::env::var_os("VIDEOGEN_SIM_STATE") {
+        Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
+        _ => dirs::cache_dir().map(|d| d.join("videogen").join("sim-state.json")),
+    }
+}
+
 /// A client for `providers`: the real APIs where keys are set, the in-process simulator for the
 /// rest (or for all with `--sim`), saying so in one line.
 pub(crate) async fn context(providers: &[Provider], force_sim: bool) -> Result<Context, CliError> {
@@ -254,6 +294,8 @@ pub(crate) async fn context_within(
         let config = videogen_sim::SimConfig {
             queued_for: Duration::from_millis(300),
             processing_for: Duration::from_millis(2000),
+            // Jobs outlive this process: `submit` now, `wait`/`download` in a later one.
+            state_file: sim_state_file(),
             ..Default::default()
         };
         let s = videogen_sim::Sim::start(config).await.map_err(|e| CliError {
@@ -374,20 +416,13 @@ fn interrupted(job: &Job, json: bool, simulated: bool, command: &str, out: Optio
     if json {
         print_json(&serde_json::json!({"interrupted": true, "job": job}));
     }
-    if simulated {
-        output::err(&format!(
-            "interrupted: job {} ran on the built-in simulator, which ends with this process.",
-            clean(&job.short_form())
-        ));
-    } else {
-        output::err(&format!(
-            "interrupted: job {} goes on at {}.\nresume with: videogen {command} '{}'{}",
-            clean(&job.short_form()),
-            job.provider,
-            clean(&handle),
-            out.map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
-        ));
-    }
+    let place = if simulated { "the built-in simulator".to_string() } else { job.provider.to_string() };
+    output::err(&format!(
+        "interrupted: job {} goes on at {place}.\nresume with: videogen {command} '{}'{}",
+        clean(&job.short_form()),
+        clean(&handle),
+        out.map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
+    ));
     std::process::exit(130);
 }
 
@@ -593,6 +628,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             if json {
                 print_json(&serde_json::to_value(&jobs).unwrap_or_default());
             } else {
+                if jobs.is_empty() {
+                    output::err(&format!("no jobs at {provider}"));
+                }
                 for j in &jobs {
                     output::out(&format!(
                         "{}\t{}\t{}\t{}",
@@ -626,6 +664,29 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     job: Some(Box::new(job)),
                 })
             }
+        }
+        Command::Remix(r) => {
+            let provider = parse_job(&r.job)?.provider;
+            let ctx = context(&[provider], cli.sim).await?;
+            library::remix(&ctx, &r).await?.print(json);
+            Ok(())
+        }
+        Command::Delete(a) => {
+            let provider = parse_job(&a.job)?.provider;
+            let ctx = context(&[provider], cli.sim).await?;
+            library::delete(&ctx, &a.job).await?.print(json);
+            Ok(())
+        }
+        Command::Collections(c) => {
+            let ctx = context(&[Provider::VideoDb], cli.sim).await?;
+            library::collections(&ctx, &c).await?.print(json);
+            Ok(())
+        }
+        Command::Models(p) if p.live => {
+            let provider = p.provider.unwrap_or_else(default_provider);
+            let ctx = context(&[provider], cli.sim).await?;
+            library::live_models(&ctx, provider, p.search.as_deref()).await?.print(json);
+            Ok(())
         }
         Command::Models(p) => {
             let rows: Vec<&videogen::models::ModelInfo> = videogen::models::MODELS
@@ -668,6 +729,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Batch(b) => batch::run(b, cli.sim, json).await,
+        Command::Sim(args) => {
+            videogen_sim::serve(&args).await.map_err(|e| CliError { code: 1, message: e.to_string(), job: None })
+        }
         Command::Schema { what: SchemaKind::BatchLine } => {
             print_json(&serde_json::to_value(schemars::schema_for!(batch::BatchLine)).unwrap_or_default());
             Ok(())

@@ -64,6 +64,33 @@ pub fn json(value: &serde_json::Value) {
     out(&json_text(value));
 }
 
+/// What a command prints on standard output: lines of text for people, or one JSON value with
+/// `--json` — built once, printed by one call, so no command branches on `--json` itself.
+pub struct Report {
+    /// The text lines (server text already passed through [`clean`]).
+    pub text: Vec<String>,
+    /// The JSON value.
+    pub json: serde_json::Value,
+}
+
+impl Report {
+    /// A report of one line of text and its JSON.
+    pub fn line(text: impl Into<String>, json: serde_json::Value) -> Self {
+        Self { text: vec![text.into()], json }
+    }
+
+    /// Prints the text or, with `json`, the JSON.
+    pub fn print(&self, json_output: bool) {
+        if json_output {
+            json(&self.json);
+        } else {
+            for line in &self.text {
+                out(line);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,21 @@ fn provider_env() -> impl Iterator<Item = &'static str> {
     videogen::Provider::ALL.into_iter().flat_map(|p| [p.api_key_env(), p.base_url_env()])
 }
 
-/// `videogen` with no provider keys in its environment.
+/// `videogen` with no provider keys in its environment, its built-in simulator keeping its jobs
+/// in a state file of its own (never the user's cache folder).
 fn videogen() -> Command {
+    let state = scratch("state").join("sim-state.json");
+    videogen_sharing(&state)
+}
+
+/// `videogen` with no provider keys, its built-in simulator keeping its jobs in `state` (shared
+/// by every command given the same file, as the user's cache file is).
+fn videogen_sharing(state: &Path) -> Command {
     let mut cmd = Command::cargo_bin("videogen").unwrap();
     for k in provider_env() {
         cmd.env_remove(k);
     }
+    cmd.env("VIDEOGEN_SIM_STATE", state);
     cmd
 }
 
@@ -47,6 +56,38 @@ fn generate_writes_an_mp4_on_every_provider_offline() {
         assert!(stderr.contains("using the built-in simulator"), "{provider}: the simulator notice is shown: {stderr}");
         assert!(is_mp4(&out), "{provider}: {} is an MP4", out.display());
     }
+}
+
+#[test]
+fn the_readme_offline_flow_works_across_processes() {
+    // README: `videogen submit … --json > job.json`, then `videogen wait "$(cat job.json)"` in a
+    // later process, with no key set: the built-in simulator keeps its jobs in a file.
+    let dir = scratch("offline");
+    let state = dir.join("sim-state.json");
+    for provider in ["oxen", "videodb", "aihubmix", "openai"] {
+        let submitted = videogen_sharing(&state)
+            .args(["submit", "A sunset timelapse", "--json", "--provider", provider])
+            .output()
+            .unwrap();
+        assert!(submitted.status.success(), "{provider}: {}", String::from_utf8_lossy(&submitted.stderr));
+        let handle = String::from_utf8(submitted.stdout).unwrap();
+        let out = dir.join(format!("{provider}.mp4"));
+        videogen_sharing(&state).args(["wait", handle.trim(), "--out"]).arg(&out).assert().success();
+        assert!(is_mp4(&out), "{provider}: waited and downloaded in a later process");
+        let status = videogen_sharing(&state).args(["status", handle.trim(), "--json"]).output().unwrap();
+        let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+        assert_eq!(status["status"], "succeeded", "{provider}: {status}");
+        let again = dir.join(format!("{provider}-again.mp4"));
+        videogen_sharing(&state).args(["download", handle.trim(), "--out"]).arg(&again).assert().success();
+        assert!(is_mp4(&again));
+    }
+    let listed = videogen_sharing(&state).args(["list", "--provider", "oxen", "--json"]).output().unwrap();
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "the earlier process's job is listed: {listed}");
+    // A fresh state knows nothing of them, and says so.
+    let empty = videogen().args(["list", "--provider", "oxen"]).output().unwrap();
+    assert!(empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("no jobs at oxen"));
 }
 
 #[test]
@@ -249,4 +290,69 @@ fn every_aihubmix_family_generates_from_the_command_line() {
         assert!(output.status.success(), "{name}: {stderr}");
         assert!(is_mp4(&out), "{name}: {} is an MP4", out.display());
     }
+}
+
+#[test]
+fn negative_seeds_parse_and_the_simulators_help_lists_its_faults() {
+    let dir = scratch("seed");
+    let out = dir.join("seed.mp4");
+    videogen()
+        .args(["generate", "A red balloon", "--provider", "oxen", "--seed", "-5", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(is_mp4(&out));
+    for help in [videogen().args(["sim", "--help"]).output().unwrap()] {
+        let text = String::from_utf8_lossy(&help.stdout);
+        for kind in ["429[=SECS]", "reset-after", "gone-when-finished", "events (Oxen.ai's event stream)"] {
+            assert!(text.contains(kind), "`videogen sim --help` lists {kind}: {text}");
+        }
+    }
+}
+
+#[test]
+fn remix_delete_collections_and_live_models_have_commands() {
+    let dir = scratch("ops");
+    let state = dir.join("sim-state.json");
+    let run = |args: &[&str]| {
+        let output = videogen_sharing(&state).args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), stdout, stderr)
+    };
+    let out = dir.join("boat.mp4");
+    let (code, stdout, stderr) =
+        run(&["--json", "generate", "A paper boat", "--provider", "openai", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let job = serde_json::from_str::<Value>(&stdout).unwrap()["job"].to_string();
+
+    let (code, stdout, stderr) = run(&["--json", "remix", &job, "The same boat at night"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let remixed: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(remixed["provider"], "openai");
+    assert_ne!(remixed.to_string(), job, "a new job");
+
+    let (code, stdout, _) = run(&["delete", &job]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.starts_with("deleted openai:"), "{stdout}");
+    let (code, _, stderr) = run(&["delete", "oxen:7cf9b23a-1234-5678-9abc-def012345678"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("does not support delete"), "{stderr}");
+
+    let (code, stdout, stderr) = run(&["--json", "collections", "create", "Launch videos", "--description", "Q3"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let id = serde_json::from_str::<Value>(&stdout).unwrap()["id"].as_str().unwrap().to_string();
+    let (_, listed, _) = run(&["collections"]);
+    assert!(listed.contains("Launch videos") && listed.contains("(default)"), "{listed}");
+    assert_eq!(run(&["collections", "delete", &id]).0, Some(0));
+    let (_, listed, _) = run(&["--json", "collections", "list"]);
+    assert!(!listed.contains(&id), "deleted: {listed}");
+
+    let (code, stdout, stderr) = run(&["--json", "models", "--live", "--provider", "oxen", "--search", "o3"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let models: Value = serde_json::from_str(&stdout).unwrap();
+    let o3 = models.as_array().unwrap().iter().find(|m| m["id"] == "kling-video-o3-pro-reference-to-video").unwrap();
+    assert!(o3["request_schema"].is_object() && o3["pricing"]["per_second"].is_string(), "{o3}");
+    let (_, text, _) = run(&["models", "--live", "--provider", "oxen"]);
+    assert!(text.contains("kling-video-v2-6-pro-text-to-video") && text.contains("USD/s"), "{text}");
 }

@@ -38,12 +38,16 @@ mod http;
 mod media;
 mod openai;
 mod oxen;
+mod persist;
+mod serve;
 mod server;
 mod store;
 mod videodb;
 
 pub use faults::{FaultKind, FaultRule, Schedule};
 pub use media::{FIXTURE_MP4, FIXTURE_SPRITESHEET_WEBP, FIXTURE_THUMBNAIL_WEBP, result_bytes_len, result_sha256_hex};
+pub use persist::MAX_SAVED_JOBS;
+pub use serve::{FAULT_HELP, ServeArgs, serve};
 pub use store::Counters;
 
 use serde::{Deserialize, Serialize};
@@ -118,6 +122,11 @@ pub struct SimConfig {
     pub api_keys: Vec<String>,
     /// Add `openai-poll-after-ms` to `GET /v1/videos/{id}` answers of unfinished jobs (default 250).
     pub openai_poll_after_ms: Option<u64>,
+    /// Keep jobs and collections in this file (JSON), shared by every simulator started with it,
+    /// one after another or at once: a job submitted through one process can be read, waited
+    /// for and downloaded through a later one, and its time runs on while no simulator does
+    /// (default `None`: in memory only). The newest 10,000 jobs are kept.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -132,6 +141,7 @@ impl Default for SimConfig {
             seed: 0,
             api_keys: Vec::new(),
             openai_poll_after_ms: Some(250),
+            state_file: None,
         }
     }
 }

@@ -248,15 +248,30 @@ impl SimState {
             is_public: false,
             created_unix: unix_now(),
         };
+        let mut jobs = HashMap::new();
+        let mut order = VecDeque::new();
+        let mut collections = vec![default_collection];
+        if let Some(file) = &config.state_file {
+            let saved = crate::persist::load(file);
+            let mut loaded: Vec<Job> = saved.jobs.into_values().map(crate::persist::SavedJob::into_job).collect();
+            loaded.sort_by_key(|j| j.created);
+            for job in loaded {
+                order.push_back(job.id.clone());
+                jobs.insert(job.id.clone(), job);
+            }
+            if let Some(saved) = saved.collections {
+                collections = saved.into_iter().map(crate::persist::SavedCollection::into_collection).collect();
+            }
+        }
         Self {
             config,
             addr,
             faults: Mutex::new(faults),
             oxen_events: tokio::sync::broadcast::channel(4096).0,
             inner: Mutex::new(Inner {
-                jobs: HashMap::new(),
-                order: VecDeque::new(),
-                collections: vec![default_collection],
+                jobs,
+                order,
+                collections,
                 counters: Counters::default(),
                 answers: HashMap::new(),
                 answer_order: VecDeque::new(),
@@ -345,6 +360,7 @@ impl SimState {
 
     /// Stores a new job and evicts the oldest finished jobs beyond the cap.
     pub(crate) fn insert(&self, job: Job) {
+        self.persist_jobs(&[&job]);
         let cap = self.config.finished_job_cap;
         let mut inner = self.lock();
         *inner.counters.jobs_created.entry(job.provider).or_default() += 1;
@@ -367,16 +383,65 @@ impl SimState {
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Job> {
+        if let Some(job) = self.lock().jobs.get(id).cloned() {
+            return Some(job);
+        }
+        // Made by another process sharing the state file since this one started?
+        self.refresh();
         self.lock().jobs.get(id).cloned()
     }
 
     /// Applies `f` to job `id`; `None` when there is no such job.
     pub(crate) fn update<T>(&self, id: &str, f: impl FnOnce(&mut Job) -> T) -> Option<T> {
-        self.lock().jobs.get_mut(id).map(f)
+        self.get(id)?;
+        let (result, job) = {
+            let mut inner = self.lock();
+            let job = inner.jobs.get_mut(id)?;
+            let result = f(job);
+            (result, job.clone())
+        };
+        self.persist_jobs(&[&job]);
+        Some(result)
+    }
+
+    /// Reads the jobs that other processes sharing [`SimConfig::state_file`] have saved (those
+    /// this one does not hold).
+    pub(crate) fn refresh(&self) {
+        let Some(file) = &self.config.state_file else { return };
+        let saved = crate::persist::load(file);
+        let mut inner = self.lock();
+        for (id, job) in saved.jobs {
+            if !inner.jobs.contains_key(&id) {
+                inner.order.push_back(id.clone());
+                inner.jobs.insert(id, job.into_job());
+            }
+        }
+    }
+
+    /// Writes `jobs` to the state file, when there is one.
+    fn persist_jobs(&self, jobs: &[&Job]) {
+        if let Some(file) = &self.config.state_file {
+            let jobs = jobs.iter().map(|j| crate::persist::SavedJob::of(j)).collect();
+            crate::persist::save(file, crate::persist::Change { jobs, collections: None });
+        }
+    }
+
+    /// Changes the collections with `f`, and saves them when there is a state file.
+    pub(crate) fn change_collections<T>(&self, f: impl FnOnce(&mut Vec<Collection>) -> T) -> T {
+        let (result, saved) = {
+            let mut inner = self.lock();
+            let result = f(&mut inner.collections);
+            (result, inner.collections.iter().map(crate::persist::SavedCollection::of).collect())
+        };
+        if let Some(file) = &self.config.state_file {
+            crate::persist::save(file, crate::persist::Change { jobs: Vec::new(), collections: Some(saved) });
+        }
+        result
     }
 
     /// The jobs of `provider` that pass `keep`, oldest first.
     pub(crate) fn jobs_of(&self, provider: Provider, keep: impl Fn(&Job) -> bool) -> Vec<Job> {
+        self.refresh();
         let inner = self.lock();
         let mut jobs: Vec<Job> = inner.jobs.values().filter(|j| j.provider == provider && keep(j)).cloned().collect();
         jobs.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));

@@ -151,7 +151,7 @@ async fn create_collection(
             created_unix: unix_now(),
         };
         let json = collection_json(&c);
-        st.with_inner(|i| i.collections.push(c));
+        st.change_collections(|all| all.push(c));
         json_response(StatusCode::OK, &json!({"success": true, "data": json}))
     })
     .await
@@ -188,8 +188,8 @@ async fn update_collection(
             Ok(f) => f,
             Err(r) => return r,
         };
-        let updated = st.with_inner(|i| {
-            let c = i.collections.iter_mut().find(|c| c.id == id)?;
+        let updated = st.change_collections(|all| {
+            let c = all.iter_mut().find(|c| c.id == id)?;
             if let Some(n) = name {
                 c.name = n;
             }
@@ -219,10 +219,10 @@ async fn delete_collection(
         if id == "default" {
             return bad_request("The default collection cannot be deleted");
         }
-        let removed = st.with_inner(|i| {
-            let before = i.collections.len();
-            i.collections.retain(|c| c.id != id);
-            before != i.collections.len()
+        let removed = st.change_collections(|all| {
+            let before = all.len();
+            all.retain(|c| c.id != id);
+            before != all.len()
         });
         if removed {
             json_response(StatusCode::OK, &json!({"success": true, "message": "Collection deleted"}))
