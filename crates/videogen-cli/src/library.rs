@@ -2,10 +2,10 @@
 //! `remix`, `delete`, `collections`, and `models --live`. Each returns a [`Report`].
 
 use crate::output::{Report, clean};
-use crate::{CliError, Context, parse_job};
+use crate::{CliError, Context};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use videogen::{Provider, models};
+use videogen::{Job, Provider, models};
 
 /// `videogen remix <job> "<prompt>"`.
 #[derive(Args, Debug)]
@@ -18,17 +18,15 @@ pub(crate) struct RemixArgs {
 
 /// Submits a remix of a finished job (OpenAI, AIHubMix: `POST /videos/{id}/remix`; Oxen.ai: a
 /// generation with the video as `input_video`); prints the new job's handle.
-pub(crate) async fn remix(ctx: &Context, args: &RemixArgs) -> Result<Report, CliError> {
-    let source = parse_job(&args.job)?;
-    let job = ctx.client.remix(&source, &args.prompt).await?;
+pub(crate) async fn remix(ctx: &Context, source: &Job, prompt: &str) -> Result<Report, CliError> {
+    let job = ctx.client.remix(source, prompt).await?;
     let handle = serde_json::to_string(&job).unwrap_or_default();
     Ok(Report { text: vec![clean(&handle)], json: serde_json::to_value(&job).unwrap_or_default() })
 }
 
 /// Deletes a job's video at the provider (OpenAI, AIHubMix, VideoDB).
-pub(crate) async fn delete(ctx: &Context, job: &str) -> Result<Report, CliError> {
-    let job = parse_job(job)?;
-    ctx.client.delete(&job).await?;
+pub(crate) async fn delete(ctx: &Context, job: &Job) -> Result<Report, CliError> {
+    ctx.client.delete(job).await?;
     Ok(Report::line(format!("deleted {}", clean(&job.short_form())), json!({"job": job, "deleted": true})))
 }
 

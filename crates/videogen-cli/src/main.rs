@@ -666,15 +666,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Remix(r) => {
-            let provider = parse_job(&r.job)?.provider;
-            let ctx = context(&[provider], cli.sim).await?;
-            library::remix(&ctx, &r).await?.print(json);
+            let source = parse_job(&r.job)?;
+            let ctx = context(&[source.provider], cli.sim).await?;
+            library::remix(&ctx, &source, &r.prompt).await?.print(json);
             Ok(())
         }
         Command::Delete(a) => {
-            let provider = parse_job(&a.job)?.provider;
-            let ctx = context(&[provider], cli.sim).await?;
-            library::delete(&ctx, &a.job).await?.print(json);
+            let job = parse_job(&a.job)?;
+            let ctx = context(&[job.provider], cli.sim).await?;
+            library::delete(&ctx, &job).await?.print(json);
             Ok(())
         }
         Command::Collections(c) => {

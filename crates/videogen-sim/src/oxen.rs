@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
+use futures::StreamExt;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -391,30 +392,29 @@ async fn announce_completion(st: Arc<SimState>, id: String, finishes_at: std::ti
 /// once, so a client's reconnection and its polling fallback can be tested.
 async fn events(State(state): State<Arc<SimState>>, Extension(conn): Extension<Conn>, headers: HeaderMap) -> Response {
     run(state, P, "events", Op::Other, &conn, &headers, |st, fault| async move {
-        let mut rx = st.oxen_events.subscribe();
-        let cut = fault == Some(FaultKind::ResetAfterProcessing);
-        let frames = async_stream(move |tx| async move {
-            if cut {
-                let _ = tx.send(Bytes::from_static(b": closing\n\n")).await;
-                return;
-            }
-            let mut keep_alive = tokio::time::interval(std::time::Duration::from_secs(15));
-            keep_alive.tick().await;
-            loop {
-                let frame = tokio::select! {
-                    received = rx.recv() => match received {
-                        Ok(frame) => Bytes::copy_from_slice(frame.as_bytes()),
-                        // A slow reader loses events, as on the real (unbuffered) stream.
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                    },
-                    _ = keep_alive.tick() => Bytes::from_static(b": keep-alive\n\n"),
-                };
-                if tx.send(frame).await.is_err() {
-                    return;
+        let rx = st.oxen_events.subscribe();
+        let frames = if fault == Some(FaultKind::ResetAfterProcessing) {
+            futures::stream::iter([Ok(Bytes::from_static(b": closing\n\n"))]).boxed()
+        } else {
+            let keep_alive = std::time::Duration::from_secs(15);
+            let ticks = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
+            futures::stream::unfold((rx, ticks), |(mut rx, mut ticks)| async move {
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    let frame = tokio::select! {
+                        received = rx.recv() => match received {
+                            Ok(frame) => Bytes::copy_from_slice(frame.as_bytes()),
+                            // A slow reader loses events, as on the real (unbuffered) stream.
+                            Err(RecvError::Lagged(_)) => continue,
+                            Err(RecvError::Closed) => return None,
+                        },
+                        _ = ticks.tick() => Bytes::from_static(b": keep-alive\n\n"),
+                    };
+                    return Some((Ok::<_, std::convert::Infallible>(frame), (rx, ticks)));
                 }
-            }
-        });
+            })
+            .boxed()
+        };
         let mut response = Response::new(Body::from_stream(frames));
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -422,18 +422,6 @@ async fn events(State(state): State<Arc<SimState>>, Extension(conn): Extension<C
         response
     })
     .await
-}
-
-/// A byte stream fed by `producer` through a small channel (the producer stops when the reader
-/// goes away).
-fn async_stream<F, Fut>(producer: F) -> impl futures::Stream<Item = Result<Bytes, std::convert::Infallible>> + Send
-where
-    F: FnOnce(tokio::sync::mpsc::Sender<Bytes>) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    tokio::spawn(producer(tx));
-    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok(b), rx)) })
 }
 
 async fn list_queue(

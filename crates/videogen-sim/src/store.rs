@@ -360,7 +360,7 @@ impl SimState {
 
     /// Stores a new job and evicts the oldest finished jobs beyond the cap.
     pub(crate) fn insert(&self, job: Job) {
-        self.persist_jobs(&[&job]);
+        self.persist_job(&job);
         let cap = self.config.finished_job_cap;
         let mut inner = self.lock();
         *inner.counters.jobs_created.entry(job.provider).or_default() += 1;
@@ -400,7 +400,7 @@ impl SimState {
             let result = f(job);
             (result, job.clone())
         };
-        self.persist_jobs(&[&job]);
+        self.persist_job(&job);
         Some(result)
     }
 
@@ -418,10 +418,10 @@ impl SimState {
         }
     }
 
-    /// Writes `jobs` to the state file, when there is one.
-    fn persist_jobs(&self, jobs: &[&Job]) {
+    /// Writes `job` to the state file, when there is one.
+    fn persist_job(&self, job: &Job) {
         if let Some(file) = &self.config.state_file {
-            let jobs = jobs.iter().map(|j| crate::persist::SavedJob::of(j)).collect();
+            let jobs = vec![crate::persist::SavedJob::of(job)];
             crate::persist::save(file, crate::persist::Change { jobs, collections: None });
         }
     }
