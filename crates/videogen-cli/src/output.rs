@@ -35,7 +35,16 @@ pub fn clean(text: &str) -> String {
 /// Serialized JSON with the characters serde_json leaves raw (DEL, C1 controls, bidi
 /// controls) escaped as `\uXXXX`: still the same JSON value.
 pub fn json_text(value: &serde_json::Value) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    escape_json(&serde_json::to_string_pretty(value).unwrap_or_default())
+}
+
+/// Prints `value` as one line of JSON (a JSON Lines stream such as `batch --events`), escaped
+/// as [`json_text`] escapes it.
+pub fn json_line(value: &serde_json::Value) {
+    out(&escape_json(&serde_json::to_string(value).unwrap_or_default()));
+}
+
+fn escape_json(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if unsafe_char(c) && c != '\n' {
@@ -79,10 +88,28 @@ impl Report {
         Self { text: vec![text.into()], json }
     }
 
-    /// Prints the text or, with `json`, the JSON.
+    /// A report that prints nothing (a command that printed as it went).
+    pub fn empty() -> Self {
+        Self { text: Vec::new(), json: serde_json::Value::Null }
+    }
+
+    /// Several reports as one: their lines in order, and a JSON array of their values.
+    pub fn all(reports: Vec<Report>) -> Self {
+        let mut text = Vec::new();
+        let mut values = Vec::new();
+        for r in reports {
+            text.extend(r.text);
+            values.push(r.json);
+        }
+        Self { text, json: serde_json::Value::Array(values) }
+    }
+
+    /// Prints the text or, with `json`, the JSON (nothing for [`Report::empty`]).
     pub fn print(&self, json_output: bool) {
         if json_output {
-            json(&self.json);
+            if !self.json.is_null() {
+                json(&self.json);
+            }
         } else {
             for line in &self.text {
                 out(line);

@@ -1,0 +1,339 @@
+//! What a batch shows while it runs and when it ends: with a terminal on standard error, a live
+//! display (indicatif `MultiProgress`: a totals bar with the counts by state, throughput and
+//! elapsed time, and a spinner per job in flight); without one, a summary line every
+//! [`PLAIN_SUMMARY_EVERY`]; with `--events`, one JSON line per [`LineEvent`] on standard output;
+//! at the end, the [`summary`] (done, failed with reasons, unknown, files, reported cost).
+
+use super::Item;
+use super::journal::LineEvent;
+use crate::exit::{CliError, ExitCode};
+use crate::output::{self, Report, clean};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use videogen::{Cost, Decimal};
+
+/// How often the summary line is printed when standard error is not a terminal: 10 seconds.
+pub const PLAIN_SUMMARY_EVERY: Duration = Duration::from_secs(10);
+
+/// The most per-job spinners shown at once; the rest are counted in the totals bar.
+const MAX_SPINNERS: usize = 12;
+
+/// How a line ended in this run.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// Every output is written (`skipped`: in an earlier run).
+    Done { files: Vec<String>, costs: Vec<Cost>, skipped: bool },
+    /// The job failed at the provider.
+    Failed(String),
+    /// The create was refused; nothing was created.
+    Refused(String),
+    /// The create's outcome is unknown.
+    Unknown(String),
+    /// The run stopped following the job; a rerun resumes it.
+    Stopped(String),
+}
+
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    skipped: usize,
+    failed: usize,
+    refused: usize,
+    unknown: usize,
+    stopped: usize,
+    running: usize,
+}
+
+struct Live {
+    multi: MultiProgress,
+    totals: ProgressBar,
+    spinners: Mutex<HashMap<usize, ProgressBar>>,
+}
+
+/// The batch's progress reporting.
+pub struct Progress {
+    live: Option<Live>,
+    events: bool,
+    started: Instant,
+    total: usize,
+    tally: Mutex<Tally>,
+}
+
+impl Progress {
+    /// Progress for `total` lines: live when standard error is a terminal; `events` writes
+    /// `--events` JSON lines.
+    pub fn new(total: usize, events: bool) -> Arc<Self> {
+        let live = std::io::stderr().is_terminal().then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+            let totals = multi.add(ProgressBar::new(total as u64));
+            totals.set_style(
+                ProgressStyle::with_template("{bar:30.green/white} {pos}/{len} done  {msg}  [{elapsed_precise}]")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            Live { multi, totals, spinners: Mutex::new(HashMap::new()) }
+        });
+        Arc::new(Self { live, events, started: Instant::now(), total, tally: Mutex::new(Tally::default()) })
+    }
+
+    fn tally(&self) -> std::sync::MutexGuard<'_, Tally> {
+        self.tally.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `done` (of all), then running, failed, unknown, throughput, elapsed.
+    pub fn summary_line(&self) -> String {
+        let t = self.tally();
+        let elapsed = self.started.elapsed();
+        let per_minute = t.done as f64 / elapsed.as_secs_f64().max(1.0) * 60.0;
+        format!(
+            "{}/{} done ({} before), {} running, {} failed, {} unknown, {} stopped, {per_minute:.1}/min, {}",
+            t.done + t.skipped,
+            self.total,
+            t.skipped,
+            t.running,
+            t.failed + t.refused,
+            t.unknown,
+            t.stopped,
+            hms(elapsed)
+        )
+    }
+
+    fn counts_message(&self) -> String {
+        let t = self.tally();
+        let per_minute = t.done as f64 / self.started.elapsed().as_secs_f64().max(1.0) * 60.0;
+        format!(
+            "{} running · {} failed · {} unknown · {} stopped · {per_minute:.1}/min",
+            t.running,
+            t.failed + t.refused,
+            t.unknown,
+            t.stopped
+        )
+    }
+
+    /// Refreshes the totals (live) or prints the summary line every [`PLAIN_SUMMARY_EVERY`]
+    /// (without a terminal), until the returned task is aborted.
+    pub fn spawn_ticker(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let progress = self.clone();
+        tokio::spawn(async move {
+            let every = if progress.live.is_some() { Duration::from_millis(500) } else { PLAIN_SUMMARY_EVERY };
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                ticks.tick().await;
+                match &progress.live {
+                    Some(live) => live.totals.set_message(progress.counts_message()),
+                    None => output::err(&format!("batch: {}", progress.summary_line())),
+                }
+            }
+        })
+    }
+
+    /// A line's work starts (a spinner while it is in flight).
+    pub fn started(&self, item: &Item) {
+        self.tally().running += 1;
+        if let Some(live) = &self.live {
+            let mut spinners = live.spinners.lock().unwrap_or_else(|p| p.into_inner());
+            if spinners.len() < MAX_SPINNERS {
+                let bar = live.multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("  {spinner:.green} {prefix:<9} {msg}  [{elapsed}]")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(format!("line {}", item.number));
+                bar.set_message(clean(&item.title()));
+                bar.enable_steady_tick(Duration::from_millis(150));
+                spinners.insert(item.number, bar);
+            }
+        }
+    }
+
+    /// Something happened to a line: its spinner says so; `--events` prints it.
+    pub fn event(&self, item: &Item, event: &LineEvent) {
+        if self.events {
+            let mut value = serde_json::to_value(event).unwrap_or_default();
+            if let Value::Object(map) = &mut value {
+                map.insert("line".into(), item.number.into());
+                map.insert("key".into(), item.key.clone().into());
+                map.insert("at".into(), chrono::Utc::now().to_rfc3339().into());
+            }
+            output::json_line(&value);
+        }
+        let Some(live) = &self.live else { return };
+        let spinners = live.spinners.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(bar) = spinners.get(&item.number) else { return };
+        let message = match event {
+            LineEvent::Submitting { .. } => "submitting".to_string(),
+            LineEvent::Submitted { jobs } => {
+                format!("submitted {}", jobs.iter().map(|j| clean(&j.short_form())).collect::<Vec<_>>().join(" "))
+            }
+            LineEvent::RateLimited { retry_in_seconds, .. } => {
+                format!("rate limited; creating again in {retry_in_seconds:.1} s")
+            }
+            LineEvent::Status { job, status, progress } => {
+                format!("{} {}{}", clean(job), clean(status), progress.map(|p| format!(" {p}%")).unwrap_or_default())
+            }
+            LineEvent::Done { file, .. } => format!("wrote {}", clean(file)),
+            _ => return,
+        };
+        bar.set_message(message);
+    }
+
+    /// A line's work ended: counted, its spinner removed, one line printed above the display
+    /// (or on standard error).
+    pub fn ended(&self, item: &Item, outcome: &Outcome) {
+        {
+            let mut t = self.tally();
+            if !matches!(outcome, Outcome::Done { skipped: true, .. }) {
+                t.running = t.running.saturating_sub(1);
+            }
+            match outcome {
+                Outcome::Done { skipped: true, .. } => t.skipped += 1,
+                Outcome::Done { .. } => t.done += 1,
+                Outcome::Failed(_) => t.failed += 1,
+                Outcome::Refused(_) => t.refused += 1,
+                Outcome::Unknown(_) => t.unknown += 1,
+                Outcome::Stopped(_) => t.stopped += 1,
+            }
+        }
+        let text = match outcome {
+            Outcome::Done { skipped: true, .. } => format!("line {}: done before", item.number),
+            Outcome::Done { files, .. } => format!("line {}: done: {}", item.number, clean(&files.join(", "))),
+            Outcome::Failed(m) => format!("line {}: failed: {}", item.number, clean(m)),
+            Outcome::Refused(m) => format!("line {}: refused (nothing created): {}", item.number, clean(m)),
+            Outcome::Unknown(m) => format!("line {}: outcome unknown: {}", item.number, clean(m)),
+            Outcome::Stopped(m) => format!("line {}: stopped: {}", item.number, clean(m)),
+        };
+        match &self.live {
+            Some(live) => {
+                if let Some(bar) = live.spinners.lock().unwrap_or_else(|p| p.into_inner()).remove(&item.number) {
+                    bar.finish_and_clear();
+                    live.multi.remove(&bar);
+                }
+                let t = self.tally();
+                live.totals.set_position((t.done + t.skipped) as u64);
+                drop(t);
+                live.totals.set_message(self.counts_message());
+                let _ = live.multi.println(text);
+            }
+            None => output::err(&text),
+        }
+    }
+
+    /// Clears the live display.
+    pub fn finish(&self) {
+        if let Some(live) = &self.live {
+            live.totals.finish_and_clear();
+            let _ = live.multi.clear();
+        }
+    }
+
+    /// How long the batch has run.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+fn hms(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// The final summary: a table of the counts, the reasons of every line that did not finish, the
+/// files written and the cost the providers reported (summed per currency); and the error that
+/// sets the exit code (6 when an outcome is unknown, else 1 when a line did not finish).
+pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) -> (Report, Option<CliError>) {
+    let mut done = 0;
+    let mut skipped = 0;
+    let mut files = Vec::new();
+    let mut cost: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut problems: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for (line, outcome) in results {
+        let mut problem = |kind: &'static str, why: &String| {
+            problems.entry(kind).or_default().push(json!({"line": line, "error": why}));
+        };
+        match outcome {
+            Outcome::Done { files: f, costs, skipped: s } => {
+                if *s {
+                    skipped += 1;
+                } else {
+                    done += 1;
+                }
+                files.extend(f.iter().cloned());
+                for c in costs {
+                    *cost.entry(c.currency.clone()).or_default() += c.amount;
+                }
+            }
+            Outcome::Failed(m) => problem("failed", m),
+            Outcome::Refused(m) => problem("refused", m),
+            Outcome::Unknown(m) => problem("unknown", m),
+            Outcome::Stopped(m) => problem("stopped", m),
+        }
+    }
+    let count = |k: &str| problems.get(k).map_or(0, Vec::len);
+    let costs: Vec<Cost> = cost.into_iter().map(|(currency, amount)| Cost { amount, currency }).collect();
+    let shown_dir = clean(&out_dir.display().to_string());
+    let mut text = vec![
+        format!("{:<10} {:>6}", "done", done + skipped),
+        format!("{:<10} {:>6}", "  before", skipped),
+        format!("{:<10} {:>6}", "failed", count("failed")),
+        format!("{:<10} {:>6}", "refused", count("refused")),
+        format!("{:<10} {:>6}", "unknown", count("unknown")),
+        format!("{:<10} {:>6}", "stopped", count("stopped")),
+        format!("{:<10} {:>6}  in {shown_dir}", "files", files.len()),
+        format!(
+            "{:<10} {:>6}",
+            "cost",
+            if costs.is_empty() {
+                "none reported".to_string()
+            } else {
+                costs.iter().map(|c| format!("{} {}", c.amount.normalize(), clean(&c.currency))).collect::<Vec<_>>().join(", ")
+            }
+        ),
+        format!("{:<10} {:>6}", "elapsed", hms(elapsed)),
+    ];
+    for (kind, list) in &problems {
+        for p in list {
+            text.push(format!(
+                "{kind} line {}: {}",
+                p["line"],
+                clean(p["error"].as_str().unwrap_or_default())
+            ));
+        }
+    }
+    let json = json!({
+        "done": done + skipped, "done_before": skipped,
+        "failed": problems.get("failed").cloned().unwrap_or_default(),
+        "refused": problems.get("refused").cloned().unwrap_or_default(),
+        "unknown": problems.get("unknown").cloned().unwrap_or_default(),
+        "stopped": problems.get("stopped").cloned().unwrap_or_default(),
+        "files": files, "cost": costs, "out_dir": out_dir, "elapsed_seconds": elapsed.as_secs_f64(),
+    });
+    let error = if count("unknown") > 0 {
+        Some(CliError::new(
+            ExitCode::OutcomeUnknown,
+            format!(
+                "{} lines have an unknown outcome; rerun with --resubmit-unknown to submit them again (may pay twice)",
+                count("unknown")
+            ),
+        ))
+    } else {
+        let unfinished = count("failed") + count("refused") + count("stopped");
+        let mut hints = Vec::new();
+        if count("refused") > 0 {
+            hints.push("--retry-failed sends refused creates again");
+        }
+        if count("failed") > 0 {
+            hints.push("--retry-failed-jobs generates failed jobs again (and pays again)");
+        }
+        if count("stopped") > 0 {
+            hints.push("a rerun resumes stopped jobs");
+        }
+        (unfinished > 0).then(|| {
+            CliError::failed(format!("{unfinished} lines did not finish ({})", hints.join("; ")))
+        })
+    };
+    (Report { text, json }, error)
+}

@@ -1,0 +1,150 @@
+//! `videogen generate`: submit a request, wait with a progress spinner, download the result —
+//! one job and one file per output (`--count`), or Oxen.ai's synchronous generate (`--now`).
+
+use crate::cmd::Run;
+use crate::context::{Global, context_within};
+use crate::exit::CliError;
+use crate::output::{self, Report, clean};
+use crate::request::RequestArgs;
+use crate::waiting::{VariantArg, WaitOptions, check_out, default_out, download, wait_with_progress, wait_policy};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use videogen::{Client, Job, Operation, Provider};
+
+/// `videogen generate "<prompt>" [--out FILE]`.
+#[derive(Args, Debug)]
+pub struct Generate {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    /// Where to write the file (default: videogen-JOBID.mp4; with --count N, FILE's name gets
+    /// -1 … -N before its extension).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// What to download when the job is done: the video, or its thumbnail or spritesheet.
+    #[arg(long, value_enum, default_value_t = VariantArg::Video)]
+    pub variant: VariantArg,
+    /// Oxen.ai's synchronous generate: one request that answers when the video is done (no job
+    /// to resume if the connection drops; the queue is the safer default).
+    #[arg(long)]
+    pub now: bool,
+    /// With --now: the video comes inline in the answer (Oxen.ai response_format b64_json).
+    #[arg(long, requires = "now")]
+    pub b64: bool,
+    #[command(flatten)]
+    pub wait: WaitOptions,
+}
+
+/// The file for output `index` (0-based) of `count`: `out` itself for one output, else `out`
+/// with `-N` before its extension; the job's default name when there is no `out`.
+fn nth_out(out: Option<&Path>, index: usize, count: usize, job: &Job, variant: VariantArg) -> PathBuf {
+    match out {
+        Some(out) => numbered(out, index, count),
+        None => default_out(job, variant),
+    }
+}
+
+/// `out` for one output; `out` with `-N` (N = `index` + 1) before its extension for several.
+fn numbered(out: &Path, index: usize, count: usize) -> PathBuf {
+    if count == 1 {
+        return out.to_path_buf();
+    }
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
+        None => format!("{stem}-{}", index + 1),
+    };
+    out.with_file_name(name)
+}
+
+/// Refuses a variant the provider cannot give before anything is paid for.
+pub fn check_variant(provider: Provider, variant: VariantArg) -> Result<(), CliError> {
+    let operation = match variant {
+        VariantArg::Video => return Ok(()),
+        VariantArg::Thumbnail => Operation::Thumbnail,
+        VariantArg::Spritesheet => Operation::Spritesheet,
+    };
+    if Client::supports(provider, operation) {
+        Ok(())
+    } else {
+        Err(videogen::Error::Unsupported { provider, operation: operation.as_str() }.into())
+    }
+}
+
+impl Run for Generate {
+    async fn run(self, global: Global) -> Result<Report, CliError> {
+        let provider = self.request.provider();
+        let mut request = self.request.checked_request()?;
+        let count = request.outputs()? as usize;
+        if self.now && count > 1 {
+            return Err(CliError::usage("--now makes one video; drop --count or drop --now"));
+        }
+        check_variant(provider, self.variant)?;
+        // Every output path is checked before the create: a bad one costs nothing.
+        match &self.out {
+            Some(out) => (0..count).try_for_each(|i| check_out(&numbered(out, i, count)))?,
+            // The default names go in the current folder.
+            None => check_out(Path::new("videogen-output.mp4"))?,
+        }
+        let ctx = context_within(&[provider], global, self.wait.limit()?).await?;
+        let simulated = ctx.simulated(provider);
+        let started = std::time::Instant::now();
+        if self.now {
+            if self.b64 {
+                request = request.extra("response_format", serde_json::Value::from("b64_json"));
+            }
+            if !global.json {
+                output::err("generating with Oxen.ai's synchronous generate (the answer comes when the video is done)");
+            }
+            let video = ctx.client.generate_now(&request).await?;
+            let out = nth_out(self.out.as_deref(), 0, 1, &video.job, self.variant);
+            return download(&video, self.variant, &out, global, self.wait.time_left(started), simulated).await;
+        }
+        let jobs = if count > 1 { ctx.client.submit_many(&request).await? } else { vec![ctx.client.submit(&request).await?] };
+        if !global.json {
+            for job in &jobs {
+                output::err(&format!("submitted {}", clean(&job.short_form())));
+            }
+        }
+        let policy = wait_policy(provider, &self.wait, simulated)?;
+        let mut reports = Vec::new();
+        let mut failures: Vec<CliError> = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            let out = nth_out(self.out.as_deref(), i, jobs.len(), job, self.variant);
+            let result = async {
+                let video = wait_with_progress(&ctx.client, job, policy, global, Some(&out), simulated).await?;
+                download(&video, self.variant, &out, global, self.wait.time_left(started), simulated).await
+            }
+            .await;
+            match result {
+                Ok(report) => reports.push(report),
+                // The other outputs go on; every failed one is reported with its handle.
+                Err(e) => failures.push(e.with_job(job)),
+            }
+        }
+        let last = failures.pop();
+        for e in &failures {
+            crate::print_error(e, global);
+        }
+        match last {
+            Some(e) => {
+                Report::all(reports).print(global.json);
+                Err(e)
+            }
+            None if jobs.len() == 1 => Ok(reports.remove(0)),
+            None => Ok(Report::all(reports)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_outputs_get_numbered_names() {
+        let job = Job::from_short_form("oxen:j/1").unwrap();
+        assert_eq!(nth_out(Some(Path::new("d/a.mp4")), 1, 3, &job, VariantArg::Video), Path::new("d/a-2.mp4"));
+        assert_eq!(nth_out(Some(Path::new("a.mp4")), 0, 1, &job, VariantArg::Video), Path::new("a.mp4"));
+        assert_eq!(nth_out(None, 0, 2, &job, VariantArg::Thumbnail), Path::new("videogen-j-1-thumbnail.webp"));
+    }
+}

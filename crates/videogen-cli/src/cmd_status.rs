@@ -1,0 +1,56 @@
+//! `videogen status <job>`: one status read.
+
+use crate::cmd::Run;
+use crate::context::{Global, context};
+use crate::exit::CliError;
+use crate::output::{Report, clean};
+use crate::waiting::parse_job;
+use clap::Args;
+use serde_json::json;
+use videogen::JobStatus;
+
+/// `videogen status <job>`.
+#[derive(Args, Debug)]
+pub struct Status {
+    /// The job: its JSON handle (from `submit --json`) or provider:id.
+    pub job: String,
+}
+
+impl Run for Status {
+    /// Text: `<provider:id> <state>[ N%][: detail]`. JSON: `job`, `status` (`queued`, `running`,
+    /// `succeeded`, `expired` — succeeded, its result URL past its expiry —, `failed`,
+    /// `cancelled`, `unrecognized`), `progress`, `error`, `url`, `provider_status`, `expired`,
+    /// `expires_at`, and `cost` (`{amount, currency}`) when the provider reports one.
+    async fn run(self, global: Global) -> Result<Report, CliError> {
+        let job = parse_job(&self.job)?;
+        let ctx = context(&[job.provider], global).await?;
+        let status = ctx.client.status(&job).await.map_err(|e| CliError::from(e).with_job(&job))?;
+        let video = match &status {
+            JobStatus::Succeeded(v) => Some(v),
+            _ => None,
+        };
+        let expired = video.is_some_and(|v| v.is_expired());
+        let name = if expired { "expired" } else { status.name() };
+        let detail = match &status {
+            JobStatus::Failed(e) => Some(e.message.clone()),
+            JobStatus::Unrecognized { status } => Some(format!("the provider says {status:?}")),
+            _ if expired => Some("the result URL has expired; generate it again".to_string()),
+            _ => None,
+        };
+        let cost = video.and_then(|v| v.cost.clone());
+        let progress = status.progress().map(|p| format!(" {p}%")).unwrap_or_default();
+        let cost_text = cost.as_ref().map(|c| format!(" (cost {} {})", c.amount, clean(&c.currency))).unwrap_or_default();
+        Ok(Report::line(
+            format!(
+                "{} {name}{progress}{cost_text}{}",
+                clean(&job.short_form()),
+                detail.as_ref().map(|d| format!(": {}", clean(d))).unwrap_or_default()
+            ),
+            json!({
+                "job": job, "status": name, "progress": status.progress(), "error": detail,
+                "url": video.and_then(|v| v.url()), "provider_status": status.raw_status(), "expired": expired,
+                "expires_at": video.and_then(|v| v.expires_at), "cost": cost,
+            }),
+        ))
+    }
+}

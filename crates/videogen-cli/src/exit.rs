@@ -1,0 +1,134 @@
+//! How `videogen` ends: one [`ExitCode`] per class of outcome, documented once (the `--help`
+//! text and the README print [`exit_code_help`]), and the [`CliError`] every command returns.
+
+use videogen::{Error, Job};
+
+/// The process exit codes, one per class of outcome. Scripts can rely on them: they are printed
+/// by `videogen --help` and listed in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// Done.
+    Done = 0,
+    /// Failed: an API error, the network, a download, a redirect.
+    Failed = 1,
+    /// Bad arguments, request, batch file or output path: nothing was sent.
+    Usage = 2,
+    /// Configuration or authentication.
+    Config = 3,
+    /// The job failed at the provider (content policy included) or was cancelled.
+    JobFailed = 4,
+    /// `--timeout` passed: the job goes on; a partial download is kept for a resume.
+    Timeout = 5,
+    /// A create's outcome is unknown: look the job up before submitting again.
+    OutcomeUnknown = 6,
+    /// Interrupted (Ctrl-C): the job goes on; the command that resumes it is printed.
+    Interrupted = 130,
+}
+
+impl ExitCode {
+    /// Every code, in order.
+    pub const ALL: [ExitCode; 8] = [
+        ExitCode::Done,
+        ExitCode::Failed,
+        ExitCode::Usage,
+        ExitCode::Config,
+        ExitCode::JobFailed,
+        ExitCode::Timeout,
+        ExitCode::OutcomeUnknown,
+        ExitCode::Interrupted,
+    ];
+
+    /// What the code means, in one line.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Done => "done",
+            ExitCode::Failed => "failed (API, network, download, redirect)",
+            ExitCode::Usage => "bad arguments, request, batch file or output path (nothing was sent)",
+            ExitCode::Config => "configuration or authentication",
+            ExitCode::JobFailed => "the job failed at the provider (content policy included) or was cancelled",
+            ExitCode::Timeout => "--timeout passed (the job goes on; a partial download is kept for a resume)",
+            ExitCode::OutcomeUnknown => "a create's outcome is unknown (look the job up before submitting again)",
+            ExitCode::Interrupted => "interrupted (the job goes on; the command to resume is printed)",
+        }
+    }
+
+    /// The code of a library error.
+    pub fn of(e: &Error) -> Self {
+        match e {
+            Error::InvalidRequest { .. } => ExitCode::Usage,
+            Error::Config { .. } | Error::Auth { .. } => ExitCode::Config,
+            Error::JobFailed { .. } | Error::ContentPolicy { .. } | Error::Cancelled { .. } => ExitCode::JobFailed,
+            Error::Timeout { .. } => ExitCode::Timeout,
+            Error::OutcomeUnknown { .. } => ExitCode::OutcomeUnknown,
+            _ => ExitCode::Failed,
+        }
+    }
+}
+
+/// The exit codes as the `--help` text and the README show them.
+pub fn exit_code_help() -> String {
+    let mut text = String::from("Exit codes:\n");
+    for code in ExitCode::ALL {
+        text.push_str(&format!("  {:>3}  {}\n", code as u8, code.meaning()));
+    }
+    text.push_str("After a create, every error also prints `job: <handle>`.");
+    text
+}
+
+/// A failure with its exit code, and the job it concerns when a create already happened.
+#[derive(Debug)]
+pub struct CliError {
+    /// How the process ends.
+    pub code: ExitCode,
+    /// What went wrong.
+    pub message: String,
+    /// The job, so no paid job handle is lost to an error.
+    pub job: Option<Box<Job>>,
+}
+
+impl CliError {
+    /// A failure of `code`.
+    pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), job: None }
+    }
+
+    /// Bad input: exit 2, nothing was sent.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Usage, message)
+    }
+
+    /// Exit 1.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Failed, message)
+    }
+
+    /// Attaches `job` when the error has none (every error after a create carries the job).
+    pub fn with_job(mut self, job: &Job) -> Self {
+        if self.job.is_none() {
+            self.job = Some(Box::new(job.clone()));
+        }
+        self
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        Self { code: ExitCode::of(&e), job: e.job().map(|j| Box::new(j.clone())), message: e.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented_once() {
+        let help = exit_code_help();
+        for code in ExitCode::ALL {
+            assert_eq!(help.matches(&format!(" {}  ", code as u8)).count(), 1, "{help}");
+        }
+        let invalid = Error::InvalidRequest { message: "x".into(), status: None, body: None };
+        assert_eq!(ExitCode::of(&invalid), ExitCode::Usage);
+    }
+}

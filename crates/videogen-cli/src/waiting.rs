@@ -1,0 +1,214 @@
+//! What the job commands share: reading a job handle, the wait options and policy, waiting with
+//! a progress spinner, downloading with a resume on Ctrl-C, and the default file names.
+
+use crate::context::Global;
+use crate::exit::{CliError, ExitCode};
+use crate::output::{self, Report, clean};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use videogen::{Client, Job, Provider, Variant, WaitEvent, WaitPolicy};
+
+/// `--poll-interval` and `--timeout`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WaitOptions {
+    /// Seconds between status polls (default: the provider's guidance; Oxen.ai jobs are followed
+    /// through its completion events where it serves them).
+    #[arg(long)]
+    pub poll_interval: Option<f64>,
+    /// Give up after this many seconds, waiting and downloading together (default: 1800 for the
+    /// wait, 7200 for the download); the job goes on, a partial download is kept for a resume.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+}
+
+impl WaitOptions {
+    /// `--timeout` as a duration.
+    pub fn limit(&self) -> Result<Option<Duration>, CliError> {
+        self.timeout.map(|t| positive_seconds(t, "timeout")).transpose()
+    }
+
+    /// What is left of `--timeout` after `started`, for the download (`None`: no `--timeout`).
+    pub fn time_left(&self, started: Instant) -> Option<Duration> {
+        let total = Duration::try_from_secs_f64(self.timeout?).ok()?;
+        Some(total.saturating_sub(started.elapsed()).max(Duration::from_millis(1)))
+    }
+}
+
+/// What to download: the video, or its thumbnail or spritesheet (library `Variant`).
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VariantArg {
+    /// The video (MP4).
+    #[default]
+    Video,
+    /// A still image (OpenAI, AIHubMix: WebP; VideoDB: its thumbnail_url).
+    Thumbnail,
+    /// A grid of frames (OpenAI, AIHubMix).
+    Spritesheet,
+}
+
+impl VariantArg {
+    pub fn variant(self) -> Variant {
+        match self {
+            VariantArg::Video => Variant::Video,
+            VariantArg::Thumbnail => Variant::Thumbnail,
+            VariantArg::Spritesheet => Variant::Spritesheet,
+        }
+    }
+
+    /// The file extension of the default file name.
+    fn extension(self) -> &'static str {
+        match self {
+            VariantArg::Video => "mp4",
+            VariantArg::Thumbnail | VariantArg::Spritesheet => "webp",
+        }
+    }
+}
+
+/// A flag's value in seconds, which must be a positive number.
+pub fn positive_seconds(value: f64, flag: &str) -> Result<Duration, CliError> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| CliError::usage(format!("--{flag} must be a positive number of seconds")))
+}
+
+/// The wait policy for `provider`: the provider's guidance (quick polls on the simulator), or
+/// `--poll-interval`, with `--timeout` as the deadline.
+pub fn wait_policy(provider: Provider, options: &WaitOptions, simulated: bool) -> Result<WaitPolicy, CliError> {
+    let mut policy = WaitPolicy::for_provider(provider);
+    if simulated {
+        policy.interval = Duration::from_millis(200);
+        policy.max_interval = Duration::from_millis(500);
+    }
+    if let Some(i) = options.poll_interval {
+        policy.interval = positive_seconds(i, "poll-interval")?;
+        policy.max_interval = policy.max_interval.max(policy.interval);
+        policy.backoff = 1.0;
+    }
+    if let Some(t) = options.timeout {
+        policy.deadline = Some(positive_seconds(t, "timeout")?);
+    }
+    Ok(policy)
+}
+
+/// A job from its JSON handle (`submit --json`) or its short form `provider:id`.
+pub fn parse_job(text: &str) -> Result<Job, CliError> {
+    let text = text.trim();
+    if text.starts_with('{') {
+        serde_json::from_str(text).map_err(|e| CliError::usage(format!("the job handle is not valid JSON: {e}")))
+    } else {
+        Job::from_short_form(text).map_err(|e| CliError::usage(format!("{e}; give the JSON handle or provider:id")))
+    }
+}
+
+/// `videogen-<job id>.mp4` (or `-thumbnail.webp`, `-spritesheet.webp`), the id cut to 48 safe
+/// characters.
+pub fn default_out(job: &Job, variant: VariantArg) -> PathBuf {
+    let id: String =
+        job.id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    let id: String = id.chars().take(48).collect();
+    match variant {
+        VariantArg::Video => PathBuf::from(format!("videogen-{id}.mp4")),
+        other => PathBuf::from(format!("videogen-{id}-{}.{}", other.variant().as_str(), other.extension())),
+    }
+}
+
+/// Checks an output path before anything is paid for (exit 2 when it cannot take the file).
+pub fn check_out(path: &Path) -> Result<(), CliError> {
+    videogen::check_output_path(path).map(|_| ()).map_err(CliError::from)
+}
+
+/// Says that a job goes on and the command that resumes it, then exits 130.
+pub fn interrupted(job: &Job, global: Global, simulated: bool, command: &str, out: Option<&Path>) -> ! {
+    let handle = serde_json::to_string(job).unwrap_or_default();
+    if global.json {
+        output::json(&json!({"interrupted": true, "job": job}));
+    }
+    let place = if simulated { "the built-in simulator".to_string() } else { job.provider.to_string() };
+    output::err(&format!(
+        "interrupted: job {} goes on at {place}.\nresume with: videogen {command} '{}'{}",
+        clean(&job.short_form()),
+        clean(&handle),
+        out.map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
+    ));
+    std::process::exit(ExitCode::Interrupted as i32);
+}
+
+/// Waits for `job` with a spinner on standard error (hidden with --json or without a terminal);
+/// Ctrl-C clears the spinner, stops waiting and prints how to resume.
+pub async fn wait_with_progress(
+    client: &Client,
+    job: &Job,
+    policy: WaitPolicy,
+    global: Global,
+    out_hint: Option<&Path>,
+    simulated: bool,
+) -> Result<videogen::Video, CliError> {
+    use futures::StreamExt;
+    let bar = if global.json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner:.green} {prefix} {msg} [{elapsed_precise}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(clean(&job.short_form()));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let mut events = std::pin::pin!(client.events(job, policy));
+    let result = loop {
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(WaitEvent::Status { status, progress, raw_status, .. })) => {
+                    let word = raw_status.map_or(status.to_string(), |raw| format!("{status} ({})", clean(&raw)));
+                    bar.set_message(match progress { Some(p) => format!("{word} {p}%"), None => word });
+                }
+                Some(Ok(WaitEvent::Retrying { error, retry_in, .. })) => {
+                    bar.set_message(format!("retrying in {:.1} s after: {}", retry_in.as_secs_f64(), clean(&error)));
+                }
+                Some(Ok(WaitEvent::Finished(video))) => break client.video(&video).map_err(CliError::from),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break Err(CliError::from(e)),
+                None => break Err(CliError::failed("the wait ended without a result")),
+            },
+            _ = tokio::signal::ctrl_c() => {
+                bar.finish_and_clear();
+                interrupted(job, global, simulated, "wait", out_hint);
+            }
+        }
+    };
+    bar.finish_and_clear();
+    result.map_err(|e| e.with_job(job))
+}
+
+/// Downloads `variant` of `video` to `out` within `limit` (the client's default when `None`).
+/// Ctrl-C stops within a second: the partial file stays under a name derived from the job, and
+/// `videogen download <handle> --out <out>` resumes it with `Range`.
+pub async fn download(
+    video: &videogen::Video,
+    variant: VariantArg,
+    out: &Path,
+    global: Global,
+    limit: Option<Duration>,
+    simulated: bool,
+) -> Result<Report, CliError> {
+    let job = &video.job;
+    let transfer = async {
+        match (variant, limit) {
+            (VariantArg::Video, Some(limit)) => video.download_to_within(out, limit).await,
+            (VariantArg::Video, None) => video.download_to(out).await,
+            (other, _) => video.download_variant_to(other.variant(), out).await,
+        }
+    };
+    let file = tokio::select! {
+        file = transfer => file.map_err(|e| CliError::from(e).with_job(job))?,
+        _ = tokio::signal::ctrl_c() => {
+            interrupted(job, global, simulated, "download", Some(out));
+        }
+    };
+    let resumed = if file.resumed_from > 0 { format!(", resumed from byte {}", file.resumed_from) } else { String::new() };
+    Ok(Report::line(
+        format!("{} ({} bytes{resumed})", clean(&file.path.display().to_string()), file.bytes),
+        json!({"job": job, "file": file.path, "bytes": file.bytes, "resumed_from": file.resumed_from,
+               "variant": variant.variant(), "cost": video.cost}),
+    ))
+}
