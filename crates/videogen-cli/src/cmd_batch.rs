@@ -79,6 +79,10 @@ impl Run for Batch {
             }
         }
         for item in &items {
+            // A line done before writes nothing; the others must not write over another's video.
+            if states.get(&item.key).is_some_and(|s| s.done.len() == item.outs.len()) {
+                continue;
+            }
             for out in &item.outs {
                 if let Some(owner) = owners.get(out.as_str()).filter(|n| **n != item.number) {
                     return Err(CliError::usage(format!(
@@ -104,21 +108,22 @@ impl Run for Batch {
         ticker.abort();
         progress.finish();
         results.sort_by_key(|(n, _)| *n);
-        let (report, error) = summary(&results, &self.out_dir, progress.elapsed());
-        let report = if self.events {
-            let mut line = report.json.clone();
-            if let serde_json::Value::Object(map) = &mut line {
+        let (mut report, error) = summary(&results, &self.out_dir, progress.elapsed());
+        if let (Some(e), serde_json::Value::Object(map)) = (&error, &mut report.json) {
+            map.insert("error".into(), e.message.clone().into());
+            map.insert("exit_code".into(), (e.code as u8).into());
+        }
+        if self.events {
+            if let serde_json::Value::Object(map) = &mut report.json {
                 map.insert("event".into(), "summary".into());
             }
-            output::json_line(&line);
-            Report::empty()
-        } else {
-            report
-        };
+            output::json_line(&report.json);
+            report = Report::empty();
+        }
         match error {
             Some(e) => {
                 report.print(global.json);
-                Err(e)
+                Err(e.reported())
             }
             None => Ok(report),
         }

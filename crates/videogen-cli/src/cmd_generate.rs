@@ -8,6 +8,7 @@ use crate::output::{self, Report, clean};
 use crate::request::RequestArgs;
 use crate::waiting::{VariantArg, WaitOptions, check_out, default_out, download, wait_with_progress, wait_policy};
 use clap::Args;
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use videogen::{Client, Job, Operation, Provider};
 
@@ -118,21 +119,30 @@ impl Run for Generate {
             match result {
                 Ok(report) => reports.push(report),
                 // The other outputs go on; every failed one is reported with its handle.
-                Err(e) => failures.push(e.with_job(job)),
+                Err(e) => {
+                    let e = e.with_job(job);
+                    reports.push(Report {
+                        text: Vec::new(),
+                        json: json!({"error": e.message, "exit_code": e.code as u8, "job": e.job}),
+                    });
+                    failures.push(e);
+                }
             }
         }
-        let last = failures.pop();
+        if jobs.len() == 1 {
+            return match failures.pop() {
+                Some(e) => Err(e),
+                None => Ok(reports.remove(0)),
+            };
+        }
+        // Several outputs: one JSON array (a file or an error per output), every error with its
+        // job on standard error, the exit code of the last.
+        let Some(last) = failures.pop() else { return Ok(Report::all(reports)) };
+        Report::all(reports).print(global.json);
         for e in &failures {
-            crate::print_error(e, global);
+            crate::print_error(&CliError { code: e.code, message: e.message.clone(), job: e.job.clone(), reported: true }, global);
         }
-        match last {
-            Some(e) => {
-                Report::all(reports).print(global.json);
-                Err(e)
-            }
-            None if jobs.len() == 1 => Ok(reports.remove(0)),
-            None => Ok(Report::all(reports)),
-        }
+        Err(last.reported())
     }
 }
 

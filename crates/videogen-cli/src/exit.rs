@@ -85,12 +85,15 @@ pub struct CliError {
     pub message: String,
     /// The job, so no paid job handle is lost to an error.
     pub job: Option<Box<Job>>,
+    /// With `--json`: the command already printed its JSON (a summary that says what failed),
+    /// so the error goes to standard error only and standard output stays one JSON value.
+    pub reported: bool,
 }
 
 impl CliError {
     /// A failure of `code`.
     pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), job: None }
+        Self { code, message: message.into(), job: None, reported: false }
     }
 
     /// Bad input: exit 2, nothing was sent.
@@ -101,6 +104,12 @@ impl CliError {
     /// Exit 1.
     pub fn failed(message: impl Into<String>) -> Self {
         Self::new(ExitCode::Failed, message)
+    }
+
+    /// Marks the error as said in the JSON already printed (see [`CliError::reported`]).
+    pub fn reported(mut self) -> Self {
+        self.reported = true;
+        self
     }
 
     /// Attaches `job` when the error has none (every error after a create carries the job).
@@ -114,7 +123,7 @@ impl CliError {
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
-        Self { code: ExitCode::of(&e), job: e.job().map(|j| Box::new(j.clone())), message: e.to_string() }
+        Self { code: ExitCode::of(&e), job: e.job().map(|j| Box::new(j.clone())), message: e.to_string(), reported: false }
     }
 }
 

@@ -129,7 +129,7 @@ impl Command {
 /// Prints an error on standard error (and as JSON on standard output with --json), with the
 /// job handle when there is one, so no paid job is lost to an error.
 pub(crate) fn print_error(e: &CliError, global: Global) {
-    if global.json {
+    if global.json && !e.reported {
         output::json(&serde_json::json!({"error": e.message, "exit_code": e.code as u8, "job": e.job}));
     }
     output::err(&format!("error: {}", clean(&e.message)));

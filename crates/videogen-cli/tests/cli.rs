@@ -1,44 +1,12 @@
 //! The built `videogen` binary, driven as a user would, against the simulator.
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+
 use std::time::Duration;
 
-/// Every provider's key and base-URL variable (`OXEN_API_KEY`, `OXEN_BASE_URL`, …), cleared so the
-/// machine's own settings never reach a test.
-fn provider_env() -> impl Iterator<Item = &'static str> {
-    videogen::Provider::ALL.into_iter().flat_map(|p| [p.api_key_env(), p.base_url_env()])
-}
+mod common;
 
-/// `videogen` with no provider keys in its environment, its built-in simulator keeping its jobs
-/// in a state file of its own (never the user's cache folder).
-fn videogen() -> Command {
-    let state = scratch("state").join("sim-state.json");
-    videogen_sharing(&state)
-}
-
-/// `videogen` with no provider keys, its built-in simulator keeping its jobs in `state` (shared
-/// by every command given the same file, as the user's cache file is).
-fn videogen_sharing(state: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("videogen").unwrap();
-    for k in provider_env() {
-        cmd.env_remove(k);
-    }
-    cmd.env("VIDEOGEN_SIM_STATE", state);
-    cmd
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("videogen-cli-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn is_mp4(path: &Path) -> bool {
-    std::fs::read(path).is_ok_and(|b| b.len() > 8 && &b[4..8] == b"ftyp")
-}
+use common::*;
 
 #[test]
 fn generate_writes_an_mp4_on_every_provider_offline() {

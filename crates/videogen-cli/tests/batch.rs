@@ -1,0 +1,149 @@
+//! `videogen batch` against simulators the tests start: an edited line is new work, a 429 on a
+//! create is retried in the run, and each provider is polled at its own interval.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use videogen_sim::{FaultKind, FaultRule, Schedule, Sim, SimConfig};
+
+fn quick_sim(faults: Vec<FaultRule>) -> SimConfig {
+    SimConfig {
+        queued_for: Duration::from_millis(100),
+        processing_for: Duration::from_millis(300),
+        faults,
+        ..Default::default()
+    }
+}
+
+/// Runs the batch with `--json`; returns the exit code and the summary.
+fn run_batch(mut cmd: assert_cmd::Command, file: &Path, out_dir: &Path, extra: &[&str]) -> (Option<i32>, Value) {
+    let output = cmd
+        .args(["--json", "batch"])
+        .arg(file)
+        .arg("--out-dir")
+        .arg(out_dir)
+        .args(["--poll-interval", "0.1"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let summary = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (output.status.code(), summary)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_line_is_regenerated_exactly_once() {
+    let sim = Sim::start(quick_sim(Vec::new())).await.unwrap();
+    let dir = scratch("batch-edit");
+    let file = dir.join("b.jsonl");
+    let out = dir.join("videos");
+    let lines = [r#"{"prompt": "a red balloon", "duration": 5}"#, r#"{"prompt": "a paper boat", "duration": 5}"#, r#"{"prompt": "a drone", "duration": 5}"#];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let oxen = [videogen::Provider::Oxen];
+    let (code, first) = run_batch(videogen_at(&sim, &oxen), &file, &out, &[]);
+    assert_eq!((code, first["done"].as_u64()), (Some(0), Some(3)), "{first}");
+    assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 3);
+
+    // The same prompt with another duration is other work: only that line is generated again.
+    let edited = lines[1].replace("\"duration\": 5", "\"duration\": 10");
+    std::fs::write(&file, [lines[0], &edited, lines[2]].join("\n")).unwrap();
+    let (code, second) = run_batch(videogen_at(&sim, &oxen), &file, &out, &[]);
+    assert_eq!(code, Some(0), "{second}");
+    assert_eq!((second["done"].as_u64(), second["done_before"].as_u64()), (Some(3), Some(2)), "{second}");
+    assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 4, "exactly the edited line was generated");
+    assert!(is_mp4(&out.join("0002.mp4")));
+
+    // Unchanged, even moved below a new line, nothing is generated but the new line.
+    std::fs::write(&file, [r#"{"prompt": "a new line", "out": "new.mp4"}"#, lines[0], &edited, lines[2]].join("\n"))
+        .unwrap();
+    let (code, third) = run_batch(videogen_at(&sim, &oxen), &file, &out, &[]);
+    assert_eq!((code, third["done_before"].as_u64()), (Some(0), Some(3)), "{third}");
+    assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 5);
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_refused_with_429_is_done_in_the_same_run_with_one_job() {
+    // Six 429s: more than the library's own retries of one create (1 + 4), so the batch's
+    // round after the Retry-After is what gets the line done.
+    let rule = FaultRule::new(videogen_sim::Provider::Oxen, "enqueue_generation", FaultKind::RateLimited { retry_after_secs: 1 })
+        .schedule(Schedule::First(6));
+    let sim = Sim::start(quick_sim(vec![rule])).await.unwrap();
+    let dir = scratch("batch-429");
+    let file = dir.join("b.jsonl");
+    let out = dir.join("videos");
+    std::fs::write(&file, r#"{"prompt": "a red balloon", "duration": 5}"#).unwrap();
+    let (code, summary) = run_batch(videogen_at(&sim, &[videogen::Provider::Oxen]), &file, &out, &[]);
+    assert_eq!((code, summary["done"].as_u64()), (Some(0), Some(1)), "{summary}");
+    let counters = sim.counters();
+    assert_eq!(counters.faults_injected, 6, "{counters:?}");
+    assert_eq!(counters.jobs_created(videogen_sim::Provider::Oxen), 1, "one job: {counters:?}");
+    let journal = std::fs::read_to_string(out.join("videogen-journal.jsonl")).unwrap();
+    assert!(journal.contains("\"event\":\"rate_limited\""), "{journal}");
+    assert!(!journal.contains("\"event\":\"refused\""), "{journal}");
+
+    // A create that reached nobody (the connection was refused, after the library's retries)
+    // is journaled refused; a rerun leaves it, --retry-failed sends it again.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let file2 = dir.join("c.jsonl");
+    std::fs::write(&file2, r#"{"prompt": "refused", "duration": 5}"#).unwrap();
+    let out2 = dir.join("videos2");
+    let nowhere = || {
+        let mut cmd = videogen();
+        cmd.env("OXEN_API_KEY", "sk-test").env("OXEN_BASE_URL", format!("http://{closed}"));
+        cmd
+    };
+    let (code, first) = run_batch(nowhere(), &file2, &out2, &[]);
+    assert_eq!(code, Some(1), "{first}");
+    assert_eq!(first["refused"].as_array().map(Vec::len), Some(1), "{first}");
+    let (code, again) = run_batch(videogen_at(&sim, &[videogen::Provider::Oxen]), &file2, &out2, &[]);
+    assert_eq!((code, again["refused"].as_array().map(Vec::len)), (Some(1), Some(1)), "not resubmitted unasked: {again}");
+    let (code, retried) =
+        run_batch(videogen_at(&sim, &[videogen::Provider::Oxen]), &file2, &out2, &["--retry-failed"]);
+    assert_eq!((code, retried["done"].as_u64()), (Some(0), Some(1)), "{retried}");
+    assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 2);
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mixed_batch_polls_each_provider_at_its_own_interval() {
+    // VideoDB with a key (this simulator, jobs that take 6 s) next to Oxen.ai on the built-in
+    // simulator (quick polls): VideoDB keeps its own 5-second interval.
+    let sim = Sim::start(SimConfig {
+        queued_for: Duration::from_millis(500),
+        processing_for: Duration::from_millis(5500),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("batch-mixed");
+    let file = dir.join("b.jsonl");
+    let out = dir.join("videos");
+    std::fs::write(
+        &file,
+        [r#"{"prompt": "a drone over a city", "provider": "videodb", "duration": 6}"#, r#"{"prompt": "a red balloon", "provider": "oxen"}"#]
+            .join("\n"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let output = videogen_at(&sim, &[videogen::Provider::VideoDb])
+        .args(["--json", "batch"])
+        .arg(&file)
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("built-in simulator for oxen"), "{stderr}");
+    let polls = sim.counters().requests("videodb.get_async_response");
+    assert!(took >= Duration::from_secs(6), "the VideoDB job took its 6 s: {took:?}");
+    // One interval for all (the simulator's 0.2 s) would have polled about 30 times.
+    assert!((1..=4).contains(&polls), "VideoDB polled {polls} times in {took:?}");
+    assert!(is_mp4(&out.join("0001.mp4")) && is_mp4(&out.join("0002.mp4")));
+    sim.stop().await;
+}
