@@ -266,15 +266,20 @@ pub fn parse_shot(text: &str) -> ShotFields {
     }
 }
 
-/// A field error as the command line says it (`field size` → `--size`).
+/// A field error as the command line says it (`field images: …` → `--image: …`, without the
+/// library's `invalid request: ` prefix inside).
 fn flag_names(message: &str) -> String {
-    match message.strip_prefix("field ") {
-        Some(rest) => match rest.split_once(':') {
-            Some((field, why)) => format!("--{}:{why}", field.replace('_', "-")),
-            None => message.to_string(),
-        },
-        None => message.strip_prefix("rule: ").unwrap_or(message).to_string(),
-    }
+    let message = message.strip_prefix("rule: ").unwrap_or(message);
+    let Some((field, why)) = message.strip_prefix("field ").and_then(|rest| rest.split_once(':')) else {
+        return message.to_string();
+    };
+    let flag = match field {
+        "images" => "image",
+        "shots" => "shot",
+        other => other,
+    };
+    let why = why.trim_start();
+    format!("--{}: {}", flag.replace('_', "-"), why.strip_prefix("invalid request: ").unwrap_or(why))
 }
 
 #[cfg(test)]

@@ -329,3 +329,53 @@ fn remix_delete_collections_and_live_models_have_commands() {
     let (_, text, _) = run(&["models", "--live", "--provider", "oxen"]);
     assert!(text.contains("kling-video-v2-6-pro-text-to-video") && text.contains("USD/s"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
+    let dir = scratch("variants");
+    let state = dir.join("state.json");
+    let run = |args: &[&str]| videogen_sharing(&state).current_dir(&dir).args(args).output().unwrap();
+    // A thumbnail instead of the video; a spritesheet of the same job later, under its default name.
+    let made = run(&["--json", "generate", "A paper boat", "-p", "openai", "--variant", "thumbnail", "--out", "t.webp"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert_eq!(&std::fs::read(dir.join("t.webp")).unwrap()[8..12], b"WEBP");
+    let made: Value = serde_json::from_slice(&made.stdout).unwrap();
+    let job = made["job"].to_string();
+    let id = made["job"]["id"].as_str().unwrap();
+    assert!(run(&["download", &job, "--variant", "spritesheet"]).status.success());
+    assert!(dir.join(format!("videogen-{id}-spritesheet.webp")).is_file());
+    // Oxen.ai's synchronous generate with the video inline.
+    let now = run(&["generate", "A paper boat", "--now", "--b64", "--out", "now.mp4"]);
+    assert!(now.status.success(), "{}", String::from_utf8_lossy(&now.stderr));
+    assert!(is_mp4(&dir.join("now.mp4")));
+    // What a model or provider lacks is refused before anything is sent.
+    for (args, code, needle) in [
+        (&["generate", "x", "-p", "openai", "--audio"][..], 2, "does not generate audio"),
+        (&["generate", "x", "-p", "openai", "--input-video", "https://example.com/v.mp4"][..], 2, "reference video"),
+        (&["generate", "x", "-p", "openai", "--now"][..], 1, "does not support synchronous generate"),
+        (&["generate", "x", "--b64"][..], 2, "--now"),
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+    // A result URL past its expiry: status says `expired`.
+    let sim = videogen_sim::Sim::start(videogen_sim::SimConfig {
+        queued_for: Duration::from_millis(50),
+        processing_for: Duration::from_millis(100),
+        result_ttl: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let at_sim = || videogen_at(&sim, &[videogen::Provider::OpenAi]);
+    let submitted = at_sim().args(["submit", "A boat", "-p", "openai"]).output().unwrap();
+    let handle = String::from_utf8(submitted.stdout).unwrap();
+    assert!(at_sim().args(["wait", handle.trim()]).output().unwrap().status.success());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = at_sim().args(["--json", "status", handle.trim()]).output().unwrap();
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!((status["status"].as_str(), status["expired"].as_bool()), (Some("expired"), Some(true)), "{status}");
+    sim.stop().await;
+}
