@@ -36,31 +36,31 @@ pub enum CollectionsAction {
 
 impl Run for Collections {
     async fn run(self, global: Global) -> Result<Report, CliError> {
-    let ctx = context(&[Provider::VideoDb], global).await?;
-    const P: Provider = Provider::VideoDb;
-    match self.action.as_ref().unwrap_or(&CollectionsAction::List) {
-        CollectionsAction::List => {
-            let all = ctx.client.collections(P).await?;
-            let text = all
-                .iter()
-                .map(|c| {
-                    let default = if c.is_default { " (default)" } else { "" };
-                    format!("{}\t{}{default}", clean(&c.id), clean(c.name.as_deref().unwrap_or("")))
-                })
-                .collect();
-            Ok(Report { text, json: serde_json::to_value(&all).unwrap_or_default() })
-        }
-        CollectionsAction::Create { name, description } => {
-            let made = ctx.client.create_collection(P, name, description.as_deref()).await?;
-            Ok(Report::line(
-                format!("created {}\t{}", clean(&made.id), clean(made.name.as_deref().unwrap_or(""))),
-                serde_json::to_value(&made).unwrap_or_default(),
-            ))
-        }
-        CollectionsAction::Delete { id } => {
-            ctx.client.delete_collection(P, id).await?;
-            Ok(Report::line(format!("deleted collection {}", clean(id)), json!({"id": id, "deleted": true})))
+        let ctx = context(&[Provider::VideoDb], global).await?;
+        const P: Provider = Provider::VideoDb;
+        match self.action.as_ref().unwrap_or(&CollectionsAction::List) {
+            CollectionsAction::List => {
+                let all = ctx.client.collections(P).await?;
+                let text = all
+                    .iter()
+                    .map(|c| {
+                        let default = if c.is_default { " (default)" } else { "" };
+                        format!("{}\t{}{default}", clean(&c.id), clean(c.name.as_deref().unwrap_or("")))
+                    })
+                    .collect();
+                Ok(Report { text, json: serde_json::to_value(&all).unwrap_or_default() })
+            }
+            CollectionsAction::Create { name, description } => {
+                let made = ctx.client.create_collection(P, name, description.as_deref()).await?;
+                Ok(Report::line(
+                    format!("created {}\t{}", clean(&made.id), clean(made.name.as_deref().unwrap_or(""))),
+                    serde_json::to_value(&made).unwrap_or_default(),
+                ))
+            }
+            CollectionsAction::Delete { id } => {
+                ctx.client.delete_collection(P, id).await?;
+                Ok(Report::line(format!("deleted collection {}", clean(id)), json!({"id": id, "deleted": true})))
+            }
         }
     }
-}
 }

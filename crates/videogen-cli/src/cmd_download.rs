@@ -41,8 +41,10 @@ impl Run for Download {
             JobStatus::Succeeded(video) => {
                 download(&ctx.client.video(&video)?, self.variant, &out, global, limit, simulated).await
             }
-            other => Err(CliError::failed(format!("job {} is {}, not finished", job.short_form(), other.name()))
-                .with_job(&job)),
+            other => {
+                Err(CliError::failed(format!("job {} is {}, not finished", job.short_form(), other.name()))
+                    .with_job(&job))
+            }
         }
     }
 }

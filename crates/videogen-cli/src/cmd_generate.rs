@@ -6,7 +6,7 @@ use crate::context::{Global, context_within};
 use crate::exit::CliError;
 use crate::output::{self, Report, clean};
 use crate::request::RequestArgs;
-use crate::waiting::{VariantArg, WaitOptions, check_out, default_out, download, wait_with_progress, wait_policy};
+use crate::waiting::{VariantArg, WaitOptions, check_out, default_out, download, wait_policy, wait_with_progress};
 use clap::Args;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -100,7 +100,8 @@ impl Run for Generate {
             let out = nth_out(self.out.as_deref(), 0, 1, &video.job, self.variant);
             return download(&video, self.variant, &out, global, self.wait.time_left(started), simulated).await;
         }
-        let jobs = if count > 1 { ctx.client.submit_many(&request).await? } else { vec![ctx.client.submit(&request).await?] };
+        let jobs =
+            if count > 1 { ctx.client.submit_many(&request).await? } else { vec![ctx.client.submit(&request).await?] };
         if !global.json {
             for job in &jobs {
                 output::err(&format!("submitted {}", clean(&job.short_form())));
@@ -140,7 +141,10 @@ impl Run for Generate {
         let Some(last) = failures.pop() else { return Ok(Report::all(reports)) };
         Report::all(reports).print(global.json);
         for e in &failures {
-            crate::print_error(&CliError { code: e.code, message: e.message.clone(), job: e.job.clone(), reported: true }, global);
+            crate::print_error(
+                &CliError { code: e.code, message: e.message.clone(), job: e.job.clone(), reported: true },
+                global,
+            );
         }
         Err(last.reported())
     }

@@ -34,7 +34,10 @@ impl Run for Models {
         }
         let rows: Vec<&models::ModelInfo> =
             models::MODELS.iter().filter(|m| self.provider.is_none_or(|p| m.providers.contains(&p))).collect();
-        Ok(Report { text: rows.iter().map(|m| rule_line(m)).collect(), json: rows.iter().map(|m| rule_json(m)).collect() })
+        Ok(Report {
+            text: rows.iter().map(|m| rule_line(m)).collect(),
+            json: rows.iter().map(|m| rule_json(m)).collect(),
+        })
     }
 }
 

@@ -39,7 +39,8 @@ impl Run for Status {
         };
         let cost = video.and_then(|v| v.cost.clone());
         let progress = status.progress().map(|p| format!(" {p}%")).unwrap_or_default();
-        let cost_text = cost.as_ref().map(|c| format!(" (cost {} {})", c.amount, clean(&c.currency))).unwrap_or_default();
+        let cost_text =
+            cost.as_ref().map(|c| format!(" (cost {} {})", c.amount, clean(&c.currency))).unwrap_or_default();
         Ok(Report::line(
             format!(
                 "{} {name}{progress}{cost_text}{}",

@@ -40,7 +40,11 @@ impl Run for Wait {
         match &self.out {
             Some(out) => download(&video, self.variant, out, global, self.wait.time_left(started), simulated).await,
             None => Ok(Report::line(
-                format!("{} succeeded{}", clean(&job.short_form()), video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()),
+                format!(
+                    "{} succeeded{}",
+                    clean(&job.short_form()),
+                    video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()
+                ),
                 json!({"job": job, "status": "succeeded", "url": video.url(), "expires_at": video.expires_at, "cost": video.cost}),
             )),
         }

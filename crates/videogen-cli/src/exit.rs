@@ -123,7 +123,12 @@ impl CliError {
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
-        Self { code: ExitCode::of(&e), job: e.job().map(|j| Box::new(j.clone())), message: e.to_string(), reported: false }
+        Self {
+            code: ExitCode::of(&e),
+            job: e.job().map(|j| Box::new(j.clone())),
+            message: e.to_string(),
+            reported: false,
+        }
     }
 }
 

@@ -38,7 +38,10 @@ Examples:
   videogen generate \"A drone over a city\" --provider videodb --duration 6
   videogen generate \"A paper boat\" --provider aihubmix --model veo-3.1-generate-preview --duration 8 --size 1920x1080
   videogen submit \"A sunset timelapse\" --json > job.json && videogen wait \"$(cat job.json)\" --out sunset.mp4
-  videogen batch prompts.jsonl --concurrency 4 --out-dir videos/
+  videogen generate --shot \"A fox runs:5\" --shot \"It jumps:5\" --model kling-video-o3-pro-reference-to-video
+  videogen generate \"Two cats\" --count 2 --out cats.mp4
+  videogen generate \"A paper boat\" --provider openai --variant thumbnail
+  videogen batch prompts.jsonl --concurrency 4 --out-dir videos/ --events
   videogen remix openai:video_123 \"The same shot at night\"
   videogen collections create \"Launch videos\"
   videogen models --live --provider oxen --search kling
@@ -48,7 +51,6 @@ Examples:
 Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY (base URLs: OXEN_BASE_URL, …).
 With no key for the chosen provider, or with --sim, the built-in simulator answers: nothing is
 generated or billed.";
-
 
 fn after_help() -> String {
     format!("{EXAMPLES}\n\n{}", exit::exit_code_help())

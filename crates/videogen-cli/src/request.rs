@@ -241,7 +241,13 @@ impl RequestArgs {
             seed: self.seed,
             images: self.images.clone(),
             input_video: self.input_video.clone(),
-            audio: if self.audio { Some(true) } else if self.no_audio { Some(false) } else { None },
+            audio: if self.audio {
+                Some(true)
+            } else if self.no_audio {
+                Some(false)
+            } else {
+                None
+            },
             collection: self.collection.clone(),
             callback_url: self.callback_url.clone(),
             count: self.count,

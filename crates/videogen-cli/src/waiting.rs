@@ -205,7 +205,8 @@ pub async fn download(
             interrupted(job, global, simulated, "download", Some(out));
         }
     };
-    let resumed = if file.resumed_from > 0 { format!(", resumed from byte {}", file.resumed_from) } else { String::new() };
+    let resumed =
+        if file.resumed_from > 0 { format!(", resumed from byte {}", file.resumed_from) } else { String::new() };
     Ok(Report::line(
         format!("{} ({} bytes{resumed})", clean(&file.path.display().to_string()), file.bytes),
         json!({"job": job, "file": file.path, "bytes": file.bytes, "resumed_from": file.resumed_from,

@@ -40,7 +40,11 @@ async fn an_edited_line_is_regenerated_exactly_once() {
     let dir = scratch("batch-edit");
     let file = dir.join("b.jsonl");
     let out = dir.join("videos");
-    let lines = [r#"{"prompt": "a red balloon", "duration": 5}"#, r#"{"prompt": "a paper boat", "duration": 5}"#, r#"{"prompt": "a drone", "duration": 5}"#];
+    let lines = [
+        r#"{"prompt": "a red balloon", "duration": 5}"#,
+        r#"{"prompt": "a paper boat", "duration": 5}"#,
+        r#"{"prompt": "a drone", "duration": 5}"#,
+    ];
     std::fs::write(&file, lines.join("\n")).unwrap();
     let oxen = [videogen::Provider::Oxen];
     let (code, first) = run_batch(videogen_at(&sim, &oxen), &file, &out, &[]);
@@ -69,8 +73,12 @@ async fn an_edited_line_is_regenerated_exactly_once() {
 async fn a_create_refused_with_429_is_done_in_the_same_run_with_one_job() {
     // Six 429s: more than the library's own retries of one create (1 + 4), so the batch's
     // round after the Retry-After is what gets the line done.
-    let rule = FaultRule::new(videogen_sim::Provider::Oxen, "enqueue_generation", FaultKind::RateLimited { retry_after_secs: 1 })
-        .schedule(Schedule::First(6));
+    let rule = FaultRule::new(
+        videogen_sim::Provider::Oxen,
+        "enqueue_generation",
+        FaultKind::RateLimited { retry_after_secs: 1 },
+    )
+    .schedule(Schedule::First(6));
     let sim = Sim::start(quick_sim(vec![rule])).await.unwrap();
     let dir = scratch("batch-429");
     let file = dir.join("b.jsonl");
@@ -100,9 +108,12 @@ async fn a_create_refused_with_429_is_done_in_the_same_run_with_one_job() {
     assert_eq!(code, Some(1), "{first}");
     assert_eq!(first["refused"].as_array().map(Vec::len), Some(1), "{first}");
     let (code, again) = run_batch(videogen_at(&sim, &[videogen::Provider::Oxen]), &file2, &out2, &[]);
-    assert_eq!((code, again["refused"].as_array().map(Vec::len)), (Some(1), Some(1)), "not resubmitted unasked: {again}");
-    let (code, retried) =
-        run_batch(videogen_at(&sim, &[videogen::Provider::Oxen]), &file2, &out2, &["--retry-failed"]);
+    assert_eq!(
+        (code, again["refused"].as_array().map(Vec::len)),
+        (Some(1), Some(1)),
+        "not resubmitted unasked: {again}"
+    );
+    let (code, retried) = run_batch(videogen_at(&sim, &[videogen::Provider::Oxen]), &file2, &out2, &["--retry-failed"]);
     assert_eq!((code, retried["done"].as_u64()), (Some(0), Some(1)), "{retried}");
     assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 2);
     sim.stop().await;
@@ -124,8 +135,11 @@ async fn a_mixed_batch_polls_each_provider_at_its_own_interval() {
     let out = dir.join("videos");
     std::fs::write(
         &file,
-        [r#"{"prompt": "a drone over a city", "provider": "videodb", "duration": 6}"#, r#"{"prompt": "a red balloon", "provider": "oxen"}"#]
-            .join("\n"),
+        [
+            r#"{"prompt": "a drone over a city", "provider": "videodb", "duration": 6}"#,
+            r#"{"prompt": "a red balloon", "provider": "oxen"}"#,
+        ]
+        .join("\n"),
     )
     .unwrap();
     let started = Instant::now();

@@ -336,7 +336,8 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     let state = dir.join("state.json");
     let run = |args: &[&str]| videogen_sharing(&state).current_dir(&dir).args(args).output().unwrap();
     // A thumbnail instead of the video; a spritesheet of the same job later, under its default name.
-    let made = run(&["--json", "generate", "A paper boat", "-p", "openai", "--variant", "thumbnail", "--out", "t.webp"]);
+    let made =
+        run(&["--json", "generate", "A paper boat", "-p", "openai", "--variant", "thumbnail", "--out", "t.webp"]);
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     assert_eq!(&std::fs::read(dir.join("t.webp")).unwrap()[8..12], b"WEBP");
     let made: Value = serde_json::from_slice(&made.stdout).unwrap();
@@ -378,4 +379,21 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     let status: Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((status["status"].as_str(), status["expired"].as_bool()), (Some("expired"), Some(true)), "{status}");
     sim.stop().await;
+}
+
+#[test]
+fn the_readme_lists_the_exit_codes_that_help_prints() {
+    let readme = include_str!("../../../README.md");
+    let help = String::from_utf8(videogen().arg("--help").output().unwrap().stdout).unwrap();
+    let codes: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Exit codes:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(codes.len(), 8, "{help}");
+    for line in codes {
+        let (code, meaning) = line.trim().split_once("  ").unwrap();
+        assert!(readme.contains(&format!("| {code} | {meaning} |")), "README lacks exit code {code}: {meaning}");
+    }
 }

@@ -72,12 +72,22 @@ fn outputs_in_text_and_json() {
     golden!("wait-text", run(&["wait", &job], 0));
     golden!("download-text", run(&["download", &job], 0));
     golden!("generate-count-json", run(&["--json", "generate", "Two cats", "--count", "2", "--out", "cats.mp4"], 0));
-    golden!("submit-shots-text", run(&["submit", "--shot", "A fox runs:5", "--shot", "It jumps", "-m", "kling-video-o3-pro-reference-to-video"], 0));
+    golden!(
+        "submit-shots-text",
+        run(
+            &["submit", "--shot", "A fox runs:5", "--shot", "It jumps", "-m", "kling-video-o3-pro-reference-to-video"],
+            0
+        )
+    );
     golden!("models-text", run(&["models", "--provider", "openai"], 0));
     golden!("models-json", run(&["--json", "models", "--provider", "videodb"], 0));
     golden!("collections-text", run(&["collections"], 0));
     golden!("schema-batch-line", run(&["schema", "batch-line"], 0));
-    std::fs::write(dir.join("b.jsonl"), "{\"prompt\": \"a red balloon\", \"duration\": 5}\n{\"prompt\": \"a paper boat\", \"provider\": \"openai\"}\n").unwrap();
+    std::fs::write(
+        dir.join("b.jsonl"),
+        "{\"prompt\": \"a red balloon\", \"duration\": 5}\n{\"prompt\": \"a paper boat\", \"provider\": \"openai\"}\n",
+    )
+    .unwrap();
     golden!("batch-text", run(&["batch", "b.jsonl", "--out-dir", "videos"], 0));
     golden!("batch-rerun-json", run(&["--json", "batch", "b.jsonl", "--out-dir", "videos"], 0));
     assert!(is_mp4(&dir.join("videos/0002.mp4")) && Path::new(&dir.join("balloon.mp4")).is_file());
@@ -118,14 +128,30 @@ fn the_exit_code_of_every_error_class() {
         ("usage: a flag clap refuses", vec!["generate", "x", "--size", "big"], plain),
         ("usage: a model rule", vec!["generate", "x", "--provider", "openai", "--duration", "5"], plain),
         ("usage: a missing reference image", vec!["generate", "x", "--provider", "openai", "--image", missing], plain),
-        ("usage: a field of another provider", vec!["generate", "x", "-p", "openai", "--callback-url", "https://example.com/h"], plain),
-        ("usage: --count where one video is made per request", vec!["generate", "x", "--provider", "videodb", "--count", "2"], plain),
+        (
+            "usage: a field of another provider",
+            vec!["generate", "x", "-p", "openai", "--callback-url", "https://example.com/h"],
+            plain,
+        ),
+        (
+            "usage: --count where one video is made per request",
+            vec!["generate", "x", "--provider", "videodb", "--count", "2"],
+            plain,
+        ),
         ("usage: a bad job handle", vec!["status", "not-a-job"], plain),
         ("failed: an operation the provider lacks", vec!["cancel", "openai:video_1"], plain),
         ("failed: a variant the provider lacks", vec!["generate", "x", "--variant", "spritesheet"], plain),
-        ("failed: a job the provider does not know", vec!["status", "openai:video_00000000000000000000000000000000"], plain),
+        (
+            "failed: a job the provider does not know",
+            vec!["status", "openai:video_00000000000000000000000000000000"],
+            plain,
+        ),
         ("config: a base URL that is not http(s)", vec!["list", "--provider", "oxen"], bad_base),
-        ("job failed: the job fails at the provider", vec!["generate", "x", "--provider", "openai", "--out", "never.mp4"], at_sim),
+        (
+            "job failed: the job fails at the provider",
+            vec!["generate", "x", "--provider", "openai", "--out", "never.mp4"],
+            at_sim,
+        ),
         ("timeout: --timeout passes first", vec!["wait", slow.trim(), "--timeout", "0.2"], plain),
         ("outcome unknown: the create's answer is lost", vec!["submit", "x", "--provider", "oxen"], at_sim),
     ];

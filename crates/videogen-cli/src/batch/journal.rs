@@ -213,7 +213,9 @@ mod tests {
         assert!(!states.contains_key(&items[0].key), "a v1 line of another prompt is not this line");
         journal.append(&items[0], &LineEvent::Submitting { at: Utc::now() }).unwrap();
         journal.append(&items[0], &LineEvent::RateLimited { retry_in_seconds: 1.0, error: "429".into() }).unwrap();
-        journal.append(&items[0], &LineEvent::Status { job: "x".into(), status: "queued".into(), progress: None }).unwrap();
+        journal
+            .append(&items[0], &LineEvent::Status { job: "x".into(), status: "queued".into(), progress: None })
+            .unwrap();
         journal.append(&items[0], &LineEvent::Refused { error: "429".into() }).unwrap();
         let (_, states) = Journal::open(&path, &items).unwrap();
         let a = &states[&items[0].key];

@@ -148,15 +148,22 @@ mod tests {
             .unwrap_err()
             .message;
         assert!(err.contains("line 1, field extra"), "{err}");
-        let err = parse(r#"{"prompt": "a", "provider": "videodb", "callback_url": "http://example.com/hook"}"#, Provider::Oxen)
-            .unwrap_err()
-            .message;
+        let err = parse(
+            r#"{"prompt": "a", "provider": "videodb", "callback_url": "http://example.com/hook"}"#,
+            Provider::Oxen,
+        )
+        .unwrap_err()
+        .message;
         assert!(err.contains("callback_url"), "{err}");
     }
 
     #[test]
     fn identical_lines_are_separate_work_and_counts_get_a_file_each() {
-        let items = parse("{\"prompt\": \"x\"}\n{\"prompt\": \"x\"}\n{\"prompt\": \"y\", \"count\": 2, \"out\": \"y.mp4\"}\n", Provider::Oxen).unwrap();
+        let items = parse(
+            "{\"prompt\": \"x\"}\n{\"prompt\": \"x\"}\n{\"prompt\": \"y\", \"count\": 2, \"out\": \"y.mp4\"}\n",
+            Provider::Oxen,
+        )
+        .unwrap();
         assert_ne!(items[0].key, items[1].key);
         assert_eq!(items[0].key.split('#').next(), items[1].key.split('#').next());
         assert_eq!(items[2].outs, ["y-1.mp4", "y-2.mp4"]);

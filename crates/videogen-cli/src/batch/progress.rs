@@ -72,7 +72,7 @@ impl Progress {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
             let totals = multi.add(ProgressBar::new(total as u64));
             totals.set_style(
-                ProgressStyle::with_template("{bar:30.green/white} {pos}/{len} done  {msg}  [{elapsed_precise}]")
+                ProgressStyle::with_template("{bar:24.green/white} {pos}/{len} done · {msg} [{elapsed_precise}]")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             Live { multi, totals, spinners: Mutex::new(HashMap::new()) }
@@ -105,13 +105,15 @@ impl Progress {
     fn counts_message(&self) -> String {
         let t = self.tally();
         let per_minute = t.done as f64 / self.started.elapsed().as_secs_f64().max(1.0) * 60.0;
-        format!(
-            "{} running · {} failed · {} unknown · {} stopped · {per_minute:.1}/min",
-            t.running,
-            t.failed + t.refused,
-            t.unknown,
-            t.stopped
-        )
+        let mut text = format!("{} running · {} failed", t.running, t.failed + t.refused);
+        if t.unknown > 0 {
+            text.push_str(&format!(" · {} unknown", t.unknown));
+        }
+        if t.stopped > 0 {
+            text.push_str(&format!(" · {} stopped", t.stopped));
+        }
+        text.push_str(&format!(" · {per_minute:.0}/min"));
+        text
     }
 
     /// Refreshes the totals (live) or prints the summary line every [`PLAIN_SUMMARY_EVERY`]
@@ -289,18 +291,18 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
             if costs.is_empty() {
                 "none reported".to_string()
             } else {
-                costs.iter().map(|c| format!("{} {}", c.amount.normalize(), clean(&c.currency))).collect::<Vec<_>>().join(", ")
+                costs
+                    .iter()
+                    .map(|c| format!("{} {}", c.amount.normalize(), clean(&c.currency)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         ),
         format!("{:<10} {:>6}", "elapsed", hms(elapsed)),
     ];
     for (kind, list) in &problems {
         for p in list {
-            text.push(format!(
-                "{kind} line {}: {}",
-                p["line"],
-                clean(p["error"].as_str().unwrap_or_default())
-            ));
+            text.push(format!("{kind} line {}: {}", p["line"], clean(p["error"].as_str().unwrap_or_default())));
         }
     }
     let json = json!({
@@ -331,9 +333,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         if count("stopped") > 0 {
             hints.push("a rerun resumes stopped jobs");
         }
-        (unfinished > 0).then(|| {
-            CliError::failed(format!("{unfinished} lines did not finish ({})", hints.join("; ")))
-        })
+        (unfinished > 0).then(|| CliError::failed(format!("{unfinished} lines did not finish ({})", hints.join("; "))))
     };
     (Report { text, json }, error)
 }

@@ -80,9 +80,8 @@ impl Runner {
     }
 
     async fn line(&self, item: &Item, state: LineState) -> Outcome {
-        let done_before = (0..item.outs.len()).all(|i| {
-            state.done.get(&i).is_some_and(|(file, _)| self.out_dir.join(file).is_file())
-        });
+        let done_before =
+            (0..item.outs.len()).all(|i| state.done.get(&i).is_some_and(|(file, _)| self.out_dir.join(file).is_file()));
         if done_before {
             self.progress.event(item, &LineEvent::Skipped);
             let mut files: Vec<(usize, String)> = state.done.iter().map(|(i, (f, _))| (*i, f.clone())).collect();
