@@ -166,7 +166,7 @@ pub struct RequestArgs {
     /// What to generate (or give --shot).
     #[arg(required_unless_present = "shots")]
     pub prompt: Option<String>,
-    /// One shot of a multi-shot video, "TEXT[:SECONDS]" (repeatable; 5 seconds when none is
+    /// One shot of a multi-shot video, "TEXT" or "TEXT:SECONDS" (repeatable; 5 seconds when none is
     /// given; Oxen.ai multi-shot models).
     #[arg(long = "shot", value_name = "TEXT[:SECONDS]", conflicts_with = "prompt")]
     pub shots: Vec<String>,
