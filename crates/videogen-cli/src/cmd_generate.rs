@@ -102,7 +102,9 @@ impl Run for Generate {
         }
         let jobs =
             if count > 1 { ctx.client.submit_many(&request).await? } else { vec![ctx.client.submit(&request).await?] };
-        if !global.json {
+        // Every paid job's handle is said at once (with --json too when there are several: an
+        // interruption names only the job being waited on).
+        if !global.json || jobs.len() > 1 {
             for job in &jobs {
                 output::err(&format!("submitted {}", clean(&job.short_form())));
             }
