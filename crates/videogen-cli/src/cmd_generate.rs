@@ -6,7 +6,9 @@ use crate::context::{Global, context_within};
 use crate::exit::CliError;
 use crate::output::{self, Report, clean};
 use crate::request::RequestArgs;
-use crate::waiting::{VariantArg, WaitOptions, check_out, default_out, download, wait_policy, wait_with_progress};
+use crate::waiting::{
+    VariantArg, WaitOptions, check_out, default_out, download, numbered, wait_policy, wait_with_progress,
+};
 use clap::Args;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -42,19 +44,6 @@ fn nth_out(out: Option<&Path>, index: usize, count: usize, job: &Job, variant: V
         Some(out) => numbered(out, index, count),
         None => default_out(job, variant),
     }
-}
-
-/// `out` for one output; `out` with `-N` (N = `index` + 1) before its extension for several.
-fn numbered(out: &Path, index: usize, count: usize) -> PathBuf {
-    if count == 1 {
-        return out.to_path_buf();
-    }
-    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let name = match out.extension() {
-        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
-        None => format!("{stem}-{}", index + 1),
-    };
-    out.with_file_name(name)
 }
 
 /// Refuses a variant the provider cannot give before anything is paid for.
@@ -143,10 +132,8 @@ impl Run for Generate {
         let Some(last) = failures.pop() else { return Ok(Report::all(reports)) };
         Report::all(reports).print(global.json);
         for e in &failures {
-            crate::print_error(
-                &CliError { code: e.code, message: e.message.clone(), job: e.job.clone(), reported: true },
-                global,
-            );
+            // Their JSON is in the array already: standard error only.
+            crate::print_error(e, Global { json: false, ..global });
         }
         Err(last.reported())
     }

@@ -115,6 +115,19 @@ pub fn default_out(job: &Job, variant: VariantArg) -> PathBuf {
     }
 }
 
+/// `out` for one output; `out` with `-N` (N = `index` + 1) before its extension for several.
+pub fn numbered(out: &Path, index: usize, count: usize) -> PathBuf {
+    if count == 1 {
+        return out.to_path_buf();
+    }
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}-{}.{}", index + 1, ext.to_string_lossy()),
+        None => format!("{stem}-{}", index + 1),
+    };
+    out.with_file_name(name)
+}
+
 /// Checks an output path before anything is paid for (exit 2 when it cannot take the file).
 pub fn check_out(path: &Path) -> Result<(), CliError> {
     videogen::check_output_path(path).map(|_| ()).map_err(CliError::from)

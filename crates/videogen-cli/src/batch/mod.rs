@@ -109,12 +109,9 @@ fn item(
         return Err(format!("field out: {base:?} must be a plain file name"));
     }
     let count = request.outputs().map_err(|e| format!("field count: {e}"))? as usize;
-    let outs = if count == 1 {
-        vec![base]
-    } else {
-        let (stem, ext) = base.rsplit_once('.').map_or((base.as_str(), None), |(s, e)| (s, Some(e)));
-        (1..=count).map(|k| ext.map_or(format!("{stem}-{k}"), |e| format!("{stem}-{k}.{e}"))).collect()
-    };
+    let outs = (0..count)
+        .map(|i| crate::waiting::numbered(std::path::Path::new(&base), i, count).to_string_lossy().into_owned())
+        .collect();
     Ok(Item { number, key, fields, request, outs })
 }
 

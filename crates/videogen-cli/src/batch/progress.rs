@@ -87,8 +87,7 @@ impl Progress {
     /// `done` (of all), then running, failed, unknown, throughput, elapsed.
     pub fn summary_line(&self) -> String {
         let t = self.tally();
-        let elapsed = self.started.elapsed();
-        let per_minute = t.done as f64 / elapsed.as_secs_f64().max(1.0) * 60.0;
+        let per_minute = self.per_minute(t.done);
         format!(
             "{}/{} done ({} before), {} running, {} failed, {} unknown, {} stopped, {per_minute:.1}/min, {}",
             t.done + t.skipped,
@@ -98,13 +97,18 @@ impl Progress {
             t.failed + t.refused,
             t.unknown,
             t.stopped,
-            hms(elapsed)
+            hms(self.started.elapsed())
         )
+    }
+
+    /// Lines done in this run per minute so far.
+    fn per_minute(&self, done: usize) -> f64 {
+        done as f64 / self.started.elapsed().as_secs_f64().max(1.0) * 60.0
     }
 
     fn counts_message(&self) -> String {
         let t = self.tally();
-        let per_minute = t.done as f64 / self.started.elapsed().as_secs_f64().max(1.0) * 60.0;
+        let per_minute = self.per_minute(t.done);
         let mut text = format!("{} running · {} failed", t.running, t.failed + t.refused);
         if t.unknown > 0 {
             text.push_str(&format!(" · {} unknown", t.unknown));
