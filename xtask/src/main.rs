@@ -231,6 +231,7 @@ fn ci(root: &Path) -> Result<(), String> {
     }
     println!("==> generated code: regen --check");
     regen(root, Mode::Check)?;
+    ensure_postgres()?;
     step("tests", &["test", "--workspace", "--locked"])?;
     contract::install_tools(root)?;
     contract::check_clients_against_prism_mocks(root, &cargo)?;
@@ -240,6 +241,35 @@ fn ci(root: &Path) -> Result<(), String> {
     contract::check_official_sdks(root, &cargo)?;
     println!("==> ci: all steps passed");
     Ok(())
+}
+
+/// The shared-ledger tests start a throwaway PostgreSQL cluster (`initdb`, `pg_ctl`); the
+/// machine image has PostgreSQL 15, and where it is missing Debian's `postgresql` package is
+/// installed (as root, through apt-get).
+fn ensure_postgres() -> Result<(), String> {
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+    });
+    let debian = std::fs::read_dir("/usr/lib/postgresql")
+        .is_ok_and(|d| d.filter_map(|e| e.ok()).any(|e| e.path().join("bin/initdb").is_file()));
+    if on_path || debian {
+        return Ok(());
+    }
+    println!("==> PostgreSQL is missing: apt-get install postgresql (for the shared-ledger tests)");
+    let run = |args: &[&str]| -> Result<(), String> {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("installing PostgreSQL: cannot run apt-get: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("installing PostgreSQL: apt-get {} failed ({status})", args.join(" ")))
+        }
+    };
+    run(&["update", "-qq"])?;
+    run(&["install", "-y", "-qq", "--no-install-recommends", "postgresql"])
 }
 
 #[cfg(test)]

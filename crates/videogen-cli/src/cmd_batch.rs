@@ -1,32 +1,77 @@
 //! `videogen batch <file> --out-dir DIR`: every line of a JSON Lines file generated, resumable
-//! after a crash without paying twice (see [`crate::batch`]).
+//! after a crash without paying twice (see [`crate::batch`]); with `--ledger postgres://…`, by
+//! any number of workers on any number of machines; `videogen batch status` shows a shared
+//! batch.
 
 use crate::batch::journal::Journal;
+use crate::batch::ledger::{EmbeddedLedger, Ledger};
+use crate::batch::postgres::{PgLedger, WorkerOptions};
 use crate::batch::progress::{Progress, summary};
 use crate::batch::runner::{RerunOptions, Runner};
 use crate::batch::{self};
 use crate::cmd::Run;
-use crate::context::{Global, context, default_provider};
+use crate::context::{Global, context_with, default_provider};
 use crate::exit::CliError;
 use crate::output::{self, Report};
-use crate::waiting::{WaitOptions, check_out};
-use clap::Args;
+use crate::waiting::{WaitOptions, check_out, positive_seconds};
+use clap::{Args, Subcommand};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use videogen::Provider;
 
+/// `videogen batch <file> --out-dir DIR`, or `videogen batch status`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Batch {
+    #[command(subcommand)]
+    pub command: Option<BatchCommand>,
+    #[command(flatten)]
+    pub run: BatchRun,
+}
+
+/// What `videogen batch` does besides running a batch.
+#[derive(Subcommand, Debug)]
+pub enum BatchCommand {
+    /// What a batch on a shared ledger has reached: totals by state, each worker's progress and
+    /// last heartbeat, failures with reasons, the files written and where, the reported cost.
+    Status(BatchStatus),
+}
+
+/// `videogen batch status --ledger URL [--batch-id ID | FILE]`.
+#[derive(Args, Debug)]
+pub struct BatchStatus {
+    /// The batch file (its id is derived from its requests, as the workers derive it).
+    pub file: Option<PathBuf>,
+    /// The shared ledger: a PostgreSQL URL (postgres://user@host/db).
+    #[arg(long)]
+    pub ledger: String,
+    /// The batch's id (default: the file's, else the only batch in the ledger).
+    #[arg(long, conflicts_with = "file")]
+    pub batch_id: Option<String>,
+    /// The provider for lines that name none, as the workers were given it (with FILE).
+    #[arg(long, short)]
+    pub provider: Option<Provider>,
+    /// The workers' --lease, in seconds: a worker whose last heartbeat is older is shown lost.
+    #[arg(long, default_value_t = DEFAULT_LEASE_SECONDS)]
+    pub lease: f64,
+}
+
+/// A worker's lease on its lines on a shared ledger, by default: 30 seconds.
+pub const DEFAULT_LEASE_SECONDS: f64 = 30.0;
+
 /// `videogen batch <file> --out-dir DIR`.
 #[derive(Args, Debug)]
-pub struct Batch {
+pub struct BatchRun {
     /// The batch file: one JSON object per line, with the fields `generate` takes
     /// (`videogen schema batch-line`).
-    pub file: PathBuf,
-    /// How many lines run at once.
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
+    /// How many lines run at once (in this worker).
     #[arg(long, short, default_value_t = 4)]
     pub concurrency: usize,
-    /// Where the videos and the journal (videogen-journal.jsonl) go.
-    #[arg(long)]
-    pub out_dir: PathBuf,
+    /// Where the videos (and, without --ledger, the journal videogen-journal.jsonl) go.
+    #[arg(long, required = true)]
+    pub out_dir: Option<PathBuf>,
     /// The provider for lines that name none (default: the first with an API key set, else oxen on the simulator).
     #[arg(long, short)]
     pub provider: Option<Provider>,
@@ -43,59 +88,130 @@ pub struct Batch {
     /// …) on standard output, and the summary as the last line.
     #[arg(long)]
     pub events: bool,
+    /// Keep the batch's state in this PostgreSQL database (postgres://user@host/db) instead of
+    /// the journal in --out-dir: run the same command on several machines and they share the
+    /// batch, each line paid for once; a worker that dies is taken over after its --lease.
+    #[arg(long)]
+    pub ledger: Option<String>,
+    /// The batch's id on the shared ledger (default: derived from the file's requests, so the
+    /// same file is the same batch on every machine).
+    #[arg(long, requires = "ledger")]
+    pub batch_id: Option<String>,
+    /// Seconds a worker holds its lines on a shared ledger without a heartbeat (renewed every
+    /// third of it); a dead worker's lines go to the others this long after it stopped.
+    #[arg(long, default_value_t = DEFAULT_LEASE_SECONDS)]
+    pub lease: f64,
+    /// At most this many creates in flight per provider, across every worker of the ledger.
+    #[arg(long)]
+    pub max_creates_in_flight: Option<usize>,
+    /// Cut each API request at this many seconds (default 120); a create cut by it is looked
+    /// up in the provider's job list, never sent again blindly.
+    #[arg(long)]
+    pub request_timeout: Option<f64>,
     #[command(flatten)]
     pub wait: WaitOptions,
 }
 
 impl Run for Batch {
     async fn run(self, global: Global) -> Result<Report, CliError> {
+        match self.command {
+            Some(BatchCommand::Status(status)) => status.run(global).await,
+            None => self.run.run(global).await,
+        }
+    }
+}
+
+impl Run for BatchStatus {
+    async fn run(self, _global: Global) -> Result<Report, CliError> {
+        check_ledger_url(&self.ledger)?;
+        let lease = positive_seconds(self.lease, "lease")?;
+        let batch_id = match (&self.batch_id, &self.file) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(file)) => {
+                let items = batch::parse(&read_batch_file(file)?, self.provider.unwrap_or_else(default_provider))?;
+                Some(batch::batch_id(&items))
+            }
+            (None, None) => None,
+        };
+        batch::status::status(&self.ledger, batch_id.as_deref(), lease.as_secs_f64()).await
+    }
+}
+
+/// The batch file's text (a UTF-8 byte order mark, which some editors write, removed).
+fn read_batch_file(file: &std::path::Path) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(file).map_err(|e| CliError::usage(format!("{}: {e}", file.display())))?;
+    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+}
+
+/// A shared ledger is a PostgreSQL URL.
+fn check_ledger_url(url: &str) -> Result<(), CliError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(())
+    } else {
+        Err(CliError::usage(
+            "--ledger takes a PostgreSQL URL (postgres://user@host/db); without it the batch keeps its journal in --out-dir",
+        ))
+    }
+}
+
+impl Run for BatchRun {
+    async fn run(self, global: Global) -> Result<Report, CliError> {
+        let (Some(file), Some(out_dir)) = (self.file.clone(), self.out_dir.clone()) else {
+            return Err(CliError::usage("videogen batch takes the batch file and --out-dir"));
+        };
         if self.concurrency == 0 {
             return Err(CliError::usage("--concurrency must be at least 1"));
         }
-        let text = std::fs::read_to_string(&self.file)
-            .map_err(|e| CliError::usage(format!("{}: {e}", self.file.display())))?;
-        // A UTF-8 byte order mark (some editors write one) is not part of the first line.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let items = batch::parse(text, self.provider.unwrap_or_else(default_provider))?;
+        let lease = positive_seconds(self.lease, "lease")?;
+        let request_timeout = self.request_timeout.map(|t| positive_seconds(t, "request-timeout")).transpose()?;
+        if self.max_creates_in_flight == Some(0) {
+            return Err(CliError::usage("--max-creates-in-flight must be at least 1"));
+        }
+        if let Some(url) = &self.ledger {
+            check_ledger_url(url)?;
+        }
+        let text = read_batch_file(&file)?;
+        let items = batch::parse(&text, self.provider.unwrap_or_else(default_provider))?;
         if items.is_empty() {
             return Err(CliError::usage(format!(
                 "{}: the batch file has no requests (one JSON object per line; see `videogen schema batch-line`)",
-                self.file.display()
+                file.display()
             )));
         }
         self.wait.limit()?;
-        std::fs::create_dir_all(&self.out_dir)
-            .map_err(|e| CliError::usage(format!("--out-dir {}: {e}", self.out_dir.display())))?;
+        std::fs::create_dir_all(&out_dir)
+            .map_err(|e| CliError::usage(format!("--out-dir {}: {e}", out_dir.display())))?;
         // Every output path is checked before the first create.
         for out in items.iter().flat_map(|i| &i.outs) {
-            check_out(&self.out_dir.join(out))?;
+            check_out(&out_dir.join(out))?;
         }
-        let (journal, states) = Journal::open(&self.out_dir.join("videogen-journal.jsonl"), &items)?;
-        // A file a line of this batch wrote in an earlier run is never overwritten by another line.
-        let mut owners: HashMap<&str, usize> = HashMap::new();
-        for item in &items {
-            for (file, _) in states.get(&item.key).map(|s| s.done.values().collect::<Vec<_>>()).unwrap_or_default() {
-                owners.insert(file.as_str(), item.number);
-            }
-        }
-        for item in &items {
-            // A line done before writes nothing; the others must not write over another's video.
-            if states.get(&item.key).is_some_and(|s| s.done.len() == item.outs.len()) {
-                continue;
-            }
-            for out in &item.outs {
-                if let Some(owner) = owners.get(out.as_str()).filter(|n| **n != item.number) {
-                    return Err(CliError::usage(format!(
-                        "line {}: {out} holds the video of line {owner} from an earlier run; give line {} an \"out\" of its own",
-                        item.number, item.number
-                    )));
+        let ledger = match &self.ledger {
+            None => self.embedded(&items, &out_dir)?,
+            Some(url) => {
+                let batch_id = self.batch_id.clone().unwrap_or_else(|| batch::batch_id(&items));
+                if batch_id.is_empty() || batch_id.len() > 200 || batch_id.chars().any(char::is_control) {
+                    return Err(CliError::usage("--batch-id must be 1 to 200 printable characters"));
                 }
+                let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir.clone());
+                let options = WorkerOptions {
+                    lease,
+                    max_creates_in_flight: self.max_creates_in_flight,
+                    retry_refused: self.retry_failed,
+                    retry_failed_jobs: self.retry_failed_jobs,
+                    out_dir,
+                };
+                let ledger = PgLedger::join(url, &batch_id, &file.to_string_lossy(), &items, options).await?;
+                output::err(&format!(
+                    "note: batch {batch_id} on the shared ledger, as worker {}",
+                    output::clean(ledger.worker_id())
+                ));
+                Ledger::Postgres(Box::new(ledger))
             }
-        }
+        };
         let mut providers: Vec<Provider> = items.iter().map(|i| i.request.provider).collect();
         providers.sort();
         providers.dedup();
-        let ctx = context(&providers, global).await?;
+        let ctx = context_with(&providers, global, None, request_timeout).await?;
         let progress = Progress::new(items.len(), self.events);
         let ticker = progress.spawn_ticker();
         let rerun = RerunOptions {
@@ -103,12 +219,15 @@ impl Run for Batch {
             retry_failed: self.retry_failed,
             retry_failed_jobs: self.retry_failed_jobs,
         };
-        let runner = Runner::new(ctx, journal, progress.clone(), self.out_dir.clone(), self.wait.clone(), rerun);
-        let mut results = runner.run(&items, &states, self.concurrency).await;
+        let runner = Runner::new(ctx, ledger, progress.clone(), out_dir.clone(), self.wait.clone(), rerun);
+        let ran = runner.run(&items, self.concurrency).await;
+        let closed = runner.ledger().close().await;
         ticker.abort();
         progress.finish();
+        let mut results = ran?;
+        closed?;
         results.sort_by_key(|(n, _)| *n);
-        let (mut report, error) = summary(&results, &self.out_dir, progress.elapsed());
+        let (mut report, error) = summary(&results, &out_dir, progress.elapsed());
         if let (Some(e), serde_json::Value::Object(map)) = (&error, &mut report.json) {
             map.insert("error".into(), e.message.clone().into());
             map.insert("exit_code".into(), (e.code as u8).into());
@@ -127,5 +246,34 @@ impl Run for Batch {
             }
             None => Ok(report),
         }
+    }
+}
+
+impl BatchRun {
+    /// The journal in `out_dir`, checked against this file: a file a line wrote in an earlier
+    /// run is never overwritten by another line.
+    fn embedded(&self, items: &[batch::Item], out_dir: &std::path::Path) -> Result<Ledger, CliError> {
+        let (journal, states) = Journal::open(&out_dir.join("videogen-journal.jsonl"), items)?;
+        let mut owners: HashMap<&str, usize> = HashMap::new();
+        for item in items {
+            for (file, _) in states.get(&item.key).map(|s| s.done.values().collect::<Vec<_>>()).unwrap_or_default() {
+                owners.insert(file.as_str(), item.number);
+            }
+        }
+        for item in items {
+            // A line done before writes nothing; the others must not write over another's video.
+            if states.get(&item.key).is_some_and(|s| s.done.len() == item.outs.len()) {
+                continue;
+            }
+            for out in &item.outs {
+                if let Some(owner) = owners.get(out.as_str()).filter(|n| **n != item.number) {
+                    return Err(CliError::usage(format!(
+                        "line {}: {out} holds the video of line {owner} from an earlier run; give line {} an \"out\" of its own",
+                        item.number, item.number
+                    )));
+                }
+            }
+        }
+        Ok(Ledger::Embedded(Box::new(EmbeddedLedger::new(journal, items, &states, self.max_creates_in_flight))))
     }
 }

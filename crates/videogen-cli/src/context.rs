@@ -75,6 +75,18 @@ pub async fn context_within(
     global: Global,
     limit: Option<Duration>,
 ) -> Result<Context, CliError> {
+    context_with(providers, global, limit, None).await
+}
+
+/// [`context_within`], each request also cut at `request_timeout` (`None`: the library's
+/// [`videogen::DEFAULT_REQUEST_TIMEOUT`]). A create cut by it is an outcome unknown, looked up
+/// in the provider's job list.
+pub async fn context_with(
+    providers: &[Provider],
+    global: Global,
+    limit: Option<Duration>,
+    request_timeout: Option<Duration>,
+) -> Result<Context, CliError> {
     let simulated: Vec<Provider> = providers.iter().copied().filter(|p| global.sim || !key_set(*p)).collect();
     let mut builder = Client::builder();
     let mut sim = None;
@@ -112,11 +124,14 @@ pub async fn context_within(
             builder = builder.base_url(*p, url.trim());
         }
     }
+    let request_timeout = request_timeout.unwrap_or(videogen::DEFAULT_REQUEST_TIMEOUT);
     if let Some(limit) = limit {
-        builder = builder.request_timeout(limit.min(videogen::DEFAULT_REQUEST_TIMEOUT)).retry(videogen::RetryPolicy {
+        builder = builder.request_timeout(limit.min(request_timeout)).retry(videogen::RetryPolicy {
             max_retry_after: limit.min(videogen::MAX_RETRY_AFTER),
             ..videogen::RetryPolicy::default()
         });
+    } else {
+        builder = builder.request_timeout(request_timeout);
     }
     Ok(Context { client: builder.build()?, simulated, _sim: sim })
 }

@@ -32,6 +32,26 @@ pub enum FaultKind {
     GoneWhenFinished,
 }
 
+impl FaultKind {
+    /// The kind's name in [`crate::Counters::faults_by_kind`]: `rate_limited`, `server_error`,
+    /// `reset_before_response`, `reset_after_processing`, `stall_body`, `truncated_body`,
+    /// `malformed_json`, `job_fails`, `content_policy`, `gone_when_finished`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::RateLimited { .. } => "rate_limited",
+            FaultKind::ServerError { .. } => "server_error",
+            FaultKind::ResetBeforeResponse => "reset_before_response",
+            FaultKind::ResetAfterProcessing => "reset_after_processing",
+            FaultKind::StallBody => "stall_body",
+            FaultKind::TruncatedBody => "truncated_body",
+            FaultKind::MalformedJson => "malformed_json",
+            FaultKind::JobFails => "job_fails",
+            FaultKind::ContentPolicy => "content_policy",
+            FaultKind::GoneWhenFinished => "gone_when_finished",
+        }
+    }
+}
+
 /// Which of the matching requests get the fault. Request numbers count, per rule, the requests
 /// that match its provider and operation, from 1.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,15 +167,26 @@ pub(crate) struct FaultBook {
     rules: Vec<(FaultRule, u32)>,
     rng: StdRng,
     injected: u64,
+    by_kind: std::collections::BTreeMap<&'static str, u64>,
 }
 
 impl FaultBook {
     pub(crate) fn new(rules: Vec<FaultRule>, seed: u64) -> Self {
-        Self { rules: rules.into_iter().map(|r| (r, 0)).collect(), rng: StdRng::seed_from_u64(seed), injected: 0 }
+        Self {
+            rules: rules.into_iter().map(|r| (r, 0)).collect(),
+            rng: StdRng::seed_from_u64(seed),
+            injected: 0,
+            by_kind: Default::default(),
+        }
     }
 
     pub(crate) fn injected(&self) -> u64 {
         self.injected
+    }
+
+    /// Faults injected so far per kind ([`FaultKind::name`]).
+    pub(crate) fn injected_by_kind(&self) -> std::collections::BTreeMap<String, u64> {
+        self.by_kind.iter().map(|(k, v)| (k.to_string(), *v)).collect()
     }
 
     /// The fault for this request, if any: the first matching rule that fires.
@@ -177,8 +208,9 @@ impl FaultBook {
                 fired = Some(rule.kind.clone());
             }
         }
-        if fired.is_some() {
+        if let Some(kind) = &fired {
             self.injected += 1;
+            *self.by_kind.entry(kind.name()).or_default() += 1;
         }
         fired
     }

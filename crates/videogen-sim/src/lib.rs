@@ -127,6 +127,11 @@ pub struct SimConfig {
     /// for and downloaded through a later one, and its time runs on while no simulator does
     /// (default `None`: in memory only). The newest 10,000 jobs are kept.
     pub state_file: Option<std::path::PathBuf>,
+    /// Answer a create whose `Idempotency-Key` was seen in the last 24 hours with the first
+    /// create's answer, creating nothing (default `true`: the convention a provider adopting
+    /// the header would follow). `false` behaves as today's providers document: the header is
+    /// ignored and every create creates (docs.oxen.ai, docs.videodb.io, platform.openai.com).
+    pub honour_idempotency_keys: bool,
 }
 
 impl Default for SimConfig {
@@ -142,6 +147,7 @@ impl Default for SimConfig {
             api_keys: Vec::new(),
             openai_poll_after_ms: Some(250),
             state_file: None,
+            honour_idempotency_keys: true,
         }
     }
 }

@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// it (default: in memory only).
     #[arg(long)]
     pub state_file: Option<PathBuf>,
+    /// Ignore the `Idempotency-Key` header, as today's providers do: every create creates.
+    #[arg(long)]
+    pub ignore_idempotency_keys: bool,
 }
 
 impl ServeArgs {
@@ -80,6 +83,7 @@ impl ServeArgs {
             api_keys: self.api_keys.clone(),
             openai_poll_after_ms: (self.openai_poll_after_ms > 0).then_some(self.openai_poll_after_ms),
             state_file: self.state_file.clone(),
+            honour_idempotency_keys: !self.ignore_idempotency_keys,
         }
     }
 }

@@ -169,6 +169,12 @@ pub struct Counters {
     pub requests: BTreeMap<String, u64>,
     /// Faults injected so far.
     pub faults_injected: u64,
+    /// Faults injected so far per kind (`rate_limited`, `reset_after_processing`, … as
+    /// [`crate::FaultKind::name`] names them).
+    pub faults_by_kind: BTreeMap<String, u64>,
+    /// Creates answered from an earlier create's saved answer (a repeated `Idempotency-Key`):
+    /// received, nothing created.
+    pub idempotent_replays: u64,
 }
 
 impl Counters {
@@ -307,7 +313,10 @@ impl SimState {
 
     pub(crate) fn counters(&self) -> Counters {
         let mut c = self.lock().counters.clone();
-        c.faults_injected = self.faults.lock().map(|f| f.injected()).unwrap_or(0);
+        if let Ok(book) = self.faults.lock() {
+            c.faults_injected = book.injected();
+            c.faults_by_kind = book.injected_by_kind();
+        }
         c
     }
 
@@ -339,9 +348,14 @@ impl SimState {
 
     /// The answer a create with this idempotency key got within the last 24 hours.
     pub(crate) fn idempotent_answer(&self, provider: Provider, key: &str) -> Option<SavedAnswer> {
-        let inner = self.lock();
+        if !self.config.honour_idempotency_keys {
+            return None;
+        }
+        let mut inner = self.lock();
         let (at, saved) = inner.answers.get(&(provider, key.to_string()))?;
-        (at.elapsed() < IDEMPOTENCY_WINDOW).then(|| saved.clone())
+        let saved = (at.elapsed() < IDEMPOTENCY_WINDOW).then(|| saved.clone())?;
+        inner.counters.idempotent_replays += 1;
+        Some(saved)
     }
 
     /// Remembers a create's answer for its idempotency key (the oldest go past the job cap).

@@ -244,7 +244,7 @@ impl Client {
     /// Oxen.ai uses its async queue; VideoDB its generate + async response; OpenAI and AIHubMix a
     /// JSON create, or multipart when a reference image is a local file.
     ///
-    /// The create carries an `Idempotency-Key` (a UUID kept in [`Job::idempotency_key`]). It is
+    /// The create carries an `Idempotency-Key` ([`VideoRequest::idempotency_key`], or a new UUID; kept in [`Job::idempotency_key`]). It is
     /// sent again — with the same key, after the client's [`RetryPolicy`] backoff and a clamped
     /// `Retry-After` — only when the first try provably created nothing: a 429, or a connection
     /// that failed before the request was sent. Nothing else is retried.
@@ -294,7 +294,8 @@ impl Client {
             crate::request::check_local_inputs(request)?;
             let backend = self.inner.backend(request.provider)?;
             self.check_published_schema(request).await?;
-            let jobs = self.create(request.provider, || backend.create(request)).await?;
+            let jobs =
+                self.create(request.provider, request.idempotency_key.as_deref(), || backend.create(request)).await?;
             let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
             tracing::Span::current().record("job_id", ids.join(",").as_str());
             tracing::info!(jobs = ?ids, "submitted");
@@ -357,9 +358,9 @@ impl Client {
         Ok(model.and_then(|m| m.pricing.as_ref()?.estimate(request)))
     }
 
-    /// Sends one create under one `Idempotency-Key`, re-sent only when it provably created
-    /// nothing (a 429, or a connection that failed before the request was sent).
-    async fn create<F, Fut>(&self, provider: Provider, create: F) -> Result<Vec<Job>>
+    /// Sends one create under one `Idempotency-Key` (`key`, or a new UUID), re-sent only when it
+    /// provably created nothing (a 429, or a connection that failed before the request was sent).
+    async fn create<F, Fut>(&self, provider: Provider, key: Option<&str>, create: F) -> Result<Vec<Job>>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Vec<Job>>>,
@@ -371,7 +372,7 @@ impl Client {
             Some(hub) => hub.ready(crate::push::FIRST_CONNECT_WAIT).await,
             None => None,
         };
-        let key = uuid::Uuid::new_v4().to_string();
+        let key = key.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
         let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
         let mut jobs = loop {
             let attempt = videogen_transport::with_idempotency_key(&key, async {
@@ -445,7 +446,7 @@ impl Client {
                     )));
                 }
             };
-            let remixed = Self::only(self.create(job.provider, || backend.remix(job, &video, prompt)).await?);
+            let remixed = Self::only(self.create(job.provider, None, || backend.remix(job, &video, prompt)).await?);
             tracing::Span::current().record("job_id", remixed.id.as_str());
             tracing::info!(job = %remixed.short_form(), "remix submitted");
             Ok(remixed)

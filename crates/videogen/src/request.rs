@@ -99,6 +99,13 @@ pub struct VideoRequest {
     pub callback_url: Option<String>,
     /// Provider parameters passed through as-is, added to the create body last.
     pub extra: Map<String, Value>,
+    /// The `Idempotency-Key` the create carries (`None`: a new UUID per submit). Set it to a key
+    /// of your own, kept with your record of the work before you submit, when a create whose
+    /// answer was lost may be sent again later, by another process: a provider or gateway that
+    /// honours the header then answers the first create's job instead of making a second.
+    /// No provider documents the header (docs.oxen.ai, docs.videodb.io, platform.openai.com), so
+    /// the facade still never re-sends a create on its own unless it provably created nothing.
+    pub idempotency_key: Option<String>,
 }
 
 impl VideoRequest {
@@ -119,7 +126,22 @@ impl VideoRequest {
             collection: None,
             callback_url: None,
             extra: Map::new(),
+            idempotency_key: None,
         }
+    }
+
+    /// Sets the create's `Idempotency-Key` ([`VideoRequest::idempotency_key`]).
+    ///
+    /// ```
+    /// use videogen::{Provider, VideoRequest};
+    /// let request = VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video")
+    ///     .prompt("A red balloon")
+    ///     .idempotency_key("batch-7f3a#12-attempt-1");
+    /// assert_eq!(request.idempotency_key.as_deref(), Some("batch-7f3a#12-attempt-1"));
+    /// ```
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
     }
 
     /// Sets the prompt.

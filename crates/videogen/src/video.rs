@@ -308,8 +308,9 @@ fn resolve_output(path: &Path) -> std::result::Result<PathBuf, PathProblem> {
         Err(e) => return Err(problem(e.kind(), format!("the folder {}: {e}", dir.display()))),
     }
     // Writable? Creating a file is the only answer that holds for root, ACLs and read-only mounts.
-    // (tempfile: a new random name, created exclusively, removed when dropped.)
-    if let Err(e) = tempfile::Builder::new().prefix(".videogen-probe-").tempfile_in(dir) {
+    // (tempfile: an unnamed file where the system has them (Linux O_TMPFILE), so a process killed
+    // here leaves nothing in the folder; elsewhere a random name unlinked at once.)
+    if let Err(e) = tempfile::tempfile_in(dir) {
         return Err(problem(e.kind(), format!("cannot write in the folder {}: {e}", dir.display())));
     }
     Ok(target)

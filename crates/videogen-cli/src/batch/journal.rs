@@ -20,8 +20,13 @@ use videogen::{Cost, Job};
 pub enum LineEvent {
     /// Done in an earlier run; nothing to do (not journaled).
     Skipped,
-    /// A create is about to be sent (journaled first: a crash after it means "look it up").
-    Submitting { at: DateTime<Utc> },
+    /// A create is about to be sent (journaled first: a crash after it means "look it up"),
+    /// with the `Idempotency-Key` it carries (sent again with a resumed attempt).
+    Submitting {
+        at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idempotency_key: Option<String>,
+    },
     /// The create returned these jobs (one per output).
     Submitted { jobs: Vec<Job> },
     /// The create was refused with 429 (nothing was created); it is sent again after
@@ -87,6 +92,8 @@ struct RecordV1 {
 pub struct LineState {
     /// When the last create attempt was journaled, if its outcome was never recorded.
     pub submitting_at: Option<DateTime<Utc>>,
+    /// The `Idempotency-Key` of the last create attempt.
+    pub idempotency_key: Option<String>,
     /// The jobs the create made.
     pub jobs: Vec<Job>,
     /// The outputs written: output index → file name.
@@ -100,10 +107,13 @@ pub struct LineState {
 }
 
 impl LineState {
-    fn apply(&mut self, event: LineEvent) {
+    /// The state after `event`.
+    pub fn apply(&mut self, event: LineEvent) {
         match event {
             // A new attempt starts from nothing.
-            LineEvent::Submitting { at } => *self = LineState { submitting_at: Some(at), ..LineState::default() },
+            LineEvent::Submitting { at, idempotency_key } => {
+                *self = LineState { submitting_at: Some(at), idempotency_key, ..LineState::default() }
+            }
             LineEvent::Submitted { jobs } => {
                 self.jobs = jobs;
                 self.submitting_at = None;
@@ -135,6 +145,19 @@ impl Journal {
     /// its prompt is the one journaled. A line cut by a crash mid-write is skipped.
     pub fn open(path: &Path, items: &[Item]) -> Result<(Self, HashMap<String, LineState>), CliError> {
         let io = |e: std::io::Error| CliError::failed(format!("{}: {e}", path.display()));
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+        // One process per journal: a second one would replay a state the first is changing.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(CliError::failed(format!(
+                    "{}: another `videogen batch` is running on this folder; the embedded ledger takes one worker per \
+                     folder (several workers share a PostgreSQL ledger: --ledger postgres://…)",
+                    path.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
         let mut states: HashMap<String, LineState> = HashMap::new();
         let mut cut = false;
         match std::fs::read_to_string(path) {
@@ -154,7 +177,9 @@ impl Journal {
                         }
                         let Some(Some(key)) = v1_keys.get(&v1.line) else { continue };
                         let event = match v1.event.as_str() {
-                            "submitting" => LineEvent::Submitting { at: v1.at.unwrap_or_else(Utc::now) },
+                            "submitting" => {
+                                LineEvent::Submitting { at: v1.at.unwrap_or_else(Utc::now), idempotency_key: None }
+                            }
                             "submitted" => LineEvent::Submitted { jobs: v1.job.into_iter().collect() },
                             "done" => LineEvent::Done { output: 0, file: v1.file.unwrap_or_default(), cost: None },
                             "failed" => LineEvent::Failed { error: v1.error.unwrap_or_default() },
@@ -168,7 +193,6 @@ impl Journal {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(e)),
         }
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
         if cut {
             // A record cut by a crash: the next one starts on a line of its own.
             file.write_all(b"\n").map_err(io)?;
@@ -211,12 +235,15 @@ mod tests {
         let (journal, states) = Journal::open(&path, &items).unwrap();
         assert_eq!(states[&items[1].key].jobs, [job], "a v1 job is resumed, not lost");
         assert!(!states.contains_key(&items[0].key), "a v1 line of another prompt is not this line");
-        journal.append(&items[0], &LineEvent::Submitting { at: Utc::now() }).unwrap();
+        journal.append(&items[0], &LineEvent::Submitting { at: Utc::now(), idempotency_key: None }).unwrap();
         journal.append(&items[0], &LineEvent::RateLimited { retry_in_seconds: 1.0, error: "429".into() }).unwrap();
         journal
             .append(&items[0], &LineEvent::Status { job: "x".into(), status: "queued".into(), progress: None })
             .unwrap();
         journal.append(&items[0], &LineEvent::Refused { error: "429".into() }).unwrap();
+        let err = Journal::open(&path, &items).err().expect("a second process on the same journal is refused").message;
+        assert!(err.contains("another `videogen batch`"), "{err}");
+        drop(journal);
         let (_, states) = Journal::open(&path, &items).unwrap();
         let a = &states[&items[0].key];
         assert!(a.refused.is_some() && a.submitting_at.is_none() && a.jobs.is_empty(), "{a:?}");

@@ -5,16 +5,20 @@
 //!   the same rules before anything is sent, identified by the fingerprint of its whole request
 //!   (plus `#n` for the n-th identical line), so an edited line is new work and an unchanged one
 //!   is the same work whatever its position.
-//! - [`journal`]: the append-only journal, one typed [`journal::LineEvent`] per line, synced to
-//!   disk before the step it records goes on.
+//! - [`ledger`]: where the lines' states are kept, before the step each records goes on: the
+//!   [`journal`] in the output folder (one worker), or [`postgres`] (many workers, many
+//!   machines, lines claimed under leases); [`status`] reads a shared ledger.
 //! - [`runner`]: the [`runner::Runner`] that creates (retrying 429s in the run), waits (each
 //!   provider at its own interval, or through its events) and downloads.
 //! - [`progress`]: the live display, the steady summary line without a terminal, `--events`
 //!   JSON lines, and the final summary.
 
 pub mod journal;
+pub mod ledger;
+pub mod postgres;
 pub mod progress;
 pub mod runner;
+pub mod status;
 
 use crate::exit::CliError;
 use crate::request::RequestFields;
@@ -48,6 +52,19 @@ impl Item {
         let short: String = text.chars().take(40).collect();
         if short.len() < text.len() { format!("{short}…") } else { short }
     }
+}
+
+/// The batch's id on a shared ledger: the first 16 hex digits of the SHA-256 of its lines'
+/// keys in file order, so every worker given the same file (and default provider) joins the
+/// same batch, and an edited file is a batch of its own.
+pub fn batch_id(items: &[Item]) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for item in items {
+        hash.update(item.key.as_bytes());
+        hash.update(b"\n");
+    }
+    hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses every line; all bad lines are reported at once with their number and field, so a bad

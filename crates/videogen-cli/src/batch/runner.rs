@@ -1,15 +1,16 @@
-//! The [`Runner`]: runs each line's work — create (429s retried in this run), wait (each
-//! provider at its own interval, or through its completion events), download — journaling
-//! every step and reporting it to the progress display.
+//! The [`Runner`]: takes lines from the [`Ledger`] and runs each one's work — create (429s
+//! retried in this run, a lost answer looked up in the provider's job list), wait (each
+//! provider at its own interval, or through its completion events), download — recording every
+//! step in the ledger and reporting it to the progress display.
 
 use super::Item;
-use super::journal::{Journal, LineEvent, LineState};
+use super::journal::{LineEvent, LineState};
+use super::ledger::Ledger;
 use super::progress::{Outcome, Progress};
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::waiting::{WaitOptions, wait_policy};
 use futures::StreamExt;
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,10 +37,8 @@ pub struct RerunOptions {
 /// Runs a batch's lines.
 pub struct Runner {
     ctx: Context,
-    journal: Journal,
+    ledger: Ledger,
     progress: Arc<Progress>,
-    /// Jobs some line owns, so a lost create's lookup never adopts another line's job.
-    claimed: Mutex<HashSet<String>>,
     out_dir: PathBuf,
     wait: WaitOptions,
     rerun: RerunOptions,
@@ -49,39 +48,56 @@ impl Runner {
     /// A runner writing into `out_dir`.
     pub fn new(
         ctx: Context,
-        journal: Journal,
+        ledger: Ledger,
         progress: Arc<Progress>,
         out_dir: PathBuf,
         wait: WaitOptions,
         rerun: RerunOptions,
     ) -> Self {
-        Self { ctx, journal, progress, claimed: Mutex::new(HashSet::new()), out_dir, wait, rerun }
+        Self { ctx, ledger, progress, out_dir, wait, rerun }
     }
 
-    /// Runs every item, `concurrency` at a time; returns each line's outcome.
-    pub async fn run(
-        &self,
-        items: &[Item],
-        states: &HashMap<String, LineState>,
-        concurrency: usize,
-    ) -> Vec<(usize, Outcome)> {
-        self.claimed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend(states.values().flat_map(|s| s.jobs.iter().map(Job::short_form)));
-        futures::stream::iter(items)
-            .map(|item| {
-                let state = states.get(&item.key).cloned().unwrap_or_default();
-                async move { (item.number, self.line(item, state).await) }
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await
+    /// The ledger the runner records in.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Runs the lines the ledger hands out, `concurrency` at a time, until it has none left for
+    /// this worker; returns each line's outcome.
+    ///
+    /// # Errors
+    /// The ledger could not be read (the lines taken so far stay recorded).
+    pub async fn run(&self, items: &[Item], concurrency: usize) -> Result<Vec<(usize, Outcome)>, CliError> {
+        let results = Mutex::new(Vec::new());
+        let lane = || async {
+            while let Some(claimed) = self.ledger.claim().await? {
+                let item = &items[claimed.index];
+                let outcome = self.line(item, claimed.state).await;
+                self.ledger.release(item).await?;
+                results.lock().unwrap_or_else(|p| p.into_inner()).push((item.number, outcome));
+            }
+            Ok::<_, CliError>(())
+        };
+        let lanes = futures::future::join_all((0..concurrency).map(|_| lane())).await;
+        let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        match lanes.into_iter().find_map(Result::err) {
+            Some(e) if results.is_empty() => Err(e),
+            Some(e) => {
+                tracing::warn!(error = %e.message, "the ledger failed; stopping");
+                Err(e)
+            }
+            None => Ok(results),
+        }
+    }
+
+    /// Whether output `file` of a line is written: in this folder, or — on a shared ledger —
+    /// recorded by another worker in its own.
+    fn present(&self, file: &str) -> bool {
+        self.ledger.shared() || self.out_dir.join(file).is_file()
     }
 
     async fn line(&self, item: &Item, state: LineState) -> Outcome {
-        let done_before =
-            (0..item.outs.len()).all(|i| state.done.get(&i).is_some_and(|(file, _)| self.out_dir.join(file).is_file()));
+        let done_before = (0..item.outs.len()).all(|i| state.done.get(&i).is_some_and(|(file, _)| self.present(file)));
         if done_before {
             self.progress.event(item, &LineEvent::Skipped);
             let mut files: Vec<(usize, String)> = state.done.iter().map(|(i, (f, _))| (*i, f.clone())).collect();
@@ -100,9 +116,9 @@ impl Runner {
         outcome
     }
 
-    /// Journals `event` (when it is kept) and shows it.
-    fn record(&self, item: &Item, event: LineEvent) -> Result<(), CliError> {
-        self.journal.append(item, &event)?;
+    /// Records `event` in the ledger (when it is kept) and shows it.
+    async fn record(&self, item: &Item, event: LineEvent) -> Result<(), CliError> {
+        self.ledger.record(item, &event).await?;
         self.progress.event(item, &event);
         Ok(())
     }
@@ -126,7 +142,6 @@ impl Runner {
             let in_flight = state.submitting_at.is_some() || state.unknown;
             let adopted = if in_flight { self.look_up(item, state.submitting_at).await? } else { Vec::new() };
             if !adopted.is_empty() {
-                self.record(item, LineEvent::Submitted { jobs: adopted.clone() })?;
                 adopted
             } else if in_flight && !listable(item) && !self.rerun.resubmit_unknown {
                 return Ok(Outcome::Unknown(format!(
@@ -134,7 +149,10 @@ impl Runner {
                     item.request.provider
                 )));
             } else {
-                match self.create(item).await? {
+                // A create resumed after a lost answer carries the first one's idempotency key.
+                let key = if in_flight { state.idempotency_key.clone() } else { None };
+                let key = key.unwrap_or_else(new_idempotency_key);
+                match self.create(item, &key).await? {
                     Ok(jobs) => jobs,
                     Err(outcome) => return Ok(outcome),
                 }
@@ -143,26 +161,42 @@ impl Runner {
         self.finish(item, &jobs, &state).await
     }
 
-    /// Sends the create; a 429 (nothing created) is sent again after the clamped `Retry-After`,
-    /// up to [`MAX_RATE_LIMITED_ROUNDS`] times.
-    async fn create(&self, item: &Item) -> Result<Result<Vec<Job>, Outcome>, CliError> {
+    /// Sends the create under `idempotency_key` once the ledger lets it go (the intent is
+    /// recorded first); a 429 (nothing created) pauses the provider's creates for every worker
+    /// of the ledger and is sent again after the clamped `Retry-After`, up to
+    /// [`MAX_RATE_LIMITED_ROUNDS`] times. A lost answer is looked up in the provider's job list
+    /// at once; it is never sent again in this run.
+    async fn create(&self, item: &Item, idempotency_key: &str) -> Result<Result<Vec<Job>, Outcome>, CliError> {
         let mut round = 0;
+        let request = item.request.clone().idempotency_key(idempotency_key);
         loop {
-            self.record(item, LineEvent::Submitting { at: chrono::Utc::now() })?;
+            let slot = self.ledger.begin_create(item, idempotency_key).await?;
+            self.progress.event(
+                item,
+                &LineEvent::Submitting { at: slot.at, idempotency_key: Some(idempotency_key.to_string()) },
+            );
             let client = &self.ctx.client;
             let result = if item.outs.len() > 1 {
-                client.submit_many(&item.request).await
+                client.submit_many(&request).await
             } else {
-                client.submit(&item.request).await.map(|j| vec![j])
+                client.submit(&request).await.map(|j| vec![j])
             };
+            let started = slot.at;
+            drop(slot);
             match result {
                 Ok(jobs) => {
-                    self.claimed.lock().unwrap_or_else(|p| p.into_inner()).extend(jobs.iter().map(Job::short_form));
-                    self.record(item, LineEvent::Submitted { jobs: jobs.clone() })?;
+                    self.record(item, LineEvent::Submitted { jobs: jobs.clone() }).await?;
                     return Ok(Ok(jobs));
                 }
                 Err(e @ Error::OutcomeUnknown { .. }) => {
-                    self.record(item, LineEvent::Unknown { error: e.to_string() })?;
+                    self.record(item, LineEvent::Unknown { error: e.to_string() }).await?;
+                    let adopted = self.look_up(item, Some(started)).await.unwrap_or_else(|l| {
+                        tracing::warn!(error = %l.message, "the job list could not be read");
+                        Vec::new()
+                    });
+                    if !adopted.is_empty() {
+                        return Ok(Ok(adopted));
+                    }
                     return Ok(Err(Outcome::Unknown(e.to_string())));
                 }
                 Err(e @ Error::RateLimited { .. }) if round < MAX_RATE_LIMITED_ROUNDS => {
@@ -172,13 +206,15 @@ impl Runner {
                     self.record(
                         item,
                         LineEvent::RateLimited { retry_in_seconds: wait.as_secs_f64(), error: e.to_string() },
-                    )?;
-                    tokio::time::sleep(wait).await;
+                    )
+                    .await?;
+                    // The next round waits in begin_create, with every other create to this provider.
+                    self.ledger.rate_limited(item.request.provider, wait).await?;
                 }
                 // Every other create error created nothing (the library reports a create that
                 // may have made a job as OutcomeUnknown).
                 Err(e) => {
-                    self.record(item, LineEvent::Refused { error: e.to_string() })?;
+                    self.record(item, LineEvent::Refused { error: e.to_string() }).await?;
                     return Ok(Err(Outcome::Refused(e.to_string())));
                 }
             }
@@ -193,7 +229,7 @@ impl Runner {
         let mut costs = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             if let Some((file, cost)) = state.done.get(&i)
-                && self.out_dir.join(file).is_file()
+                && self.present(file)
             {
                 files.push(file.clone());
                 costs.extend(cost.clone());
@@ -209,7 +245,7 @@ impl Runner {
             .await;
             match result {
                 Ok(cost) => {
-                    self.record(item, LineEvent::Done { output: i, file: out.clone(), cost: cost.clone() })?;
+                    self.record(item, LineEvent::Done { output: i, file: out.clone(), cost: cost.clone() }).await?;
                     files.push(out);
                     costs.extend(cost);
                 }
@@ -219,13 +255,13 @@ impl Runner {
                     | Error::Cancelled { .. }
                     | Error::Expired { .. }),
                 ) => {
-                    self.record(item, LineEvent::Failed { error: e.to_string() })?;
+                    self.record(item, LineEvent::Failed { error: e.to_string() }).await?;
                     return Ok(Outcome::Failed(e.to_string()));
                 }
                 // Timeouts, network trouble: the job stays submitted; a rerun resumes it.
                 Err(e) => {
                     let error = format!("{e} (rerun to resume job {})", job.short_form());
-                    self.record(item, LineEvent::Stopped { error: error.clone() })?;
+                    self.record(item, LineEvent::Stopped { error: error.clone() }).await?;
                     return Ok(Outcome::Stopped(error));
                 }
             }
@@ -240,7 +276,7 @@ impl Runner {
             match event? {
                 WaitEvent::Status { status, progress, raw_status, .. } => {
                     let status = raw_status.map_or(status.clone(), |raw| format!("{status} ({raw})"));
-                    let _ = self.record(item, LineEvent::Status { job: job.short_form(), status, progress });
+                    self.progress.event(item, &LineEvent::Status { job: job.short_form(), status, progress });
                 }
                 WaitEvent::Finished(video) => return self.ctx.client.video(&video),
                 _ => {}
@@ -249,9 +285,9 @@ impl Runner {
         Err(Error::Timeout { job: Box::new(job.clone()), waited: Duration::ZERO, last_status: "unknown".into() })
     }
 
-    /// Finds the jobs a lost create made: same prompt and model, created since the attempt (with
-    /// a minute of clock slack), claimed by no other line; at most one per output. Empty when
-    /// the list has none.
+    /// Finds the jobs a lost create made — same prompt and model, created since the attempt
+    /// (with a minute of clock slack), owned by no line of the ledger; at most one per output —
+    /// and records them as the line's jobs. Empty when the list has none.
     async fn look_up(&self, item: &Item, since: Option<chrono::DateTime<chrono::Utc>>) -> Result<Vec<Job>, CliError> {
         if !listable(item) {
             return Ok(Vec::new());
@@ -259,8 +295,7 @@ impl Runner {
         let provider = item.request.provider;
         let jobs = self.ctx.client.list(provider).await?;
         let since = since.map(|t| t - chrono::Duration::seconds(60));
-        let mut claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner());
-        let found: Vec<Job> = jobs
+        let candidates: Vec<Job> = jobs
             .into_iter()
             .rev()
             .filter(|s| {
@@ -268,17 +303,23 @@ impl Runner {
                     && s.prompt == item.request.prompt
                     && s.job.model == item.request.model
                     && since.is_none_or(|t| s.job.created_at >= t)
-                    && !claimed.contains(&s.job.short_form())
             })
-            .take(item.outs.len())
             .map(|s| s.job)
             .collect();
+        let found = self.ledger.adopt(item, candidates).await?;
         for job in &found {
-            claimed.insert(job.short_form());
             tracing::info!(line = item.number, job = %job.short_form(), "adopted the job a lost create made");
+        }
+        if !found.is_empty() {
+            self.progress.event(item, &LineEvent::Submitted { jobs: found.clone() });
         }
         Ok(found)
     }
+}
+
+/// A new `Idempotency-Key` for a create attempt (a UUID v4, as the facade makes its own).
+fn new_idempotency_key() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Whether a lost create of this line can be looked up in the provider's job list (the list

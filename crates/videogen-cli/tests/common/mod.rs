@@ -2,6 +2,8 @@
 //! and simulators of their own.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +34,28 @@ pub fn videogen_sharing(state: &Path) -> Command {
 /// `videogen` pointed at `sim` for `providers` (any key), the others on the built-in simulator.
 pub fn videogen_at(sim: &videogen_sim::Sim, providers: &[videogen::Provider]) -> Command {
     let mut cmd = videogen();
+    for p in providers {
+        let base = match p {
+            videogen::Provider::OpenAi => sim.openai_base_url(),
+            videogen::Provider::AiHubMix => sim.aihubmix_base_url(),
+            _ => sim.base_url(),
+        };
+        cmd.env(p.api_key_env(), "sk-test").env(p.base_url_env(), base);
+    }
+    cmd
+}
+
+/// [`videogen_at`] as a `std::process::Command`, for a process the test starts and kills.
+pub fn videogen_process_at(
+    sim: &videogen_sim::Sim,
+    providers: &[videogen::Provider],
+    state: &Path,
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("videogen"));
+    for k in provider_env() {
+        cmd.env_remove(k);
+    }
+    cmd.env("VIDEOGEN_SIM_STATE", state);
     for p in providers {
         let base = match p {
             videogen::Provider::OpenAi => sim.openai_base_url(),

@@ -1,0 +1,684 @@
+//! The batch ledger on PostgreSQL (`videogen batch FILE --ledger postgres://…`): any number of
+//! workers, on any number of machines, run one batch together and every line is paid for once.
+//!
+//! - **Lines** (`videogen_lines`): one row per line of the batch (keyed by batch id and the
+//!   line's fingerprint key), with its state (`pending` → `submitting` → `submitted` → `done`,
+//!   or `failed` / `refused` / `unknown`), the create's idempotency key, the jobs, the outputs
+//!   written (file, folder, host and worker) and their reported costs.
+//! - **Claiming**: a worker takes the first free line with `SELECT … FOR UPDATE SKIP LOCKED`
+//!   and holds it under a lease (`owner`, `lease_until`, on the database's clock) that its
+//!   heartbeat renews every third of the lease. A line whose lease ran out is free again: the
+//!   next worker resumes it from what the ledger says — a `submitted` line from its jobs
+//!   (never created again), a `submitting` line through the lookup of a lost create.
+//! - **Fencing**: every write of a line's state names its owner; a worker whose line was taken
+//!   over gets no row back and stops working on it. A worker that cannot renew its lease for
+//!   half of it exits before another may take its lines.
+//! - **Limits**: the intent (`submitting`) is committed under a per-provider advisory lock that
+//!   also checks the provider's pause (`videogen_providers.paused_until`, set by any worker
+//!   that got a 429) and the cap on creates in flight across all workers.
+//! - **Jobs** (`videogen_jobs`): every job some line owns, so a lookup never adopts another
+//!   line's job, whatever worker or batch made it.
+//! - **Migrations**: versioned (`videogen_migrations`), applied by the first worker under an
+//!   advisory lock; a ledger newer than this `videogen` is refused.
+
+use super::Item;
+use super::journal::{LineEvent, LineState};
+use super::ledger::{Claimed, CreateSlot};
+use crate::exit::CliError;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio_postgres::Client;
+use videogen::{Job, Provider};
+
+/// The schema, one entry per version; a version once released is never edited.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE videogen_batches (
+    batch_id text PRIMARY KEY,
+    lines integer NOT NULL,
+    file text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE videogen_lines (
+    batch_id text NOT NULL REFERENCES videogen_batches ON DELETE CASCADE,
+    key text NOT NULL,
+    line_no integer NOT NULL,
+    provider text NOT NULL,
+    model text NOT NULL,
+    prompt text,
+    outputs integer NOT NULL,
+    outs jsonb NOT NULL,
+    state text NOT NULL DEFAULT 'pending',
+    owner text,
+    lease_until timestamptz,
+    idempotency_key text,
+    submitting_at timestamptz,
+    attempts integer NOT NULL DEFAULT 0,
+    jobs jsonb NOT NULL DEFAULT '[]',
+    done jsonb NOT NULL DEFAULT '{}',
+    error text,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (batch_id, key)
+);
+CREATE INDEX videogen_lines_free ON videogen_lines (batch_id, state, line_no);
+CREATE INDEX videogen_lines_in_flight ON videogen_lines (provider, state) WHERE state = 'submitting';
+CREATE TABLE videogen_jobs (
+    provider text NOT NULL,
+    job_id text NOT NULL,
+    batch_id text NOT NULL,
+    key text NOT NULL,
+    PRIMARY KEY (provider, job_id)
+);
+CREATE TABLE videogen_workers (
+    batch_id text NOT NULL REFERENCES videogen_batches ON DELETE CASCADE,
+    worker_id text NOT NULL,
+    host text NOT NULL,
+    pid integer NOT NULL,
+    out_dir text NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    heartbeat_at timestamptz NOT NULL DEFAULT now(),
+    stopped_at timestamptz,
+    lines_done integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (batch_id, worker_id)
+);
+CREATE TABLE videogen_providers (
+    provider text PRIMARY KEY,
+    paused_until timestamptz NOT NULL
+);
+"#,
+)];
+
+/// How a worker runs on the ledger.
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// How long a claimed line stays this worker's without a heartbeat.
+    pub lease: Duration,
+    /// At most this many creates in flight per provider, across all workers (`None`: no cap).
+    pub max_creates_in_flight: Option<usize>,
+    /// Also claim lines whose create was refused (`--retry-failed`).
+    pub retry_refused: bool,
+    /// Also claim lines whose job failed (`--retry-failed-jobs`).
+    pub retry_failed_jobs: bool,
+    /// The folder this worker writes its files to (recorded with each file).
+    pub out_dir: PathBuf,
+}
+
+/// A worker's connection to the ledger.
+pub struct PgLedger {
+    client: tokio::sync::Mutex<Client>,
+    batch_id: String,
+    worker_id: String,
+    host: String,
+    options: WorkerOptions,
+    /// Item keys → index in the batch.
+    index: HashMap<String, usize>,
+    /// Lines this worker took in this run; it does not take them again (a line it stopped on
+    /// is left to the others, or to a rerun).
+    tried: Mutex<HashSet<String>>,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> CliError + '_ {
+    move |e| {
+        let detail = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string());
+        CliError::failed(format!("the ledger: {context}: {detail}"))
+    }
+}
+
+/// Connects to the PostgreSQL at `url` (TLS through rustls with the platform's roots when the
+/// URL's `sslmode` asks for or prefers it), driving the connection on the runtime.
+pub async fn connect(url: &str) -> Result<Client, CliError> {
+    videogen_transport::install_crypto_provider();
+    use rustls_platform_verifier::ConfigVerifierExt;
+    let tls_config = rustls::ClientConfig::with_platform_verifier()
+        .map_err(|e| CliError::failed(format!("the ledger: TLS setup: {e}")))?;
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
+    let (client, connection) = tokio_postgres::connect(url, tls).await.map_err(db("connecting"))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "the ledger's connection ended");
+        }
+    });
+    Ok(client)
+}
+
+/// Applies the migrations this ledger lacks, one worker at a time.
+///
+/// # Errors
+/// A ledger whose schema is newer than this `videogen`'s, or a failed statement.
+pub async fn migrate(client: &mut Client) -> Result<(), CliError> {
+    let tx = client.transaction().await.map_err(db("migrating"))?;
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext('videogen.migrate'))", &[]).await.map_err(db("migrating"))?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS videogen_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .await
+    .map_err(db("migrating"))?;
+    let applied: HashSet<i32> = tx
+        .query("SELECT version FROM videogen_migrations", &[])
+        .await
+        .map_err(db("migrating"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    if let Some(newer) = applied.iter().filter(|v| **v > known).max() {
+        return Err(CliError::failed(format!(
+            "the ledger's schema is version {newer}, newer than this videogen knows ({known}); upgrade videogen"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
+        tx.batch_execute(sql).await.map_err(db("migrating"))?;
+        tx.execute("INSERT INTO videogen_migrations (version) VALUES ($1)", &[version])
+            .await
+            .map_err(db("migrating"))?;
+    }
+    tx.commit().await.map_err(db("migrating"))
+}
+
+/// This machine's host name (for the ledger's record of who wrote which file).
+fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that many bytes.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let name = if rc == 0 {
+        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    if name.is_empty() { "localhost".into() } else { name }
+}
+
+fn seconds(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+impl PgLedger {
+    /// Joins batch `batch_id` (registering it and its lines if this worker is the first) as a
+    /// new worker, and starts the heartbeat.
+    pub async fn join(
+        url: &str,
+        batch_id: &str,
+        file: &str,
+        items: &[Item],
+        options: WorkerOptions,
+    ) -> Result<Self, CliError> {
+        let mut client = connect(url).await?;
+        migrate(&mut client).await?;
+        let host = host_name();
+        let worker_id = format!("{host}-{}-{:04x}", std::process::id(), rand_u16());
+        let tx = client.transaction().await.map_err(db("registering the batch"))?;
+        let count = items.len() as i32;
+        tx.execute(
+            "INSERT INTO videogen_batches (batch_id, lines, file) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&batch_id, &count, &file],
+        )
+        .await
+        .map_err(db("registering the batch"))?;
+        let keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+        let numbers: Vec<i32> = items.iter().map(|i| i.number as i32).collect();
+        let providers: Vec<&str> = items.iter().map(|i| i.request.provider.as_str()).collect();
+        let models: Vec<&str> = items.iter().map(|i| i.request.model.as_str()).collect();
+        let prompts: Vec<Option<&str>> = items.iter().map(|i| i.request.prompt.as_deref()).collect();
+        let outputs: Vec<i32> = items.iter().map(|i| i.outs.len() as i32).collect();
+        let outs: Vec<Value> = items.iter().map(|i| json!(i.outs)).collect();
+        tx.execute(
+            "INSERT INTO videogen_lines (batch_id, key, line_no, provider, model, prompt, outputs, outs)
+             SELECT $1, * FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::jsonb[])
+             ON CONFLICT DO NOTHING",
+            &[&batch_id, &keys, &numbers, &providers, &models, &prompts, &outputs, &outs],
+        )
+        .await
+        .map_err(db("registering the lines"))?;
+        let out_dir = options.out_dir.to_string_lossy().into_owned();
+        let pid = std::process::id() as i32;
+        tx.execute(
+            "INSERT INTO videogen_workers (batch_id, worker_id, host, pid, out_dir) VALUES ($1, $2, $3, $4, $5)",
+            &[&batch_id, &worker_id, &host, &pid, &out_dir],
+        )
+        .await
+        .map_err(db("registering the worker"))?;
+        tx.commit().await.map_err(db("registering the batch"))?;
+        let heartbeat =
+            tokio::spawn(heartbeat(url.to_string(), batch_id.to_string(), worker_id.clone(), options.lease));
+        let index = items.iter().enumerate().map(|(i, item)| (item.key.clone(), i)).collect();
+        Ok(Self {
+            client: tokio::sync::Mutex::new(client),
+            batch_id: batch_id.to_string(),
+            worker_id,
+            host,
+            options,
+            index,
+            tried: Mutex::new(HashSet::new()),
+            heartbeat,
+        })
+    }
+
+    /// This worker's id in the ledger (`host-pid-random`).
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// The states a line may be claimed in.
+    fn claimable(&self) -> Vec<&'static str> {
+        let mut states = vec!["pending", "submitting", "submitted", "unknown"];
+        if self.options.retry_refused {
+            states.push("refused");
+        }
+        if self.options.retry_failed_jobs {
+            states.push("failed");
+        }
+        states
+    }
+
+    /// The next line: the first free one in file order; while none is free but live workers
+    /// hold some, waits (their leases may run out).
+    pub async fn claim(&self) -> Result<Option<Claimed>, CliError> {
+        let states = self.claimable();
+        let lease = seconds(self.options.lease);
+        loop {
+            let tried: Vec<String> = self.tried.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+            let client = self.client.lock().await;
+            let row = client
+                .query_opt(
+                    "WITH next AS (
+                        SELECT key FROM videogen_lines
+                        WHERE batch_id = $1 AND state = ANY($2) AND NOT (key = ANY($3))
+                          AND (owner IS NULL OR lease_until < now())
+                        ORDER BY line_no
+                        LIMIT 1
+                        FOR UPDATE SKIP LOCKED)
+                     UPDATE videogen_lines l
+                        SET owner = $4, lease_until = now() + make_interval(secs => $5), updated_at = now()
+                       FROM next
+                      WHERE l.batch_id = $1 AND l.key = next.key
+                  RETURNING l.key, l.state, l.idempotency_key, l.submitting_at, l.jobs, l.done, l.error",
+                    &[&self.batch_id, &states, &tried, &self.worker_id, &lease],
+                )
+                .await
+                .map_err(db("claiming a line"))?;
+            if let Some(row) = row {
+                let key: String = row.get(0);
+                self.tried.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone());
+                let Some(&index) = self.index.get(&key) else { continue };
+                let state = line_state(
+                    row.get(1),
+                    row.get(2),
+                    row.get(3),
+                    row.get(4),
+                    row.get(5),
+                    row.get(6),
+                    &self.options.out_dir,
+                );
+                return Ok(Some(Claimed { index, state }));
+            }
+            let held: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM videogen_lines WHERE batch_id = $1 AND state = ANY($2) AND NOT (key = ANY($3))",
+                    &[&self.batch_id, &states, &tried],
+                )
+                .await
+                .map_err(db("reading the batch"))?
+                .get(0);
+            drop(client);
+            if held == 0 {
+                return Ok(None);
+            }
+            tokio::time::sleep(self.options.lease / 3).await;
+        }
+    }
+
+    /// Applies `event` to the line's row, fenced by this worker's ownership.
+    pub async fn record(&self, item: &Item, event: &LineEvent) -> Result<(), CliError> {
+        let mut client = self.client.lock().await;
+        let tx = client.transaction().await.map_err(db("recording"))?;
+        let fence = "batch_id = $1 AND key = $2 AND owner = $3";
+        let base: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&self.batch_id, &item.key, &self.worker_id];
+        let updated = match event {
+            LineEvent::Submitted { jobs } => {
+                let jobs_json = json!(jobs);
+                let n = tx
+                    .execute(
+                        &format!(
+                            "UPDATE videogen_lines SET state = 'submitted', jobs = $4, submitting_at = NULL, updated_at = now() WHERE {fence}"
+                        ),
+                        &[base[0], base[1], base[2], &jobs_json],
+                    )
+                    .await
+                    .map_err(db("recording the jobs"))?;
+                for job in jobs {
+                    let inserted = tx
+                        .execute(
+                            "INSERT INTO videogen_jobs (provider, job_id, batch_id, key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                            &[&job.provider.as_str(), &job.id, &self.batch_id, &item.key],
+                        )
+                        .await
+                        .map_err(db("recording the jobs"))?;
+                    if inserted == 0 {
+                        tracing::warn!(job = %job.short_form(), line = item.number, "the job is owned by another line too");
+                    }
+                }
+                n
+            }
+            LineEvent::RateLimited { .. } => tx
+                .execute(
+                    &format!(
+                        "UPDATE videogen_lines SET state = 'pending', submitting_at = NULL, updated_at = now() WHERE {fence}"
+                    ),
+                    &base,
+                )
+                .await
+                .map_err(db("recording"))?,
+            LineEvent::Refused { error } | LineEvent::Unknown { error } | LineEvent::Failed { error } => {
+                let state = match event {
+                    LineEvent::Refused { .. } => "refused",
+                    LineEvent::Unknown { .. } => "unknown",
+                    _ => "failed",
+                };
+                tx.execute(
+                    &format!("UPDATE videogen_lines SET state = $4, error = $5, updated_at = now() WHERE {fence}"),
+                    &[base[0], base[1], base[2], &state, error],
+                )
+                .await
+                .map_err(db("recording"))?
+            }
+            LineEvent::Done { output, file, cost } => {
+                let entry = json!({
+                    "file": file,
+                    "out_dir": self.options.out_dir.to_string_lossy(),
+                    "host": self.host,
+                    "worker": self.worker_id,
+                    "cost": cost,
+                });
+                let output = output.to_string();
+                let n = tx
+                    .execute(
+                        &format!(
+                            "UPDATE videogen_lines
+                                SET done = done || jsonb_build_object($4::text, $5::jsonb),
+                                    state = CASE WHEN (SELECT count(*) FROM jsonb_object_keys(done || jsonb_build_object($4::text, $5::jsonb))) >= outputs
+                                                 THEN 'done' ELSE state END,
+                                    updated_at = now()
+                              WHERE {fence}"
+                        ),
+                        &[base[0], base[1], base[2], &output, &entry],
+                    )
+                    .await
+                    .map_err(db("recording a file"))?;
+                tx.execute(
+                    "UPDATE videogen_workers SET lines_done = lines_done + 1 WHERE batch_id = $1 AND worker_id = $2",
+                    &[&self.batch_id, &self.worker_id],
+                )
+                .await
+                .map_err(db("recording a file"))?;
+                n
+            }
+            // Written by begin_create; the others are not kept.
+            LineEvent::Submitting { .. }
+            | LineEvent::Skipped
+            | LineEvent::Status { .. }
+            | LineEvent::Stopped { .. } => 1,
+        };
+        if updated == 0 {
+            // Not ours any more: nothing of this step is kept.
+            drop(tx);
+            return Err(self.taken_over(item));
+        }
+        tx.commit().await.map_err(db("recording"))
+    }
+
+    fn taken_over(&self, item: &Item) -> CliError {
+        CliError::failed(format!(
+            "line {}: another worker took it over (this worker's lease ran out); left to it",
+            item.number
+        ))
+    }
+
+    /// Waits for the provider's pause and a free create slot, then commits the intent.
+    pub async fn begin_create(&self, item: &Item, idempotency_key: &str) -> Result<CreateSlot, CliError> {
+        let provider = item.request.provider.as_str();
+        let cap = self.options.max_creates_in_flight.map(|c| c as i64);
+        loop {
+            let mut client = self.client.lock().await;
+            let tx = client.transaction().await.map_err(db("opening a create"))?;
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('videogen.create:' || $1::text))", &[&provider])
+                .await
+                .map_err(db("opening a create"))?;
+            let paused: Option<f64> = tx
+                .query_opt(
+                    "SELECT extract(epoch FROM paused_until - now())::float8 FROM videogen_providers WHERE provider = $1 AND paused_until > now()",
+                    &[&provider],
+                )
+                .await
+                .map_err(db("opening a create"))?
+                .map(|r| r.get(0));
+            let wait = if let Some(secs) = paused {
+                Some(Duration::from_secs_f64(secs.clamp(0.01, videogen::MAX_RETRY_AFTER.as_secs_f64())))
+            } else if let Some(cap) = cap {
+                let in_flight: i64 = tx
+                    .query_one(
+                        "SELECT count(*) FROM videogen_lines WHERE provider = $1 AND state = 'submitting' AND lease_until > now()",
+                        &[&provider],
+                    )
+                    .await
+                    .map_err(db("opening a create"))?
+                    .get(0);
+                (in_flight >= cap).then_some(Duration::from_millis(100))
+            } else {
+                None
+            };
+            if let Some(wait) = wait {
+                drop(tx);
+                drop(client);
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let at = Utc::now();
+            let n = tx
+                .execute(
+                    "UPDATE videogen_lines
+                        SET state = 'submitting', submitting_at = $4, idempotency_key = $5, attempts = attempts + 1,
+                            jobs = '[]', done = '{}', error = NULL, updated_at = now()
+                      WHERE batch_id = $1 AND key = $2 AND owner = $3",
+                    &[&self.batch_id, &item.key, &self.worker_id, &at, &idempotency_key],
+                )
+                .await
+                .map_err(db("recording a create"))?;
+            if n == 0 {
+                return Err(self.taken_over(item));
+            }
+            tx.commit().await.map_err(db("recording a create"))?;
+            return Ok(CreateSlot::new(at));
+        }
+    }
+
+    /// Pauses `provider`'s creates for every worker for `wait`.
+    pub async fn rate_limited(&self, provider: Provider, wait: Duration) -> Result<(), CliError> {
+        let client = self.client.lock().await;
+        client
+            .execute(
+                "INSERT INTO videogen_providers (provider, paused_until) VALUES ($1, now() + make_interval(secs => $2))
+                 ON CONFLICT (provider) DO UPDATE SET paused_until = GREATEST(videogen_providers.paused_until, EXCLUDED.paused_until)",
+                &[&provider.as_str(), &seconds(wait)],
+            )
+            .await
+            .map_err(db("pausing the provider"))?;
+        Ok(())
+    }
+
+    /// Takes up to one unowned candidate per output and records them, in one transaction.
+    pub async fn adopt(&self, item: &Item, candidates: Vec<Job>) -> Result<Vec<Job>, CliError> {
+        let mut client = self.client.lock().await;
+        let tx = client.transaction().await.map_err(db("adopting a job"))?;
+        let mut taken = Vec::new();
+        for job in candidates {
+            if taken.len() == item.outs.len() {
+                break;
+            }
+            let inserted = tx
+                .execute(
+                    "INSERT INTO videogen_jobs (provider, job_id, batch_id, key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    &[&job.provider.as_str(), &job.id, &self.batch_id, &item.key],
+                )
+                .await
+                .map_err(db("adopting a job"))?;
+            if inserted == 1 {
+                taken.push(job);
+            }
+        }
+        if taken.is_empty() {
+            return Ok(taken);
+        }
+        let jobs_json = json!(taken);
+        let n = tx
+            .execute(
+                "UPDATE videogen_lines SET state = 'submitted', jobs = $4, submitting_at = NULL, updated_at = now()
+                  WHERE batch_id = $1 AND key = $2 AND owner = $3",
+                &[&self.batch_id, &item.key, &self.worker_id, &jobs_json],
+            )
+            .await
+            .map_err(db("adopting a job"))?;
+        if n == 0 {
+            return Err(self.taken_over(item));
+        }
+        tx.commit().await.map_err(db("adopting a job"))?;
+        Ok(taken)
+    }
+
+    /// Gives the line back (its state stays as recorded).
+    pub async fn release(&self, item: &Item) -> Result<(), CliError> {
+        let client = self.client.lock().await;
+        client
+            .execute(
+                "UPDATE videogen_lines SET owner = NULL, lease_until = NULL WHERE batch_id = $1 AND key = $2 AND owner = $3",
+                &[&self.batch_id, &item.key, &self.worker_id],
+            )
+            .await
+            .map_err(db("releasing a line"))?;
+        Ok(())
+    }
+
+    /// Stops the heartbeat and marks the worker stopped.
+    pub async fn close(&self) -> Result<(), CliError> {
+        self.heartbeat.abort();
+        let client = self.client.lock().await;
+        client
+            .execute(
+                "UPDATE videogen_lines SET owner = NULL, lease_until = NULL WHERE batch_id = $1 AND owner = $2",
+                &[&self.batch_id, &self.worker_id],
+            )
+            .await
+            .map_err(db("stopping"))?;
+        client
+            .execute(
+                "UPDATE videogen_workers SET stopped_at = now(), heartbeat_at = now() WHERE batch_id = $1 AND worker_id = $2",
+                &[&self.batch_id, &self.worker_id],
+            )
+            .await
+            .map_err(db("stopping"))?;
+        Ok(())
+    }
+}
+
+impl Drop for PgLedger {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+    }
+}
+
+/// Renews the worker's leases every third of the lease, on a connection of its own; a worker
+/// that could not renew for half the lease exits (exit code 1) before another may take its lines.
+async fn heartbeat(url: String, batch_id: String, worker_id: String, lease: Duration) {
+    let mut client: Option<Client> = None;
+    let mut renewed = Instant::now();
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        // Each try is cut at a quarter of the lease, so a hung connection cannot outlast it.
+        let limit = lease / 4;
+        if client.as_ref().is_none_or(Client::is_closed) {
+            client = tokio::time::timeout(limit, connect(&url)).await.ok().and_then(Result::ok);
+        }
+        let ok = match &client {
+            Some(c) => matches!(tokio::time::timeout(limit, renew(c, &batch_id, &worker_id, lease)).await, Ok(Ok(()))),
+            None => false,
+        };
+        if !ok {
+            client = None;
+        }
+        if ok {
+            renewed = Instant::now();
+        } else if renewed.elapsed() > lease / 2 {
+            crate::output::err(&format!(
+                "error: the ledger could not renew this worker's lease for {:.0} s; stopping before another worker takes its lines over",
+                renewed.elapsed().as_secs_f64()
+            ));
+            std::process::exit(crate::exit::ExitCode::Failed as i32);
+        }
+    }
+}
+
+async fn renew(client: &Client, batch_id: &str, worker_id: &str, lease: Duration) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            "UPDATE videogen_lines SET lease_until = now() + make_interval(secs => $3) WHERE batch_id = $1 AND owner = $2",
+            &[&batch_id, &worker_id, &seconds(lease)],
+        )
+        .await?;
+    client
+        .execute(
+            "UPDATE videogen_workers SET heartbeat_at = now() WHERE batch_id = $1 AND worker_id = $2",
+            &[&batch_id, &worker_id],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A line's state from its row. Outputs written in another folder count as done (another
+/// worker wrote them, perhaps on another machine); those written in this worker's folder
+/// count when the file is still there.
+fn line_state(
+    state: String,
+    idempotency_key: Option<String>,
+    submitting_at: Option<DateTime<Utc>>,
+    jobs: Value,
+    done: Value,
+    error: Option<String>,
+    out_dir: &std::path::Path,
+) -> LineState {
+    let mut line =
+        LineState { idempotency_key, jobs: serde_json::from_value(jobs).unwrap_or_default(), ..LineState::default() };
+    match state.as_str() {
+        "submitting" => line.submitting_at = submitting_at.or(Some(Utc::now())),
+        "unknown" => {
+            line.submitting_at = submitting_at;
+            line.unknown = true;
+        }
+        "failed" => line.failed = Some(error.unwrap_or_default()),
+        "refused" => line.refused = Some(error.unwrap_or_default()),
+        _ => {}
+    }
+    if let Value::Object(outputs) = done {
+        for (output, entry) in outputs {
+            let (Ok(output), Some(file)) = (output.parse::<usize>(), entry["file"].as_str()) else { continue };
+            let here = entry["out_dir"].as_str().is_some_and(|d| std::path::Path::new(d) == out_dir);
+            if here && !out_dir.join(file).is_file() {
+                continue;
+            }
+            let cost = serde_json::from_value(entry["cost"].clone()).ok();
+            line.done.insert(output, (file.to_string(), cost));
+        }
+    }
+    line
+}
+
+/// A random 16-bit number (for worker ids), from the clock and the process id.
+fn rand_u16() -> u16 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    (nanos ^ std::process::id().rotate_left(16)) as u16
+}

@@ -1,0 +1,190 @@
+//! `videogen batch status --ledger postgres://… [--batch-id ID | FILE]`: what a shared batch has
+//! reached — totals by state, each worker's progress and last heartbeat, failures with their
+//! reasons, the files written (where, by which worker) and the reported cost.
+
+use super::postgres;
+use crate::exit::CliError;
+use crate::output::{Report, clean};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use videogen::{Cost, Decimal};
+
+/// The batches a ledger holds, newest first: (id, lines, file, created).
+async fn batches(client: &tokio_postgres::Client) -> Result<Vec<(String, i32, Option<String>, String)>, CliError> {
+    let rows = client
+        .query(
+            "SELECT batch_id, lines, file, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+               FROM videogen_batches ORDER BY created_at DESC",
+            &[],
+        )
+        .await
+        .map_err(|e| CliError::failed(format!("the ledger: {e}")))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+}
+
+/// The status of batch `batch_id` (or of the only batch in the ledger).
+pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Result<Report, CliError> {
+    let mut client = postgres::connect(url).await?;
+    postgres::migrate(&mut client).await?;
+    let err = |e: tokio_postgres::Error| CliError::failed(format!("the ledger: {e}"));
+    let all = batches(&client).await?;
+    let batch_id = match batch_id {
+        Some(id) => id.to_string(),
+        None if all.len() == 1 => all[0].0.clone(),
+        None if all.is_empty() => return Err(CliError::usage("the ledger holds no batch yet")),
+        None => {
+            let list: Vec<String> = all
+                .iter()
+                .map(|(id, n, file, at)| format!("{id} ({n} lines, {}, {at})", file.as_deref().unwrap_or("-")))
+                .collect();
+            return Err(CliError::usage(format!(
+                "the ledger holds {} batches; name one with --batch-id (or give its file):\n  {}",
+                all.len(),
+                list.join("\n  ")
+            )));
+        }
+    };
+    let Some((_, lines, file, created)) = all.iter().find(|b| b.0 == batch_id).cloned() else {
+        return Err(CliError::usage(format!("the ledger holds no batch {batch_id}")));
+    };
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+    for row in client
+        .query("SELECT state, count(*) FROM videogen_lines WHERE batch_id = $1 GROUP BY state", &[&batch_id])
+        .await
+        .map_err(err)?
+    {
+        totals.insert(row.get(0), row.get(1));
+    }
+    let in_flight: i64 = client
+        .query_one(
+            "SELECT count(*) FROM videogen_lines WHERE batch_id = $1 AND owner IS NOT NULL AND lease_until > now()",
+            &[&batch_id],
+        )
+        .await
+        .map_err(err)?
+        .get(0);
+    let mut workers = Vec::new();
+    for row in client
+        .query(
+            "SELECT worker_id, host, pid, out_dir, lines_done,
+                    extract(epoch FROM now() - heartbeat_at)::float8, stopped_at IS NOT NULL,
+                    (SELECT count(*) FROM videogen_lines l WHERE l.batch_id = w.batch_id AND l.owner = w.worker_id AND l.lease_until > now())
+               FROM videogen_workers w WHERE batch_id = $1 ORDER BY started_at",
+            &[&batch_id],
+        )
+        .await
+        .map_err(err)?
+    {
+        let age: f64 = row.get(5);
+        let stopped: bool = row.get(6);
+        let state = if stopped {
+            "stopped"
+        } else if age <= lease_seconds {
+            "alive"
+        } else {
+            "lost"
+        };
+        workers.push(json!({
+            "worker": row.get::<_, String>(0),
+            "host": row.get::<_, String>(1),
+            "pid": row.get::<_, i32>(2),
+            "out_dir": row.get::<_, String>(3),
+            "lines_done": row.get::<_, i32>(4),
+            "lines_held": row.get::<_, i64>(7),
+            "last_heartbeat_seconds_ago": (age * 10.0).round() / 10.0,
+            "state": state,
+        }));
+    }
+    let mut failures = Vec::new();
+    let mut files = Vec::new();
+    let mut costs: BTreeMap<String, Decimal> = BTreeMap::new();
+    for row in client
+        .query(
+            "SELECT line_no, state, error, done FROM videogen_lines WHERE batch_id = $1 AND (state IN ('failed', 'refused', 'unknown') OR done <> '{}') ORDER BY line_no",
+            &[&batch_id],
+        )
+        .await
+        .map_err(err)?
+    {
+        let line: i32 = row.get(0);
+        let state: String = row.get(1);
+        if matches!(state.as_str(), "failed" | "refused" | "unknown") {
+            failures.push(json!({"line": line, "state": state, "error": row.get::<_, Option<String>>(2)}));
+        }
+        if let Value::Object(done) = row.get::<_, Value>(3) {
+            let mut outputs: Vec<(usize, Value)> =
+                done.into_iter().filter_map(|(k, v)| Some((k.parse::<usize>().ok()?, v))).collect();
+            outputs.sort_by_key(|(k, _)| *k);
+            for (output, entry) in outputs {
+                if let Ok(cost) = serde_json::from_value::<Cost>(entry["cost"].clone()) {
+                    *costs.entry(cost.currency.clone()).or_default() += cost.amount;
+                }
+                files.push(json!({
+                    "line": line,
+                    "output": output,
+                    "file": entry["file"],
+                    "out_dir": entry["out_dir"],
+                    "host": entry["host"],
+                    "worker": entry["worker"],
+                }));
+            }
+        }
+    }
+    let count = |s: &str| totals.get(s).copied().unwrap_or(0);
+    let cost: Vec<Value> = costs.iter().map(|(c, a)| json!({"amount": a.to_string(), "currency": c})).collect();
+    let json = json!({
+        "batch_id": batch_id,
+        "file": file,
+        "created_at": created,
+        "lines": lines,
+        "totals": totals,
+        "in_flight": in_flight,
+        "workers": workers,
+        "failures": failures,
+        "files": files,
+        "reported_cost": cost,
+    });
+    let mut text =
+        vec![format!("batch {batch_id} ({}, {lines} lines, since {created})", clean(file.as_deref().unwrap_or("-")))];
+    text.push(format!(
+        "  {} done · {} submitted · {} submitting · {} pending · {} failed · {} refused · {} unknown · {in_flight} held by workers",
+        count("done"),
+        count("submitted"),
+        count("submitting"),
+        count("pending"),
+        count("failed"),
+        count("refused"),
+        count("unknown")
+    ));
+    if !cost.is_empty() {
+        let sums: Vec<String> = costs.iter().map(|(c, a)| format!("{a} {c}")).collect();
+        text.push(format!("  reported cost: {}", sums.join(" + ")));
+    }
+    text.push(format!("workers ({}):", workers.len()));
+    for w in &workers {
+        text.push(format!(
+            "  {} {} on {} (pid {}): {} lines done, {} held, last heartbeat {} s ago, files in {}",
+            w["state"].as_str().unwrap_or(""),
+            clean(w["worker"].as_str().unwrap_or("")),
+            clean(w["host"].as_str().unwrap_or("")),
+            w["pid"],
+            w["lines_done"],
+            w["lines_held"],
+            w["last_heartbeat_seconds_ago"],
+            clean(w["out_dir"].as_str().unwrap_or(""))
+        ));
+    }
+    if !failures.is_empty() {
+        text.push(format!("failures ({}):", failures.len()));
+        for f in &failures {
+            text.push(format!(
+                "  line {} {}: {}",
+                f["line"],
+                f["state"].as_str().unwrap_or(""),
+                clean(f["error"].as_str().unwrap_or(""))
+            ));
+        }
+    }
+    text.push(format!("files: {} written (the list: --json)", files.len()));
+    Ok(Report { text, json })
+}

@@ -1,0 +1,106 @@
+//! A throwaway PostgreSQL cluster for the shared-ledger tests: `initdb` into a temporary folder,
+//! `pg_ctl start` on a free loopback port, stopped and removed on drop. As root (PostgreSQL
+//! refuses to run as root), the cluster runs as the `postgres` user through `runuser`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A running cluster.
+pub struct Cluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    /// `postgres://postgres@127.0.0.1:PORT/postgres`.
+    pub url: String,
+}
+
+/// The folder of `initdb` and `pg_ctl`: on the PATH, else Debian's `/usr/lib/postgresql/N/bin`.
+fn bin_dir() -> PathBuf {
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
+                return dir;
+            }
+        }
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| {
+            d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).filter(|b| b.join("initdb").is_file()).collect()
+        })
+        .unwrap_or_default();
+    versions.sort();
+    versions.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL's initdb is not installed (cargo xtask ci installs it: apt-get install postgresql)")
+    })
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// `program args…`, as the `postgres` user when this process is root.
+fn as_cluster_user(program: &Path) -> Command {
+    if is_root() {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(mut cmd: Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Cluster {
+    /// Creates and starts a cluster (trust authentication on loopback, no fsync: it is thrown away).
+    pub fn start() -> Self {
+        let bin = bin_dir();
+        let dir = super::scratch("pg");
+        if is_root() {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.args(["-R", "postgres:postgres"]).arg(&dir);
+                    c
+                },
+                "chown the cluster folder",
+            );
+        }
+        let data = dir.join("data");
+        let mut init = as_cluster_user(&bin.join("initdb"));
+        init.arg("-D").arg(&data).args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+        run(init, "initdb");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut start = as_cluster_user(&bin.join("pg_ctl"));
+        start
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(dir.join("log"))
+            .arg("-o")
+            .arg(format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                dir.display()
+            ))
+            .args(["-w", "start"]);
+        run(start, "pg_ctl start");
+        Self { dir, bin, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let mut stop = as_cluster_user(&self.bin.join("pg_ctl"));
+        stop.arg("-D").arg(self.dir.join("data")).args(["-m", "immediate", "stop"]);
+        let _ = stop.output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

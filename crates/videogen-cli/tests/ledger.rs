@@ -1,0 +1,240 @@
+//! Workers killed at random: `videogen batch` processes run one 200-line batch against a
+//! simulator that injects create faults (429s, a reset after the job was created, stalled
+//! answers), random workers are killed with SIGKILL and restarted until the batch is done, and
+//! then every line must be done exactly once, with one job per line and one complete file per
+//! line. Four workers on a PostgreSQL ledger (a throwaway cluster the test starts), and one
+//! worker on the embedded journal.
+
+mod common;
+
+use common::*;
+use rand::{Rng, SeedableRng};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use videogen_sim::{FaultKind, FaultRule, Schedule, Sim, SimConfig};
+
+const LINES: usize = 200;
+
+/// How long the whole batch may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(240);
+
+fn hostile_sim() -> SimConfig {
+    let create = |kind: FaultKind, p: f64| {
+        FaultRule::new(videogen_sim::Provider::Oxen, "enqueue_generation", kind).schedule(Schedule::Probability(p))
+    };
+    SimConfig {
+        queued_for: Duration::from_millis(100),
+        processing_for: Duration::from_millis(300),
+        faults: vec![
+            create(FaultKind::RateLimited { retry_after_secs: 1 }, 0.06),
+            create(FaultKind::ResetAfterProcessing, 0.05),
+            create(FaultKind::StallBody, 0.03),
+        ],
+        seed: 7,
+        // As today's providers: a resent create is a second paid job. Only the ledger's rules
+        // (intent first, lost creates looked up, never resent blindly) keep one job per line.
+        honour_idempotency_keys: false,
+        ..Default::default()
+    }
+}
+
+fn batch_file(dir: &Path) -> PathBuf {
+    let file = dir.join("prompts.jsonl");
+    let lines: Vec<String> = (1..=LINES)
+        .map(|i| format!("{{\"prompt\": \"Shot {i} of {LINES}: a paper boat on a river\", \"duration\": 5}}"))
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    file
+}
+
+/// Starts one worker; its output goes to a log file of its own.
+fn worker(sim: &Sim, file: &Path, out: &Path, ledger: Option<&str>, logs: &Path, n: usize) -> Child {
+    let mut cmd = videogen_process_at(sim, &[videogen::Provider::Oxen], &logs.join("sim-state.json"));
+    cmd.args(["--json", "batch"]).arg(file).arg("--out-dir").arg(out);
+    cmd.args(["--concurrency", "8", "--poll-interval", "0.1", "--request-timeout", "2", "--lease", "2"]);
+    if let Some(url) = ledger {
+        cmd.args(["--ledger", url]);
+    }
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(logs.join(format!("worker-{n}.log"))).unwrap();
+    cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap()
+}
+
+/// Runs `workers` workers until `finished` says the batch is done, killing a random one with
+/// SIGKILL every 0.1–0.6 s (at most `kills` times) and restarting it; a worker that exits
+/// while the batch is not done is restarted too. Returns the kills made.
+fn run_with_kills(
+    workers: usize,
+    kills: usize,
+    mut start: impl FnMut(usize) -> Child,
+    finished: impl Fn() -> bool,
+) -> usize {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut children: Vec<Child> = (0..workers).map(&mut start).collect();
+    let started = Instant::now();
+    let mut killed = 0;
+    let mut next_kill = Instant::now() + Duration::from_millis(rng.random_range(100..600));
+    loop {
+        assert!(started.elapsed() < DEADLINE, "the batch was not done within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(50));
+        if killed < kills && Instant::now() >= next_kill {
+            let i = rng.random_range(0..workers);
+            children[i].kill().unwrap(); // SIGKILL
+            children[i].wait().unwrap();
+            killed += 1;
+            children[i] = start(i);
+            next_kill = Instant::now() + Duration::from_millis(rng.random_range(100..600));
+        }
+        let mut all_exited = true;
+        for (i, child) in children.iter_mut().enumerate() {
+            if child.try_wait().unwrap().is_none() {
+                all_exited = false;
+            } else if !finished() {
+                *child = start(i);
+                all_exited = false;
+            }
+        }
+        if all_exited && finished() {
+            return killed;
+        }
+    }
+}
+
+/// Every line's file is there once, complete, and nothing else is left in the folder.
+fn assert_files(out: &Path, extra: &[&str]) {
+    let mut names: Vec<String> =
+        std::fs::read_dir(out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut expected: Vec<String> = (1..=LINES).map(|i| format!("{i:04}.mp4")).collect();
+    expected.extend(extra.iter().map(|s| s.to_string()));
+    expected.sort();
+    assert_eq!(names, expected, "one file per line, no partial download left");
+    let first = std::fs::read(out.join("0001.mp4")).unwrap();
+    for i in 1..=LINES {
+        let path = out.join(format!("{i:04}.mp4"));
+        assert!(is_mp4(&path), "{} is a complete MP4", path.display());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), first.len() as u64, "{} is whole", path.display());
+    }
+}
+
+/// The simulator's counts: one job per line; every create received either made a line's job
+/// or was refused with 429 (nothing created).
+fn assert_paid_once(sim: &Sim) -> videogen_sim::Counters {
+    let c = sim.counters();
+    let oxen = videogen_sim::Provider::Oxen;
+    assert_eq!(c.jobs_created(oxen), LINES as u64, "one job per line: {c:?}");
+    let rate_limited = c.faults_by_kind.get("rate_limited").copied().unwrap_or(0);
+    assert_eq!(c.create_requests(oxen), LINES as u64 + rate_limited, "creates received = lines + 429s: {c:?}");
+    for kind in ["rate_limited", "reset_after_processing", "stall_body"] {
+        assert!(c.faults_by_kind.get(kind).copied().unwrap_or(0) > 0, "the run met {kind}: {c:?}");
+    }
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_workers_on_postgres_killed_at_random_do_every_line_once() {
+    let cluster = pg::Cluster::start();
+    let sim = Sim::start(hostile_sim()).await.unwrap();
+    let dir = scratch("ledger-pg");
+    let file = batch_file(&dir);
+    let out = dir.join("videos");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let (db, connection) = tokio_postgres::connect(&cluster.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let rt = tokio::runtime::Handle::current();
+    let done_lines = || -> i64 {
+        let q = db.query_opt("SELECT count(*) FROM videogen_lines WHERE state = 'done'", &[]);
+        match tokio::task::block_in_place(|| rt.block_on(q)) {
+            Ok(Some(row)) => row.get(0),
+            _ => 0,
+        }
+    };
+    let kills = tokio::task::block_in_place(|| {
+        run_with_kills(
+            4,
+            12,
+            |n| worker(&sim, &file, &out, Some(&cluster.url), &logs, n),
+            || done_lines() == LINES as i64,
+        )
+    });
+    assert!(kills >= 4, "the batch met kills: {kills}");
+
+    let rows = db.query("SELECT line_no, state, jobs, done FROM videogen_lines ORDER BY line_no", &[]).await.unwrap();
+    assert_eq!(rows.len(), LINES);
+    let mut jobs = std::collections::HashSet::new();
+    for row in &rows {
+        let line: i32 = row.get(0);
+        let state: String = row.get(1);
+        let line_jobs: serde_json::Value = row.get(2);
+        let done: serde_json::Value = row.get(3);
+        assert_eq!(state, "done", "line {line}");
+        assert_eq!(line_jobs.as_array().map(Vec::len), Some(1), "line {line}: one job");
+        assert!(jobs.insert(line_jobs[0]["id"].as_str().unwrap().to_string()), "line {line}'s job is its own");
+        let outputs = done.as_object().unwrap();
+        assert_eq!(outputs.len(), 1, "line {line} done once: {done}");
+        assert_eq!(outputs["0"]["file"], format!("{line:04}.mp4"));
+        assert!(outputs["0"]["worker"].as_str().is_some_and(|w| !w.is_empty()), "the ledger says who wrote it");
+    }
+    let owned: i64 = db.query_one("SELECT count(*) FROM videogen_jobs", &[]).await.unwrap().get(0);
+    assert_eq!(owned, LINES as i64);
+    assert_files(&out, &[]);
+    let counters = assert_paid_once(&sim);
+    let workers: i64 = db.query_one("SELECT count(*) FROM videogen_workers", &[]).await.unwrap().get(0);
+    let by_worker: Vec<i32> = db
+        .query("SELECT lines_done FROM videogen_workers ORDER BY started_at", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    eprintln!(
+        "kills: {kills}; workers started: {workers}, lines done by each: {by_worker:?}; creates received {}, jobs {}, faults {:?}",
+        counters.create_requests(videogen_sim::Provider::Oxen),
+        counters.jobs_created(videogen_sim::Provider::Oxen),
+        counters.faults_by_kind
+    );
+
+    // The status command reads the same ledger.
+    let status =
+        videogen().args(["--json", "batch", "status", "--ledger", &cluster.url, "--lease", "2"]).output().unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["totals"]["done"], LINES);
+    assert_eq!(status["files"].as_array().map(Vec::len), Some(LINES));
+    assert_eq!(status["workers"].as_array().map(Vec::len), Some(workers as usize));
+    // The workers that ran to the end said so; the killed ones never did.
+    let stopped = status["workers"].as_array().unwrap().iter().filter(|w| w["state"] == "stopped").count();
+    assert!(stopped >= 4 && workers as usize - stopped <= kills, "{stopped} stopped: {status}");
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_worker_on_the_embedded_journal_killed_at_random_does_every_line_once() {
+    let sim = Sim::start(hostile_sim()).await.unwrap();
+    let dir = scratch("ledger-embedded");
+    let file = batch_file(&dir);
+    let out = dir.join("videos");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let journal = out.join("videogen-journal.jsonl");
+    let done_lines = || {
+        std::fs::read_to_string(&journal)
+            .map(|t| t.lines().filter(|l| l.contains("\"event\":\"done\"")).count())
+            .unwrap_or(0)
+    };
+    let kills = tokio::task::block_in_place(|| {
+        run_with_kills(1, 8, |n| worker(&sim, &file, &out, None, &logs, n), || done_lines() >= LINES)
+    });
+    assert!(kills >= 4, "the batch met kills: {kills}");
+    assert_eq!(done_lines(), LINES, "each line's file recorded once");
+    assert_files(&out, &["videogen-journal.jsonl"]);
+    let counters = assert_paid_once(&sim);
+    eprintln!(
+        "kills: {kills}; creates received {}, jobs {}, faults {:?}",
+        counters.create_requests(videogen_sim::Provider::Oxen),
+        counters.jobs_created(videogen_sim::Provider::Oxen),
+        counters.faults_by_kind
+    );
+    sim.stop().await;
+}
