@@ -17,7 +17,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// CPU time per job, facade against a raw reqwest + serde loop, alternately.
+    /// CPU time per job on a current-thread runtime: the facade, a raw reqwest + serde loop
+    /// (tokio::fs writes), and the limit baseline (reqwest, std::fs writes), in rotating order.
     Overhead {
         /// The simulator's OpenAI base URL (`http://127.0.0.1:PORT/v1`).
         #[arg(long)]
@@ -148,45 +149,89 @@ async fn raw_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: u
     tokio::fs::rename(&tmp, dir.join(format!("r{i}.mp4"))).await.expect("rename");
 }
 
+/// The limit baseline: the same calls with nothing between the program and reqwest — no
+/// facade, no idempotency key, no checks — and the file written with `std::fs` on the runtime's
+/// own thread (a current-thread runtime: no hand-off to a blocking pool), fsync, rename.
+async fn limit_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: usize) {
+    use std::io::Write;
+    let created: RawVideo = http
+        .post(format!("{base}/videos"))
+        .bearer_auth("sk-bench")
+        .json(&json!({"model": "sora-2", "prompt": format!("bench {i}"), "seconds": "4"}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("decode");
+    let mut status = String::new();
+    for _ in 0..10 {
+        let body = http
+            .get(format!("{base}/videos/{}", created.id))
+            .bearer_auth("sk-bench")
+            .send()
+            .await
+            .expect("get")
+            .bytes()
+            .await
+            .expect("body");
+        status = serde_json::from_slice::<RawVideo>(&body).expect("decode").status;
+    }
+    assert_eq!(status, "completed");
+    let mut response = http
+        .get(format!("{base}/videos/{}/content", created.id))
+        .bearer_auth("sk-bench")
+        .send()
+        .await
+        .expect("content");
+    let tmp = dir.join(format!(".l{i}.part"));
+    let mut file = std::fs::File::create(&tmp).expect("create file");
+    while let Some(chunk) = response.chunk().await.expect("chunk") {
+        file.write_all(&chunk).expect("write");
+    }
+    file.sync_all().expect("sync");
+    std::fs::rename(&tmp, dir.join(format!("l{i}.mp4"))).expect("rename");
+}
+
 async fn overhead(base: String, jobs: usize, rounds: usize, dir: PathBuf) -> Value {
     std::fs::create_dir_all(&dir).expect("dir");
     let facade = client(Provider::OpenAi, &base);
     videogen_transport::install_crypto_provider();
     let raw = reqwest::Client::new();
-    // Warm both connection pools.
+    let limit = reqwest::Client::new();
+    // Warm the connection pools.
     facade_job(&facade, &dir, usize::MAX).await;
     raw_job(&raw, &base, &dir, usize::MAX).await;
-    let (mut f_ms, mut r_ms, mut f_wall, mut r_wall) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    limit_job(&limit, &base, &dir, usize::MAX).await;
+    let order = ["facade", "raw", "limit"];
+    let mut cpu: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    let mut wall: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     for round in 0..rounds {
-        for which in if round % 2 == 0 { ["facade", "raw"] } else { ["raw", "facade"] } {
+        // Each round starts with the next client, so no client always goes first.
+        for k in 0..order.len() {
+            let which = order[(round + k) % order.len()];
             let (cpu0, wall0) = (cpu_time(), Instant::now());
             for i in 0..jobs {
-                if which == "facade" {
-                    facade_job(&facade, &dir, i).await;
-                } else {
-                    raw_job(&raw, &base, &dir, i).await;
+                match which {
+                    "facade" => facade_job(&facade, &dir, i).await,
+                    "raw" => raw_job(&raw, &base, &dir, i).await,
+                    _ => limit_job(&limit, &base, &dir, i).await,
                 }
             }
-            let per_job = (cpu_time() - cpu0).as_secs_f64() * 1000.0 / jobs as f64;
-            let wall = wall0.elapsed().as_secs_f64() * 1000.0 / jobs as f64;
-            if which == "facade" {
-                f_ms.push(per_job);
-                f_wall.push(wall);
-            } else {
-                r_ms.push(per_job);
-                r_wall.push(wall);
-            }
+            cpu.entry(which).or_default().push((cpu_time() - cpu0).as_secs_f64() * 1000.0 / jobs as f64);
+            wall.entry(which).or_default().push(wall0.elapsed().as_secs_f64() * 1000.0 / jobs as f64);
         }
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (f, r) = (median(&mut f_ms.clone()), median(&mut r_ms.clone()));
+    let (f, r, l) =
+        (median(&mut cpu["facade"].clone()), median(&mut cpu["raw"].clone()), median(&mut cpu["limit"].clone()));
     let _ = std::fs::remove_dir_all(&dir);
-    json!({"jobs_per_round": jobs, "rounds": rounds, "facade_cpu_ms_per_job": f_ms, "raw_cpu_ms_per_job": r_ms,
-           "facade_wall_ms_per_job": f_wall, "raw_wall_ms_per_job": r_wall,
-           "facade_median_cpu_ms": f, "raw_median_cpu_ms": r, "ratio": f / r})
+    json!({"jobs_per_round": jobs, "rounds": rounds, "cpu_ms_per_job": cpu, "wall_ms_per_job": wall,
+           "facade_median_cpu_ms": f, "raw_median_cpu_ms": r, "limit_median_cpu_ms": l,
+           "ratio": f / r, "limit_ratio": f / l})
 }
 
 async fn concurrency(base: String, jobs: usize, poll_ms: u64) -> Value {
@@ -236,13 +281,22 @@ async fn b64(base: String, out: PathBuf) -> Value {
     json!({"bytes": file.bytes, "encoded_bytes": file.bytes.div_ceil(3) * 4, "secs": start.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()})
 }
 
-#[tokio::main]
-async fn main() {
-    let result = match Cli::parse().command {
-        Command::Overhead { base, jobs, rounds, dir } => overhead(base, jobs, rounds, dir).await,
-        Command::Concurrency { base, jobs, poll_ms } => concurrency(base, jobs, poll_ms).await,
-        Command::Download { base, out } => download(base, out).await,
-        Command::B64 { base, out } => b64(base, out).await,
-    };
+fn main() {
+    let command = Cli::parse().command;
+    // The per-job measurement runs every client on one current-thread runtime, as the limit
+    // baseline needs and as the peers' sync clients run; the others on the default runtime.
+    let runtime = match command {
+        Command::Overhead { .. } => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+    }
+    .expect("runtime");
+    let result = runtime.block_on(async {
+        match command {
+            Command::Overhead { base, jobs, rounds, dir } => overhead(base, jobs, rounds, dir).await,
+            Command::Concurrency { base, jobs, poll_ms } => concurrency(base, jobs, poll_ms).await,
+            Command::Download { base, out } => download(base, out).await,
+            Command::B64 { base, out } => b64(base, out).await,
+        }
+    });
     println!("{result}");
 }

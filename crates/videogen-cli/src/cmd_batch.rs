@@ -211,7 +211,7 @@ impl Run for BatchRun {
         let mut providers: Vec<Provider> = items.iter().map(|i| i.request.provider).collect();
         providers.sort();
         providers.dedup();
-        let ctx = context_with(&providers, global, None, request_timeout).await?;
+        let ctx = context_with(&providers, global, None, request_timeout, true).await?;
         let progress = Progress::new(items.len(), self.events);
         let ticker = progress.spawn_ticker();
         let rerun = RerunOptions {
@@ -228,6 +228,9 @@ impl Run for BatchRun {
         closed?;
         results.sort_by_key(|(n, _)| *n);
         let (mut report, error) = summary(&results, &out_dir, progress.elapsed());
+        if let (Ledger::Postgres(_), serde_json::Value::Object(map)) = (runner.ledger(), &mut report.json) {
+            map.insert("ledger".into(), runner.ledger().describe());
+        }
         if let (Some(e), serde_json::Value::Object(map)) = (&error, &mut report.json) {
             map.insert("error".into(), e.message.clone().into());
             map.insert("exit_code".into(), (e.code as u8).into());

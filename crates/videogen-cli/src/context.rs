@@ -75,17 +75,19 @@ pub async fn context_within(
     global: Global,
     limit: Option<Duration>,
 ) -> Result<Context, CliError> {
-    context_with(providers, global, limit, None).await
+    context_with(providers, global, limit, None, false).await
 }
 
 /// [`context_within`], each request also cut at `request_timeout` (`None`: the library's
-/// [`videogen::DEFAULT_REQUEST_TIMEOUT`]). A create cut by it is an outcome unknown, looked up
-/// in the provider's job list.
+/// [`videogen::DEFAULT_REQUEST_TIMEOUT`]); with `pace_creates`, a create's 429 comes back at
+/// once ([`videogen::RetryPolicy::max_create_retries`] 0) for the caller to pace (the batch's
+/// pause per provider, shared by its workers).
 pub async fn context_with(
     providers: &[Provider],
     global: Global,
     limit: Option<Duration>,
     request_timeout: Option<Duration>,
+    pace_creates: bool,
 ) -> Result<Context, CliError> {
     let simulated: Vec<Provider> = providers.iter().copied().filter(|p| global.sim || !key_set(*p)).collect();
     let mut builder = Client::builder();
@@ -125,13 +127,13 @@ pub async fn context_with(
         }
     }
     let request_timeout = request_timeout.unwrap_or(videogen::DEFAULT_REQUEST_TIMEOUT);
-    if let Some(limit) = limit {
-        builder = builder.request_timeout(limit.min(request_timeout)).retry(videogen::RetryPolicy {
-            max_retry_after: limit.min(videogen::MAX_RETRY_AFTER),
+    let max_retry_after = limit.map_or(videogen::MAX_RETRY_AFTER, |l| l.min(videogen::MAX_RETRY_AFTER));
+    builder = builder.request_timeout(limit.map_or(request_timeout, |l| l.min(request_timeout))).retry(
+        videogen::RetryPolicy {
+            max_retry_after,
+            max_create_retries: pace_creates.then_some(0),
             ..videogen::RetryPolicy::default()
-        });
-    } else {
-        builder = builder.request_timeout(request_timeout);
-    }
+        },
+    );
     Ok(Context { client: builder.build()?, simulated, _sim: sim })
 }

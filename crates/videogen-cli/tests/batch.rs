@@ -71,8 +71,8 @@ async fn an_edited_line_is_regenerated_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_refused_with_429_is_done_in_the_same_run_with_one_job() {
-    // Six 429s: more than the library's own retries of one create (1 + 4), so the batch's
-    // round after the Retry-After is what gets the line done.
+    // Six 429s: the library hands each to the batch at once, and the batch's rounds after the
+    // Retry-After (pausing every create to the provider) get the line done.
     let rule = FaultRule::new(
         videogen_sim::Provider::Oxen,
         "enqueue_generation",

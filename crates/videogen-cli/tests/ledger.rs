@@ -133,7 +133,7 @@ fn assert_paid_once(sim: &Sim) -> videogen_sim::Counters {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_workers_on_postgres_killed_at_random_do_every_line_once() {
-    let cluster = pg::Cluster::start();
+    let cluster = videogen_testpg::Cluster::start().unwrap();
     let sim = Sim::start(hostile_sim()).await.unwrap();
     let dir = scratch("ledger-pg");
     let file = batch_file(&dir);
@@ -236,5 +236,84 @@ async fn one_worker_on_the_embedded_journal_killed_at_random_does_every_line_onc
         counters.jobs_created(videogen_sim::Provider::Oxen),
         counters.faults_by_kind
     );
+    sim.stop().await;
+}
+
+/// Runs `workers` workers of a `lines`-line batch on `url` to their end (each must exit 0).
+fn run_workers(sim: &Sim, dir: &Path, url: &str, workers: usize, lines: usize, extra: &[&str]) {
+    let file = dir.join("prompts.jsonl");
+    let text: Vec<String> =
+        (1..=lines).map(|i| format!("{{\"prompt\": \"Paced line {i}\", \"duration\": 5}}")).collect();
+    std::fs::write(&file, text.join("\n")).unwrap();
+    let children: Vec<Child> = (0..workers)
+        .map(|n| {
+            let mut cmd = videogen_process_at(sim, &[videogen::Provider::Oxen], &dir.join("sim-state.json"));
+            cmd.args(["--json", "batch"]).arg(&file).arg("--out-dir").arg(dir.join(format!("videos-{n}")));
+            cmd.args(["--ledger", url, "--poll-interval", "0.1", "--lease", "5"]).args(extra);
+            cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_seen_by_one_worker_pauses_every_worker() {
+    let cluster = videogen_testpg::Cluster::start().unwrap();
+    let rule = FaultRule::new(
+        videogen_sim::Provider::Oxen,
+        "enqueue_generation",
+        FaultKind::RateLimited { retry_after_secs: 3 },
+    )
+    .schedule(Schedule::Nth(vec![5]));
+    let sim = Sim::start(SimConfig {
+        queued_for: Duration::from_millis(50),
+        processing_for: Duration::from_millis(100),
+        faults: vec![rule],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("ledger-429");
+    tokio::task::block_in_place(|| run_workers(&sim, &dir, &cluster.url, 2, 30, &["--concurrency", "2"]));
+    let c = sim.counters();
+    assert_eq!(c.jobs_created(videogen_sim::Provider::Oxen), 30, "{:?}", c.create_log);
+    let refused = c.create_log.iter().find(|e| e.rate_limited).expect("the 429 was sent").at_ms;
+    // Creates already on their way when the 429 came (one per lane) may land just after it;
+    // then nobody sends one until the Retry-After has passed.
+    let soon = c.create_log.iter().filter(|e| e.at_ms > refused && e.at_ms <= refused + 500).count();
+    let paused = c.create_log.iter().filter(|e| e.at_ms > refused + 500 && e.at_ms < refused + 2700).count();
+    assert!(soon <= 3, "{soon} creates right after the 429: {:?}", c.create_log);
+    assert_eq!(paused, 0, "every worker waited out the Retry-After: {:?}", c.create_log);
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cap_on_creates_in_flight_holds_across_workers() {
+    let cluster = videogen_testpg::Cluster::start().unwrap();
+    // The first create's answer stalls until the request timeout (2 s): with a cap of 1, no
+    // worker sends another create meanwhile.
+    let rule = FaultRule::new(videogen_sim::Provider::Oxen, "enqueue_generation", FaultKind::StallBody)
+        .schedule(Schedule::First(1));
+    let sim = Sim::start(SimConfig {
+        queued_for: Duration::from_millis(50),
+        processing_for: Duration::from_millis(100),
+        faults: vec![rule],
+        honour_idempotency_keys: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("ledger-cap");
+    let extra = ["--concurrency", "3", "--max-creates-in-flight", "1", "--request-timeout", "2"];
+    tokio::task::block_in_place(|| run_workers(&sim, &dir, &cluster.url, 2, 12, &extra));
+    let c = sim.counters();
+    let oxen = videogen_sim::Provider::Oxen;
+    assert_eq!((c.jobs_created(oxen), c.create_requests(oxen)), (12, 12), "the stalled create was adopted");
+    let first = c.create_log[0].at_ms;
+    let during = c.create_log.iter().filter(|e| e.at_ms > first && e.at_ms < first + 1800).count();
+    assert_eq!(during, 0, "nothing else was sent while the stalled create was in flight: {:?}", c.create_log);
     sim.stop().await;
 }

@@ -180,6 +180,9 @@ where
         }
     }
     let fault = state.faults.lock().ok().and_then(|mut book| book.pick(provider, operation));
+    if op == Op::Create {
+        state.log_create(matches!(fault, Some(FaultKind::RateLimited { .. })));
+    }
     tracing::debug!(provider = provider.as_str(), operation, ?fault, "request");
     match fault {
         Some(FaultKind::RateLimited { retry_after_secs }) => {

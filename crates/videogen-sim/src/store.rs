@@ -175,6 +175,18 @@ pub struct Counters {
     /// Creates answered from an earlier create's saved answer (a repeated `Idempotency-Key`):
     /// received, nothing created.
     pub idempotent_replays: u64,
+    /// Every create not answered from a saved answer, in the order received: when (milliseconds
+    /// since the simulator started) and whether it was refused with an injected 429.
+    pub create_log: Vec<CreateLogEntry>,
+}
+
+/// One create in [`Counters::create_log`].
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CreateLogEntry {
+    /// Milliseconds since the simulator started.
+    pub at_ms: u64,
+    /// Refused with an injected 429.
+    pub rate_limited: bool,
 }
 
 impl Counters {
@@ -242,6 +254,7 @@ pub(crate) struct SimState {
     /// when it is sent, as on the real service (no buffering).
     pub oxen_events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
     inner: Mutex<Inner>,
+    started: Instant,
 }
 
 impl SimState {
@@ -274,6 +287,7 @@ impl SimState {
             addr,
             faults: Mutex::new(faults),
             oxen_events: tokio::sync::broadcast::channel(4096).0,
+            started: Instant::now(),
             inner: Mutex::new(Inner {
                 jobs,
                 order,
@@ -332,6 +346,11 @@ impl SimState {
 
     pub(crate) fn count_request(&self, provider: Provider, operation: &str) {
         *self.lock().counters.requests.entry(format!("{}.{operation}", provider.as_str())).or_default() += 1;
+    }
+
+    pub(crate) fn log_create(&self, rate_limited: bool) {
+        let at_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.lock().counters.create_log.push(CreateLogEntry { at_ms, rate_limited });
     }
 
     pub(crate) fn count_download(&self) {

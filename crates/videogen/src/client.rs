@@ -374,14 +374,19 @@ impl Client {
         };
         let key = key.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
         let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
+        let mut rate_limited = 0;
         let mut jobs = loop {
             let attempt = videogen_transport::with_idempotency_key(&key, async {
                 let _permit = self.inner.permit().await;
                 create().await
             })
             .await;
+            let rate_limit_spent = matches!(attempt, Err(Error::RateLimited { .. })) && {
+                rate_limited += 1;
+                rate_limited > self.inner.retry.max_create_retries.unwrap_or(usize::MAX)
+            };
             match attempt {
-                Err(e) if e.create_not_sent() => match delays.next() {
+                Err(e) if e.create_not_sent() && !rate_limit_spent => match delays.next() {
                     Some(computed) => {
                         let delay = self.inner.retry.delay_for(&e, computed);
                         tracing::warn!(error = %e, ?delay, "the create was not taken; sending it again with the same idempotency key");

@@ -22,6 +22,12 @@ pub struct RetryPolicy {
     /// The longest `Retry-After` honoured (default [`MAX_RETRY_AFTER`], 5 minutes); a longer
     /// one (say a day) is cut to this. Waits and downloads also cut it to their deadline.
     pub max_retry_after: Duration,
+    /// Retries of a create answered 429 (nothing was created); `None` (the default):
+    /// `max_retries`. `Some(0)` hands a create's 429 to the caller at once — for a caller that
+    /// paces creates itself, such as `videogen batch` workers sharing one pause per provider.
+    /// A create whose connection failed before it was sent is retried up to `max_retries`
+    /// either way.
+    pub max_create_retries: Option<usize>,
 }
 
 impl Default for RetryPolicy {
@@ -31,6 +37,7 @@ impl Default for RetryPolicy {
             min_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             max_retry_after: MAX_RETRY_AFTER,
+            max_create_retries: None,
         }
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use std::time::Duration;
-use videogen::{Error, Provider};
+use videogen::{Client, Error, Provider, RetryPolicy};
 use videogen_sim::{FaultKind, FaultRule, Schedule, Sim, SimConfig};
 
 type SimProvider = videogen_sim::Provider;
@@ -222,6 +222,38 @@ async fn a_create_refused_with_429_is_sent_again_and_makes_one_job() {
         assert_eq!(sim.counters().jobs_created(p), 0);
         sim.stop().await;
     }
+}
+
+/// `max_create_retries: Some(0)` hands a create's 429 to the caller at once (one create sent),
+/// while a create whose connection was refused is still retried up to `max_retries`.
+#[tokio::test]
+async fn a_caller_pacing_creates_gets_the_first_429() {
+    let p = sim_provider(Provider::OpenAi);
+    let rule = FaultRule::new(p, "createVideo", FaultKind::RateLimited { retry_after_secs: 7 });
+    let sim = Sim::start(SimConfig { faults: vec![rule], ..fast_config() }).await.unwrap();
+    let paced = Client::builder()
+        .api_key(Provider::OpenAi, KEY)
+        .base_url(Provider::OpenAi, base_url(&sim, Provider::OpenAi))
+        .retry(RetryPolicy { max_create_retries: Some(0), ..fast_retry() })
+        .build()
+        .unwrap();
+    let err = paced.submit(&request(Provider::OpenAi)).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(sim.counters().create_requests(p), 1, "not retried by the library");
+    sim.stop().await;
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let nowhere = Client::builder()
+        .api_key(Provider::OpenAi, KEY)
+        .base_url(Provider::OpenAi, format!("http://{closed}/v1"))
+        .retry(RetryPolicy { max_create_retries: Some(0), ..fast_retry() })
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = nowhere.submit(&request(Provider::OpenAi)).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(started.elapsed() >= Duration::from_millis(30), "a refused connection is still retried");
 }
 
 /// The simulator honours the idempotency key: a create repeated with the same key (as a

@@ -30,6 +30,7 @@ fn retry() -> RetryPolicy {
         min_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(40),
         max_retry_after: Duration::from_millis(300),
+        max_create_retries: None,
     }
 }
 

@@ -125,6 +125,20 @@ impl Ledger {
         }
     }
 
+    /// What the summary says of the ledger: its kind, and for a shared one the batch, this
+    /// worker and the time its lines spent in ledger statements.
+    pub fn describe(&self) -> serde_json::Value {
+        match self {
+            Ledger::Embedded(_) => serde_json::json!({"kind": "journal"}),
+            Ledger::Postgres(l) => serde_json::json!({
+                "kind": "postgres",
+                "batch_id": l.batch_id(),
+                "worker": l.worker_id(),
+                "statement_seconds": l.busy_time().as_secs_f64(),
+            }),
+        }
+    }
+
     /// This worker stops (every line released).
     pub async fn close(&self) -> Result<(), CliError> {
         match self {

@@ -93,6 +93,10 @@ CREATE TABLE videogen_providers (
 "#,
 )];
 
+/// How often a worker with no free line looks again while other workers hold lines: 0.5 s
+/// (or a third of the lease, when shorter).
+const HELD_LINES_RECHECK: Duration = Duration::from_millis(500);
+
 /// How a worker runs on the ledger.
 #[derive(Clone, Debug)]
 pub struct WorkerOptions {
@@ -121,6 +125,21 @@ pub struct PgLedger {
     /// is left to the others, or to a rerun).
     tried: Mutex<HashSet<String>>,
     heartbeat: tokio::task::JoinHandle<()>,
+    /// Nanoseconds spent in ledger statements ([`PgLedger::busy_time`]).
+    busy_nanos: std::sync::atomic::AtomicU64,
+}
+
+/// Adds the time from its making to its drop to a total.
+struct Busy<'a> {
+    since: Instant,
+    total: &'a std::sync::atomic::AtomicU64,
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        let nanos = u64::try_from(self.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.total.fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn db(context: &str) -> impl Fn(tokio_postgres::Error) -> CliError + '_ {
@@ -257,12 +276,28 @@ impl PgLedger {
             index,
             tried: Mutex::new(HashSet::new()),
             heartbeat,
+            busy_nanos: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     /// This worker's id in the ledger (`host-pid-random`).
     pub fn worker_id(&self) -> &str {
         &self.worker_id
+    }
+
+    /// The batch's id.
+    pub fn batch_id(&self) -> &str {
+        &self.batch_id
+    }
+
+    /// The time this worker's lines spent in ledger statements so far (claim, intent, each
+    /// step, release; not the waits for a pause or a free slot).
+    pub fn busy_time(&self) -> Duration {
+        Duration::from_nanos(self.busy_nanos.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn busy(&self) -> Busy<'_> {
+        Busy { since: Instant::now(), total: &self.busy_nanos }
     }
 
     /// The states a line may be claimed in.
@@ -285,6 +320,7 @@ impl PgLedger {
         loop {
             let tried: Vec<String> = self.tried.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
             let client = self.client.lock().await;
+            let busy = self.busy();
             let row = client
                 .query_opt(
                     "WITH next AS (
@@ -326,17 +362,20 @@ impl PgLedger {
                 .await
                 .map_err(db("reading the batch"))?
                 .get(0);
+            drop(busy);
             drop(client);
             if held == 0 {
                 return Ok(None);
             }
-            tokio::time::sleep(self.options.lease / 3).await;
+            // Lines held by other workers end soon, or their leases run out: look again.
+            tokio::time::sleep((self.options.lease / 3).min(HELD_LINES_RECHECK)).await;
         }
     }
 
     /// Applies `event` to the line's row, fenced by this worker's ownership.
     pub async fn record(&self, item: &Item, event: &LineEvent) -> Result<(), CliError> {
         let mut client = self.client.lock().await;
+        let _busy = self.busy();
         let tx = client.transaction().await.map_err(db("recording"))?;
         let fence = "batch_id = $1 AND key = $2 AND owner = $3";
         let base: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&self.batch_id, &item.key, &self.worker_id];
@@ -446,6 +485,7 @@ impl PgLedger {
         let cap = self.options.max_creates_in_flight.map(|c| c as i64);
         loop {
             let mut client = self.client.lock().await;
+            let busy = self.busy();
             let tx = client.transaction().await.map_err(db("opening a create"))?;
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('videogen.create:' || $1::text))", &[&provider])
                 .await
@@ -475,6 +515,7 @@ impl PgLedger {
             };
             if let Some(wait) = wait {
                 drop(tx);
+                drop(busy);
                 drop(client);
                 tokio::time::sleep(wait).await;
                 continue;
@@ -501,6 +542,7 @@ impl PgLedger {
     /// Pauses `provider`'s creates for every worker for `wait`.
     pub async fn rate_limited(&self, provider: Provider, wait: Duration) -> Result<(), CliError> {
         let client = self.client.lock().await;
+        let _busy = self.busy();
         client
             .execute(
                 "INSERT INTO videogen_providers (provider, paused_until) VALUES ($1, now() + make_interval(secs => $2))
@@ -515,6 +557,7 @@ impl PgLedger {
     /// Takes up to one unowned candidate per output and records them, in one transaction.
     pub async fn adopt(&self, item: &Item, candidates: Vec<Job>) -> Result<Vec<Job>, CliError> {
         let mut client = self.client.lock().await;
+        let _busy = self.busy();
         let tx = client.transaction().await.map_err(db("adopting a job"))?;
         let mut taken = Vec::new();
         for job in candidates {
@@ -554,6 +597,7 @@ impl PgLedger {
     /// Gives the line back (its state stays as recorded).
     pub async fn release(&self, item: &Item) -> Result<(), CliError> {
         let client = self.client.lock().await;
+        let _busy = self.busy();
         client
             .execute(
                 "UPDATE videogen_lines SET owner = NULL, lease_until = NULL WHERE batch_id = $1 AND key = $2 AND owner = $3",

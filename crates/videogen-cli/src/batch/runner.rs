@@ -16,9 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use videogen::{Client, Error, Job, Operation, WaitEvent, WaitPolicy};
 
-/// How often a create refused with 429 is sent again in the same run (after the library's own
-/// retries of each): 8 more rounds, each after the clamped `Retry-After` (or 2, 4, 8 … 60 s).
-pub const MAX_RATE_LIMITED_ROUNDS: u32 = 8;
+/// How often a create refused with 429 is sent again in the same run: 12 more rounds, each
+/// after the clamped `Retry-After` (or 2, 4, 8 … 60 s), during which every create of the ledger
+/// to that provider waits (the library hands the batch each 429 at once).
+pub const MAX_RATE_LIMITED_ROUNDS: u32 = 12;
 
 /// The shortest wait before a rate-limited create is sent again: 1 second.
 const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);

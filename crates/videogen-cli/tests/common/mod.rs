@@ -2,8 +2,6 @@
 //! and simulators of their own.
 #![allow(dead_code)]
 
-pub mod pg;
-
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 

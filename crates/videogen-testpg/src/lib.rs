@@ -1,6 +1,7 @@
-//! A throwaway PostgreSQL cluster for the shared-ledger tests: `initdb` into a temporary folder,
-//! `pg_ctl start` on a free loopback port, stopped and removed on drop. As root (PostgreSQL
-//! refuses to run as root), the cluster runs as the `postgres` user through `runuser`.
+//! A throwaway PostgreSQL cluster for the shared-ledger tests and benchmarks: `initdb` into a
+//! temporary folder, `pg_ctl start` on a free loopback port, stopped and removed on drop. As
+//! root (PostgreSQL refuses to run as root), the cluster runs as the `postgres` user through
+//! `runuser`. `initdb` is looked up on the PATH, then in Debian's `/usr/lib/postgresql/N/bin`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,11 +15,11 @@ pub struct Cluster {
 }
 
 /// The folder of `initdb` and `pg_ctl`: on the PATH, else Debian's `/usr/lib/postgresql/N/bin`.
-fn bin_dir() -> PathBuf {
+fn bin_dir() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
-                return dir;
+                return Ok(dir);
             }
         }
     }
@@ -28,8 +29,8 @@ fn bin_dir() -> PathBuf {
         })
         .unwrap_or_default();
     versions.sort();
-    versions.pop().unwrap_or_else(|| {
-        panic!("PostgreSQL's initdb is not installed (cargo xtask ci installs it: apt-get install postgresql)")
+    versions.pop().ok_or_else(|| {
+        "PostgreSQL's initdb is not installed (cargo xtask ci installs it: apt-get install postgresql)".into()
     })
 }
 
@@ -49,21 +50,31 @@ fn as_cluster_user(program: &Path) -> Command {
     }
 }
 
-fn run(mut cmd: Command, what: &str) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn run(mut cmd: Command, what: &str) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// A new empty folder under the system's temporary folder.
+fn scratch() -> Result<PathBuf, String> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("videogen-pg-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 impl Cluster {
     /// Creates and starts a cluster (trust authentication on loopback, no fsync: it is thrown away).
-    pub fn start() -> Self {
-        let bin = bin_dir();
-        let dir = super::scratch("pg");
+    ///
+    /// # Errors
+    /// PostgreSQL is not installed, or `initdb` / `pg_ctl start` failed (their output).
+    pub fn start() -> Result<Self, String> {
+        let bin = bin_dir()?;
+        let dir = scratch()?;
         if is_root() {
             run(
                 {
@@ -72,13 +83,16 @@ impl Cluster {
                     c
                 },
                 "chown the cluster folder",
-            );
+            )?;
         }
         let data = dir.join("data");
         let mut init = as_cluster_user(&bin.join("initdb"));
         init.arg("-D").arg(&data).args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
-        run(init, "initdb");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        run(init, "initdb")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("a free port: {e}"))?
+            .port();
         let mut start = as_cluster_user(&bin.join("pg_ctl"));
         start
             .arg("-D")
@@ -91,8 +105,8 @@ impl Cluster {
                 dir.display()
             ))
             .args(["-w", "start"]);
-        run(start, "pg_ctl start");
-        Self { dir, bin, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") }
+        run(start, "pg_ctl start")?;
+        Ok(Self { dir, bin, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") })
     }
 }
 
