@@ -57,15 +57,14 @@ enum Command {
     },
 }
 
-/// This process's CPU time (user + system), from `/proc/self/stat`.
+/// This process's CPU time (user + system), from `getrusage` (microseconds).
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // Fields 14 and 15 of stat (utime, stime), counted from after the command name.
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    let hz = 100; // sysconf(_SC_CLK_TCK) on Linux
-    Duration::from_millis((ticks(11) + ticks(12)) * 1000 / hz)
+    // SAFETY: an all-zero rusage is a valid value; getrusage fills it for this process.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is valid for writes.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
 }
 
 /// This process's peak resident set size in KiB (`VmHWM`).
