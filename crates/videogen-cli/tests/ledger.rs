@@ -317,3 +317,55 @@ async fn the_cap_on_creates_in_flight_holds_across_workers() {
     assert_eq!(during, 0, "nothing else was sent while the stalled create was in flight: {:?}", c.create_log);
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_batch_keeps_unchanged_lines_across_edits_and_a_derived_id_names_the_file() {
+    let cluster = videogen_testpg::Cluster::start().unwrap();
+    let sim = Sim::start(SimConfig {
+        queued_for: Duration::from_millis(50),
+        processing_for: Duration::from_millis(100),
+        honour_idempotency_keys: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("ledger-edit");
+    let file = dir.join("b.jsonl");
+    let oxen = videogen_sim::Provider::Oxen;
+    let run = |extra: &[&str]| {
+        let mut cmd = videogen_at(&sim, &[videogen::Provider::Oxen]);
+        cmd.args(["--json", "batch"]).arg(&file).arg("--out-dir").arg(dir.join("videos"));
+        cmd.args(["--ledger", &cluster.url, "--poll-interval", "0.1"]).args(extra);
+        let out = tokio::task::block_in_place(|| cmd.output().unwrap());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    std::fs::write(&file, "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n{\"prompt\": \"c\"}\n").unwrap();
+    let first = run(&["--batch-id", "daily"]);
+    assert_eq!(first["done"], 3, "{first}");
+    // The same named batch after an edit: only the edited line is generated.
+    std::fs::write(&file, "{\"prompt\": \"a\"}\n{\"prompt\": \"b, edited\"}\n{\"prompt\": \"c\"}\n").unwrap();
+    let second = run(&["--batch-id", "daily"]);
+    assert_eq!(second["done"], 1, "{second}");
+    assert_eq!(sim.counters().jobs_created(oxen), 4);
+    // Run again unchanged: nothing to do.
+    let third = run(&["--batch-id", "daily"]);
+    assert_eq!(third["done"], 0, "{third}");
+    assert_eq!(sim.counters().jobs_created(oxen), 4);
+    // Without --batch-id the id comes from the file: the same file twice is one batch.
+    let derived = run(&[]);
+    assert_eq!(derived["done"], 3, "{derived}");
+    let again = run(&[]);
+    assert_eq!(again["done"], 0, "{again}");
+    assert_eq!(sim.counters().jobs_created(oxen), 7);
+    let ids = run_status(&cluster.url);
+    assert!(ids.contains("daily") && ids.contains("2 batches"), "{ids}");
+    sim.stop().await;
+}
+
+/// `videogen batch status` on a ledger of several batches: it names them.
+fn run_status(url: &str) -> String {
+    let out = videogen().args(["batch", "status", "--ledger", url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

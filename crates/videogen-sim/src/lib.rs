@@ -48,7 +48,7 @@ pub use faults::{FaultKind, FaultRule, Schedule};
 pub use media::{FIXTURE_MP4, FIXTURE_SPRITESHEET_WEBP, FIXTURE_THUMBNAIL_WEBP, result_bytes_len, result_sha256_hex};
 pub use persist::MAX_SAVED_JOBS;
 pub use serve::{FAULT_HELP, ServeArgs, serve};
-pub use store::{Counters, CreateLogEntry};
+pub use store::{CREATE_LOG_CAP, Counters, CreateLogEntry};
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;

@@ -175,10 +175,15 @@ pub struct Counters {
     /// Creates answered from an earlier create's saved answer (a repeated `Idempotency-Key`):
     /// received, nothing created.
     pub idempotent_replays: u64,
-    /// Every create not answered from a saved answer, in the order received: when (milliseconds
-    /// since the simulator started) and whether it was refused with an injected 429.
+    /// The first [`CREATE_LOG_CAP`] creates not answered from a saved answer, in the order
+    /// received: when (milliseconds since the simulator started) and whether it was refused
+    /// with an injected 429.
     pub create_log: Vec<CreateLogEntry>,
 }
+
+/// How many creates [`Counters::create_log`] keeps: 10,000 (a long benchmark run's counters stay
+/// small).
+pub const CREATE_LOG_CAP: usize = 10_000;
 
 /// One create in [`Counters::create_log`].
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -350,7 +355,10 @@ impl SimState {
 
     pub(crate) fn log_create(&self, rate_limited: bool) {
         let at_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.lock().counters.create_log.push(CreateLogEntry { at_ms, rate_limited });
+        let log = &mut self.lock().counters.create_log;
+        if log.len() < CREATE_LOG_CAP {
+            log.push(CreateLogEntry { at_ms, rate_limited });
+        }
     }
 
     pub(crate) fn count_download(&self) {

@@ -121,6 +121,9 @@ pub struct PgLedger {
     options: WorkerOptions,
     /// Item keys → index in the batch.
     index: HashMap<String, usize>,
+    /// The keys of this worker's file: it takes only these lines (a batch id given to an
+    /// edited file also holds the lines of the earlier version, which this worker leaves).
+    keys: Vec<String>,
     /// Lines this worker took in this run; it does not take them again (a line it stopped on
     /// is left to the others, or to a rerun).
     tried: Mutex<HashSet<String>>,
@@ -267,6 +270,7 @@ impl PgLedger {
         let heartbeat =
             tokio::spawn(heartbeat(url.to_string(), batch_id.to_string(), worker_id.clone(), options.lease));
         let index = items.iter().enumerate().map(|(i, item)| (item.key.clone(), i)).collect();
+        let keys = items.iter().map(|i| i.key.clone()).collect();
         Ok(Self {
             client: tokio::sync::Mutex::new(client),
             batch_id: batch_id.to_string(),
@@ -274,6 +278,7 @@ impl PgLedger {
             host,
             options,
             index,
+            keys,
             tried: Mutex::new(HashSet::new()),
             heartbeat,
             busy_nanos: std::sync::atomic::AtomicU64::new(0),
@@ -325,7 +330,7 @@ impl PgLedger {
                 .query_opt(
                     "WITH next AS (
                         SELECT key FROM videogen_lines
-                        WHERE batch_id = $1 AND state = ANY($2) AND NOT (key = ANY($3))
+                        WHERE batch_id = $1 AND state = ANY($2) AND NOT (key = ANY($3)) AND key = ANY($6)
                           AND (owner IS NULL OR lease_until < now())
                         ORDER BY line_no
                         LIMIT 1
@@ -335,7 +340,7 @@ impl PgLedger {
                        FROM next
                       WHERE l.batch_id = $1 AND l.key = next.key
                   RETURNING l.key, l.state, l.idempotency_key, l.submitting_at, l.jobs, l.done, l.error",
-                    &[&self.batch_id, &states, &tried, &self.worker_id, &lease],
+                    &[&self.batch_id, &states, &tried, &self.worker_id, &lease, &self.keys],
                 )
                 .await
                 .map_err(db("claiming a line"))?;
@@ -356,8 +361,9 @@ impl PgLedger {
             }
             let held: i64 = client
                 .query_one(
-                    "SELECT count(*) FROM videogen_lines WHERE batch_id = $1 AND state = ANY($2) AND NOT (key = ANY($3))",
-                    &[&self.batch_id, &states, &tried],
+                    "SELECT count(*) FROM videogen_lines
+                      WHERE batch_id = $1 AND state = ANY($2) AND NOT (key = ANY($3)) AND key = ANY($4)",
+                    &[&self.batch_id, &states, &tried, &self.keys],
                 )
                 .await
                 .map_err(db("reading the batch"))?

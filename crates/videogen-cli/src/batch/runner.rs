@@ -80,14 +80,9 @@ impl Runner {
             Ok::<_, CliError>(())
         };
         let lanes = futures::future::join_all((0..concurrency).map(|_| lane())).await;
-        let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
         match lanes.into_iter().find_map(Result::err) {
-            Some(e) if results.is_empty() => Err(e),
-            Some(e) => {
-                tracing::warn!(error = %e.message, "the ledger failed; stopping");
-                Err(e)
-            }
-            None => Ok(results),
+            Some(e) => Err(e),
+            None => Ok(results.into_inner().unwrap_or_else(|p| p.into_inner())),
         }
     }
 
