@@ -46,26 +46,38 @@ fn start_sim(root: &Path, args: &[&str]) -> Result<Sim, String> {
     Ok(Sim { child, base: format!("http://127.0.0.1:{port}") })
 }
 
-/// Runs a command to its end; returns its stdout, wall time and peak RSS (KiB) from `wait4`.
+/// Runs a command to its end; returns its stdout, wall time and peak RSS (KiB): the process's
+/// own `VmHWM` (`/proc/PID/status`), read every 5 ms until it exits. (`wait4`'s `ru_maxrss` is
+/// not used: Linux folds the parent's memory into it at fork and exec, so every child would
+/// show at least this process's size.)
 fn measured(command: &mut Command) -> Result<(String, Duration, u64), String> {
     let start = Instant::now();
     let mut child =
         command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().map_err(|e| format!("{command:?}: {e}"))?;
-    let mut out = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        stdout.read_to_string(&mut out).map_err(|e| e.to_string())?;
-    }
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child's pid.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: `pid` is our child, not yet reaped; `status` and `usage` are valid for writes.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        stdout.read_to_string(&mut out).map(|_| out)
+    });
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let status = loop {
+        if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
     let wall = start.elapsed();
-    if waited != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        return Err(format!("{command:?} failed (status {status})"));
+    let out = reader.join().map_err(|_| "the stdout reader panicked")?.map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("{command:?} failed ({status})"));
     }
-    Ok((out, wall, usage.ru_maxrss as u64))
+    Ok((out, wall, peak))
 }
 
 fn json(text: &str) -> Result<serde_json::Value, String> {
@@ -304,9 +316,9 @@ pub fn run(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
             let url = v["url"].as_str().unwrap_or_default().to_string();
             let _ = std::fs::remove_file(&file);
             // download_to fsyncs its file before the rename: curl's file is synced too (`sync FILE`).
-            let (_, wall, rss) = measured(
-                Command::new("sh").args(["-c", "curl -s -o \"$1\" \"$2\" && sync \"$1\"", "sh"]).arg(&file).arg(&url),
-            )?;
+            let (_, fetch, rss) = measured(Command::new("curl").args(["-s", "-o"]).arg(&file).arg(&url))?;
+            let (_, sync, _) = measured(Command::new("sync").arg(&file))?;
+            let wall = fetch + sync;
             theirs.push(size as f64 / 1048576.0 / wall.as_secs_f64());
             curl_rss = curl_rss.max(rss);
             let _ = std::fs::remove_file(&file);

@@ -104,10 +104,8 @@ struct RawVideo {
     status: String,
 }
 
-/// The same HTTP calls as `facade_job`, by hand: create, ten status reads, a streamed download to
-/// a temporary file, fsync and rename (what `download_to` does for safety).
-async fn raw_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: usize) {
-    use tokio::io::AsyncWriteExt;
+/// The create and the ten status reads, by hand (reqwest + serde); returns the video's id.
+async fn raw_create_and_poll(http: &reqwest::Client, base: &str, i: usize) -> String {
     let created: RawVideo = http
         .post(format!("{base}/videos"))
         .bearer_auth("sk-bench")
@@ -132,12 +130,16 @@ async fn raw_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: u
         status = v.status;
     }
     assert_eq!(status, "completed");
-    let response = http
-        .get(format!("{base}/videos/{}/content", created.id))
-        .bearer_auth("sk-bench")
-        .send()
-        .await
-        .expect("content");
+    created.id
+}
+
+/// The same HTTP calls as `facade_job`, by hand: create, ten status reads, a streamed download to
+/// a temporary file, fsync and rename (what `download_to` does for safety).
+async fn raw_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: usize) {
+    use tokio::io::AsyncWriteExt;
+    let id = raw_create_and_poll(http, base, i).await;
+    let response =
+        http.get(format!("{base}/videos/{id}/content")).bearer_auth("sk-bench").send().await.expect("content");
     let tmp = dir.join(format!(".r{i}.part"));
     let mut file = tokio::fs::File::create(&tmp).await.expect("create file");
     let mut stream = response.bytes_stream();
@@ -153,36 +155,9 @@ async fn raw_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: u
 /// own thread (a current-thread runtime: no hand-off to a blocking pool), fsync, rename.
 async fn limit_job(http: &reqwest::Client, base: &str, dir: &std::path::Path, i: usize) {
     use std::io::Write;
-    let created: RawVideo = http
-        .post(format!("{base}/videos"))
-        .bearer_auth("sk-bench")
-        .json(&json!({"model": "sora-2", "prompt": format!("bench {i}"), "seconds": "4"}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("decode");
-    let mut status = String::new();
-    for _ in 0..10 {
-        let body = http
-            .get(format!("{base}/videos/{}", created.id))
-            .bearer_auth("sk-bench")
-            .send()
-            .await
-            .expect("get")
-            .bytes()
-            .await
-            .expect("body");
-        status = serde_json::from_slice::<RawVideo>(&body).expect("decode").status;
-    }
-    assert_eq!(status, "completed");
-    let mut response = http
-        .get(format!("{base}/videos/{}/content", created.id))
-        .bearer_auth("sk-bench")
-        .send()
-        .await
-        .expect("content");
+    let id = raw_create_and_poll(http, base, i).await;
+    let mut response =
+        http.get(format!("{base}/videos/{id}/content")).bearer_auth("sk-bench").send().await.expect("content");
     let tmp = dir.join(format!(".l{i}.part"));
     let mut file = std::fs::File::create(&tmp).expect("create file");
     while let Some(chunk) = response.chunk().await.expect("chunk") {

@@ -33,14 +33,18 @@ pub fn videogen_sharing(state: &Path) -> Command {
 pub fn videogen_at(sim: &videogen_sim::Sim, providers: &[videogen::Provider]) -> Command {
     let mut cmd = videogen();
     for p in providers {
-        let base = match p {
-            videogen::Provider::OpenAi => sim.openai_base_url(),
-            videogen::Provider::AiHubMix => sim.aihubmix_base_url(),
-            _ => sim.base_url(),
-        };
-        cmd.env(p.api_key_env(), "sk-test").env(p.base_url_env(), base);
+        cmd.env(p.api_key_env(), "sk-test").env(p.base_url_env(), base_url(sim, *p));
     }
     cmd
+}
+
+/// `sim`'s base URL for `provider`.
+fn base_url(sim: &videogen_sim::Sim, provider: videogen::Provider) -> String {
+    match provider {
+        videogen::Provider::OpenAi => sim.openai_base_url(),
+        videogen::Provider::AiHubMix => sim.aihubmix_base_url(),
+        _ => sim.base_url(),
+    }
 }
 
 /// [`videogen_at`] as a `std::process::Command`, for a process the test starts and kills.
@@ -55,12 +59,7 @@ pub fn videogen_process_at(
     }
     cmd.env("VIDEOGEN_SIM_STATE", state);
     for p in providers {
-        let base = match p {
-            videogen::Provider::OpenAi => sim.openai_base_url(),
-            videogen::Provider::AiHubMix => sim.aihubmix_base_url(),
-            _ => sim.base_url(),
-        };
-        cmd.env(p.api_key_env(), "sk-test").env(p.base_url_env(), base);
+        cmd.env(p.api_key_env(), "sk-test").env(p.base_url_env(), base_url(sim, *p));
     }
     cmd
 }
