@@ -188,7 +188,7 @@ pub fn run(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
             }
         }
         commands.push(format!(
-            "videogen-bench overhead --jobs {jobs} --rounds 1 and `python tools/bench/openai_peer.py overhead --jobs {jobs}` \
+            "videogen-bench overhead --jobs {jobs} --rounds 1 and python tools/bench/openai_peer.py overhead --jobs {jobs} \
              (openai 3.51.0, sync client), {rounds} alternating rounds (sim: --queued-ms 0 --processing-ms 0 --result-size 1048576)"
         ));
         let ratios = |num: &[f64], den: &[f64]| -> (f64, f64) {
@@ -263,8 +263,8 @@ pub fn run(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
         let their_rss = theirs.iter().map(|t| t.1).max().unwrap_or(0);
         let errors = |v: &[serde_json::Value]| v.iter().map(|x| x["errors"].as_u64().unwrap_or(0)).sum::<u64>();
         commands.push(format!(
-            "videogen-bench concurrency --jobs {side_by_side} --poll-ms 1000 and `python tools/bench/openai_peer.py concurrency \
-             --jobs {side_by_side}` (AsyncOpenAI + asyncio.gather), 2 alternating rounds (sim: {})",
+            "videogen-bench concurrency --jobs {side_by_side} --poll-ms 1000 and python tools/bench/openai_peer.py concurrency \
+             --jobs {side_by_side} (AsyncOpenAI + asyncio.gather), 2 alternating rounds (sim: {})",
             sim_args.join(" ")
         ));
         rows.push((
