@@ -188,6 +188,7 @@ async fn four_workers_on_postgres_killed_at_random_do_every_line_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
+    assert_eq!(by_worker.iter().sum::<i32>(), LINES as i32, "each line counted once, by the worker that wrote it");
     eprintln!(
         "kills: {kills}; workers started: {workers}, lines done by each: {by_worker:?}; creates received {}, jobs {}, faults {:?}",
         counters.create_requests(videogen_sim::Provider::Oxen),

@@ -442,27 +442,31 @@ impl PgLedger {
                     "cost": cost,
                 });
                 let output = output.to_string();
-                let n = tx
-                    .execute(
+                let row = tx
+                    .query_opt(
                         &format!(
                             "UPDATE videogen_lines
                                 SET done = done || jsonb_build_object($4::text, $5::jsonb),
                                     state = CASE WHEN (SELECT count(*) FROM jsonb_object_keys(done || jsonb_build_object($4::text, $5::jsonb))) >= outputs
                                                  THEN 'done' ELSE state END,
                                     updated_at = now()
-                              WHERE {fence}"
+                              WHERE {fence}
+                          RETURNING state"
                         ),
                         &[base[0], base[1], base[2], &output, &entry],
                     )
                     .await
                     .map_err(db("recording a file"))?;
-                tx.execute(
-                    "UPDATE videogen_workers SET lines_done = lines_done + 1 WHERE batch_id = $1 AND worker_id = $2",
-                    &[&self.batch_id, &self.worker_id],
-                )
-                .await
-                .map_err(db("recording a file"))?;
-                n
+                // The worker's count is of lines: it counts when the line's last output is written.
+                if row.as_ref().is_some_and(|r| r.get::<_, String>(0) == "done") {
+                    tx.execute(
+                        "UPDATE videogen_workers SET lines_done = lines_done + 1 WHERE batch_id = $1 AND worker_id = $2",
+                        &[&self.batch_id, &self.worker_id],
+                    )
+                    .await
+                    .map_err(db("recording a file"))?;
+                }
+                u64::from(row.is_some())
             }
             // Written by begin_create; the others are not kept.
             LineEvent::Submitting { .. }
