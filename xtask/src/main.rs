@@ -247,12 +247,7 @@ fn ci(root: &Path) -> Result<(), String> {
 /// machine image has PostgreSQL 15, and where it is missing Debian's `postgresql` package is
 /// installed (as root, through apt-get).
 fn ensure_postgres() -> Result<(), String> {
-    let on_path = std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
-    });
-    let debian = std::fs::read_dir("/usr/lib/postgresql")
-        .is_ok_and(|d| d.filter_map(|e| e.ok()).any(|e| e.path().join("bin/initdb").is_file()));
-    if on_path || debian {
+    if videogen_testpg::installed() {
         return Ok(());
     }
     println!("==> PostgreSQL is missing: apt-get install postgresql (for the shared-ledger tests)");

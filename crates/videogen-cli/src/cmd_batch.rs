@@ -228,8 +228,8 @@ impl Run for BatchRun {
         closed?;
         results.sort_by_key(|(n, _)| *n);
         let (mut report, error) = summary(&results, &out_dir, progress.elapsed());
-        if let (Ledger::Postgres(_), serde_json::Value::Object(map)) = (runner.ledger(), &mut report.json) {
-            map.insert("ledger".into(), runner.ledger().describe());
+        if let (Some(ledger), serde_json::Value::Object(map)) = (runner.ledger().describe(), &mut report.json) {
+            map.insert("ledger".into(), ledger);
         }
         if let (Some(e), serde_json::Value::Object(map)) = (&error, &mut report.json) {
             map.insert("error".into(), e.message.clone().into());

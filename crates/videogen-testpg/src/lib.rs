@@ -15,6 +15,11 @@ pub struct Cluster {
 }
 
 /// The folder of `initdb` and `pg_ctl`: on the PATH, else Debian's `/usr/lib/postgresql/N/bin`.
+/// Whether `initdb` and `pg_ctl` can be found (as [`Cluster::start`] looks for them).
+pub fn installed() -> bool {
+    bin_dir().is_ok()
+}
+
 fn bin_dir() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {

@@ -125,17 +125,17 @@ impl Ledger {
         }
     }
 
-    /// What the summary says of the ledger: its kind, and for a shared one the batch, this
-    /// worker and the time its lines spent in ledger statements.
-    pub fn describe(&self) -> serde_json::Value {
+    /// What the summary says of a shared ledger: the batch, this worker and the time its lines
+    /// spent in ledger statements (`None` for the embedded journal).
+    pub fn describe(&self) -> Option<serde_json::Value> {
         match self {
-            Ledger::Embedded(_) => serde_json::json!({"kind": "journal"}),
-            Ledger::Postgres(l) => serde_json::json!({
+            Ledger::Embedded(_) => None,
+            Ledger::Postgres(l) => Some(serde_json::json!({
                 "kind": "postgres",
                 "batch_id": l.batch_id(),
                 "worker": l.worker_id(),
                 "statement_seconds": l.busy_time().as_secs_f64(),
-            }),
+            })),
         }
     }
 

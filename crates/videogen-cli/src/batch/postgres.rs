@@ -31,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Transaction};
 use videogen::{Job, Provider};
 
 /// The schema, one entry per version; a version once released is never edited.
@@ -387,25 +387,9 @@ impl PgLedger {
         let base: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&self.batch_id, &item.key, &self.worker_id];
         let updated = match event {
             LineEvent::Submitted { jobs } => {
-                let jobs_json = json!(jobs);
-                let n = tx
-                    .execute(
-                        &format!(
-                            "UPDATE videogen_lines SET state = 'submitted', jobs = $4, submitting_at = NULL, updated_at = now() WHERE {fence}"
-                        ),
-                        &[base[0], base[1], base[2], &jobs_json],
-                    )
-                    .await
-                    .map_err(db("recording the jobs"))?;
+                let n = self.mark_submitted(&tx, item, jobs).await?;
                 for job in jobs {
-                    let inserted = tx
-                        .execute(
-                            "INSERT INTO videogen_jobs (provider, job_id, batch_id, key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                            &[&job.provider.as_str(), &job.id, &self.batch_id, &item.key],
-                        )
-                        .await
-                        .map_err(db("recording the jobs"))?;
-                    if inserted == 0 {
+                    if !self.own_job(&tx, item, job).await? {
                         tracing::warn!(job = %job.short_form(), line = item.number, "the job is owned by another line too");
                     }
                 }
@@ -574,34 +558,43 @@ impl PgLedger {
             if taken.len() == item.outs.len() {
                 break;
             }
-            let inserted = tx
-                .execute(
-                    "INSERT INTO videogen_jobs (provider, job_id, batch_id, key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    &[&job.provider.as_str(), &job.id, &self.batch_id, &item.key],
-                )
-                .await
-                .map_err(db("adopting a job"))?;
-            if inserted == 1 {
+            if self.own_job(&tx, item, &job).await? {
                 taken.push(job);
             }
         }
         if taken.is_empty() {
             return Ok(taken);
         }
-        let jobs_json = json!(taken);
-        let n = tx
-            .execute(
-                "UPDATE videogen_lines SET state = 'submitted', jobs = $4, submitting_at = NULL, updated_at = now()
-                  WHERE batch_id = $1 AND key = $2 AND owner = $3",
-                &[&self.batch_id, &item.key, &self.worker_id, &jobs_json],
-            )
-            .await
-            .map_err(db("adopting a job"))?;
-        if n == 0 {
+        if self.mark_submitted(&tx, item, &taken).await? == 0 {
             return Err(self.taken_over(item));
         }
         tx.commit().await.map_err(db("adopting a job"))?;
         Ok(taken)
+    }
+
+    /// Moves the line to `submitted` with `jobs`, fenced by this worker's ownership; the rows
+    /// changed (0: another worker took the line over).
+    async fn mark_submitted(&self, tx: &Transaction<'_>, item: &Item, jobs: &[Job]) -> Result<u64, CliError> {
+        tx.execute(
+            "UPDATE videogen_lines SET state = 'submitted', jobs = $4, submitting_at = NULL, updated_at = now()
+              WHERE batch_id = $1 AND key = $2 AND owner = $3",
+            &[&self.batch_id, &item.key, &self.worker_id, &json!(jobs)],
+        )
+        .await
+        .map_err(db("recording the jobs"))
+    }
+
+    /// Records that `item`'s line owns `job`, so no lookup adopts it for another line; false
+    /// when a line owns it already.
+    async fn own_job(&self, tx: &Transaction<'_>, item: &Item, job: &Job) -> Result<bool, CliError> {
+        let inserted = tx
+            .execute(
+                "INSERT INTO videogen_jobs (provider, job_id, batch_id, key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[&job.provider.as_str(), &job.id, &self.batch_id, &item.key],
+            )
+            .await
+            .map_err(db("recording the jobs"))?;
+        Ok(inserted == 1)
     }
 
     /// Gives the line back (its state stays as recorded).
