@@ -374,7 +374,9 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     let submitted = at_sim().args(["submit", "A boat", "-p", "openai"]).output().unwrap();
     let handle = String::from_utf8(submitted.stdout).unwrap();
     assert!(at_sim().args(["wait", handle.trim()]).output().unwrap().status.success());
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The simulator answers in whole seconds, as OpenAI does: `expires_at` is its creation second
+    // + the rounded-up run time + the TTL, up to 2 s after the job really finished.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
     let status = at_sim().args(["--json", "status", handle.trim()]).output().unwrap();
     let status: Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((status["status"].as_str(), status["expired"].as_bool()), (Some("expired"), Some(true)), "{status}");
