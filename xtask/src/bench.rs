@@ -292,10 +292,11 @@ pub fn run(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
         rows.push((
             format!("{n} concurrent jobs, one Client (jobs take 3 s)"),
             format!(
-                "wall {:.2} s, CPU {:.2} s, {polls:.1} polls/job, {} errors",
+                "wall {:.2} s, CPU {:.2} s, {polls:.1} polls/job, {} errors; each job's future {} bytes",
                 v["wall_s"].as_f64().unwrap_or(0.0),
                 v["cpu_s"].as_f64().unwrap_or(0.0),
-                v["errors"]
+                v["errors"],
+                v["future_bytes"]
             ),
             format!("peak RSS {:.1} MiB (target at 100,000: ≤ 256 MiB, 0 errors)", mib(rss)),
         ));

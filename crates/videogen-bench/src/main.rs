@@ -212,23 +212,26 @@ async fn concurrency(base: String, jobs: usize, poll_ms: u64) -> Value {
     let client = client(Provider::OpenAi, &base);
     let (cpu0, wall0) = (cpu_time(), Instant::now());
     let policy = WaitPolicy::every(Duration::from_millis(poll_ms), Duration::from_secs(600));
+    let one_job = |i: usize| {
+        let client = client.clone();
+        async move {
+            let request = VideoRequest::new(Provider::OpenAi, "sora-2").prompt(format!("concurrent {i}")).duration(4);
+            let job = client.submit(&request).await.map_err(|e| e.to_string())?;
+            client.wait(&job, policy).await.map(|_| ()).map_err(|e| e.to_string())
+        }
+    };
+    // What each job's task holds while it waits: the job's future (its largest await point).
+    let future_bytes = std::mem::size_of_val(&one_job(0));
     let results: Vec<Result<(), String>> = futures::stream::iter(0..jobs)
-        .map(|i| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                let request =
-                    VideoRequest::new(Provider::OpenAi, "sora-2").prompt(format!("concurrent {i}")).duration(4);
-                let job = client.submit(&request).await.map_err(|e| e.to_string())?;
-                client.wait(&job, policy).await.map(|_| ()).map_err(|e| e.to_string())
-            })
-        })
+        .map(|i| tokio::spawn(one_job(i)))
         .buffer_unordered(jobs)
         .map(|r| r.unwrap_or_else(|e| Err(e.to_string())))
         .collect()
         .await;
     let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     json!({"jobs": jobs, "wall_s": wall0.elapsed().as_secs_f64(), "cpu_s": (cpu_time() - cpu0).as_secs_f64(),
-           "peak_rss_kib": peak_rss_kib(), "errors": errors.len(), "first_error": errors.first()})
+           "peak_rss_kib": peak_rss_kib(), "errors": errors.len(), "first_error": errors.first(),
+           "future_bytes": future_bytes})
 }
 
 async fn download(base: String, out: PathBuf) -> Value {

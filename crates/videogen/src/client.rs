@@ -293,7 +293,7 @@ impl Client {
             models::check(request)?;
             crate::request::check_local_inputs(request)?;
             let backend = self.inner.backend(request.provider)?;
-            self.check_published_schema(request).await?;
+            Box::pin(self.check_published_schema(request)).await?;
             let jobs =
                 self.create(request.provider, request.idempotency_key.as_deref(), || backend.create(request)).await?;
             let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
@@ -369,33 +369,40 @@ impl Client {
         // connection that is up now will carry these jobs' completions.
         let push = self.inner.push(provider);
         let epoch = match push {
-            Some(hub) => hub.ready(crate::push::FIRST_CONNECT_WAIT).await,
+            Some(hub) => Box::pin(hub.ready(crate::push::FIRST_CONNECT_WAIT)).await,
             None => None,
         };
         let key = key.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
-        let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
+        // Built at the first retry (boxed: every job's task is as large as its largest step).
+        let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
         let mut rate_limited = 0;
         let mut jobs = loop {
-            let attempt = videogen_transport::with_idempotency_key(&key, async {
+            let attempt = {
                 let _permit = self.inner.permit().await;
-                create().await
-            })
-            .await;
+                // Boxed: a job queued for a permit (or a waiting job, whose task is as large as
+                // its largest step) then holds a pointer, not the request's state.
+                videogen_transport::with_idempotency_key(&key, Box::pin(create())).await
+            };
             let rate_limit_spent = matches!(attempt, Err(Error::RateLimited { .. })) && {
                 rate_limited += 1;
                 rate_limited > self.inner.retry.max_create_retries.unwrap_or(usize::MAX)
             };
-            match attempt {
-                Err(e) if e.create_not_sent() && !rate_limit_spent => match delays.next() {
-                    Some(computed) => {
-                        let delay = self.inner.retry.delay_for(&e, computed);
-                        tracing::warn!(error = %e, ?delay, "the create was not taken; sending it again with the same idempotency key");
-                        tokio::time::sleep(delay).await;
+            let delay = match attempt {
+                Err(e) if e.create_not_sent() && !rate_limit_spent => {
+                    let delays = delays
+                        .get_or_insert_with(|| Box::new(backon::BackoffBuilder::build(self.inner.retry.backoff())));
+                    match delays.next() {
+                        Some(computed) => {
+                            let delay = self.inner.retry.delay_for(&e, computed);
+                            tracing::warn!(error = %e, ?delay, "the create was not taken; sending it again with the same idempotency key");
+                            delay
+                        }
+                        None => break Err(e),
                     }
-                    None => break Err(e),
-                },
+                }
                 other => break other,
-            }
+            };
+            tokio::time::sleep(delay).await;
         }?;
         for job in &mut jobs {
             job.idempotency_key = Some(key.clone());

@@ -65,7 +65,7 @@ impl Inner {
         let backend = self.backend(provider)?;
         let found = {
             let _permit = self.permit().await;
-            backend.model(model).await?
+            Box::pin(backend.model(model)).await?
         };
         Ok(found.map(|m| {
             let m = Arc::new(m);
@@ -89,7 +89,9 @@ impl Inner {
         async {
             let backend = self.backend(job.provider)?;
             let _permit = self.permit().await;
-            backend.status(job).await.map_err(|e| e.with_job(job))
+            // Boxed: a waiting job's task then holds a pointer, not the request's state, while it
+            // waits for a permit or sleeps between polls (100,000 waits in one process).
+            Box::pin(backend.status(job)).await.map_err(|e| e.with_job(job))
         }
         .instrument(span)
         .await
