@@ -74,6 +74,35 @@ fn generate_with_a_timeout_against_held_status_requests_exits_5_in_time() {
 }
 
 #[test]
+fn download_of_a_variant_with_a_timeout_against_held_content_exits_5_in_time() {
+    let rt = runtime();
+    let server = rt.block_on(Server::start(case(Api::OpenAi, Target::Download, Mutation::Hold, false)));
+    let dir = scratch("held-variant");
+    let submitted =
+        videogen(Api::OpenAi, &server).args(["submit", "A held thumbnail", "-p", "openai"]).output().unwrap();
+    assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
+    let handle = String::from_utf8(submitted.stdout).unwrap();
+    let waited =
+        videogen(Api::OpenAi, &server).args(["wait", handle.trim(), "--poll-interval", "0.3"]).output().unwrap();
+    assert!(waited.status.success(), "{}", String::from_utf8_lossy(&waited.stderr));
+    for variant in ["thumbnail", "video"] {
+        let started = Instant::now();
+        let output = videogen(Api::OpenAi, &server)
+            .args(["download", handle.trim(), "--variant", variant, "--timeout", "2", "--out"])
+            .arg(dir.join(format!("{variant}.out")))
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(5), "{variant}: {stderr}");
+        assert!(took < Duration::from_secs(4), "{variant}: took {took:?}");
+        assert!(stderr.contains("downloading"), "{variant}: {stderr}");
+        assert!(!dir.join(format!("{variant}.out")).exists(), "{variant}: no file from a download that never came");
+    }
+    assert_eq!(server.record().jobs_created, 1);
+}
+
+#[test]
 fn bad_output_paths_exit_2_before_anything_is_paid_for() {
     let rt = runtime();
     let dir = scratch("paths");
