@@ -206,22 +206,9 @@ pub async fn download(
 ) -> Result<Report, CliError> {
     let job = &video.job;
     let transfer = async {
-        match (variant, limit) {
-            (VariantArg::Video, Some(limit)) => video.download_to_within(out, limit).await,
-            (VariantArg::Video, None) => video.download_to(out).await,
-            // A variant's download has no limit of its own in the library: the command's
-            // `--timeout` bounds it here (the partial file is kept for a resume, as at the limit).
-            (other, Some(limit)) => {
-                match tokio::time::timeout(limit, video.download_variant_to(other.variant(), out)).await {
-                    Ok(file) => file,
-                    Err(_) => Err(videogen::Error::Timeout {
-                        job: Box::new(job.clone()),
-                        waited: limit,
-                        last_status: "downloading".into(),
-                    }),
-                }
-            }
-            (other, None) => video.download_variant_to(other.variant(), out).await,
+        match limit {
+            Some(limit) => video.download_variant_to_within(variant.variant(), out, limit).await,
+            None => video.download_variant_to(variant.variant(), out).await,
         }
     };
     let file = tokio::select! {

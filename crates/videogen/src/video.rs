@@ -593,8 +593,23 @@ impl Video {
     /// without one (a gateway family that answers with a result URL); otherwise as
     /// [`Video::download_to`].
     pub async fn download_variant_to(&self, variant: Variant, path: impl AsRef<Path>) -> Result<Download> {
+        self.download_variant_to_within(variant, path, self.inner.download_timeout).await
+    }
+
+    /// [`Video::download_variant_to`] with its own time limit for this call, as
+    /// [`Video::download_to_within`] (the `videogen` command gives it what is left of `--timeout`).
+    ///
+    /// # Errors
+    /// As [`Video::download_variant_to`]; [`Error::Timeout`] at `limit` (the partial file is kept
+    /// for a resume).
+    pub async fn download_variant_to_within(
+        &self,
+        variant: Variant,
+        path: impl AsRef<Path>,
+        limit: Duration,
+    ) -> Result<Download> {
         let operation = match variant {
-            Variant::Video => return self.download_to(path).await,
+            Variant::Video => return self.download_to_within(path, limit).await,
             Variant::Thumbnail => crate::Operation::Thumbnail,
             Variant::Spritesheet => crate::Operation::Spritesheet,
         };
@@ -618,7 +633,7 @@ impl Video {
         copy.info.location = location;
         copy.inline = None;
         copy.variant = variant;
-        copy.download_to(path).await
+        copy.download_to_within(path, limit).await
     }
 
     /// [`Video::download_to`] with its own time limit for this call (the `videogen` command
