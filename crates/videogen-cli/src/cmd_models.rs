@@ -1,30 +1,40 @@
-//! `videogen models [--live]`: the rule table, or the provider's own model list.
+//! `videogen models [--live [--drift]]`: the model catalogue, the provider's own model list, or
+//! what the two disagree on.
 
 use crate::cmd::Run;
 use crate::context::{Global, context, default_provider};
-use crate::exit::CliError;
+use crate::exit::{CliError, ExitCode};
 use crate::output::{Report, clean};
 use clap::Args;
 use serde_json::json;
+use videogen::catalog::ModelStatus;
 use videogen::{Provider, models};
 
-/// `videogen models [--provider P] [--live [--search TEXT]]`.
+/// `videogen models [--provider P] [--live [--search TEXT] [--drift]]`.
 #[derive(Args, Debug)]
 pub struct Models {
     /// oxen, videodb, aihubmix or openai.
     #[arg(long, short)]
     pub provider: Option<Provider>,
-    /// Ask the provider for its models now (Oxen.ai: capabilities, pricing, request_schema),
-    /// merged with the rule table.
+    /// Ask the provider for its models now (Oxen.ai: capabilities, pricing, request schema),
+    /// merged with the catalogue.
     #[arg(long)]
     pub live: bool,
     /// With --live: only models matching this text (Oxen.ai's model search).
     #[arg(long, requires = "live")]
     pub search: Option<String>,
+    /// Compare the provider's live list with the catalogue (implies --live; Oxen.ai): models it
+    /// lists that the catalogue lacks, catalogue models it no longer lists, rules that differ.
+    /// Exit 7 when anything differs, so a scheduled job can alert.
+    #[arg(long, conflicts_with = "search")]
+    pub drift: bool,
 }
 
 impl Run for Models {
     async fn run(self, global: Global) -> Result<Report, CliError> {
+        if self.drift {
+            return drift(self.provider.unwrap_or(Provider::Oxen), global).await;
+        }
         if self.live {
             let provider = self.provider.unwrap_or_else(default_provider);
             let ctx = context(&[provider], global).await?;
@@ -32,50 +42,65 @@ impl Run for Models {
             let text = found.iter().map(model_line).collect();
             return Ok(Report { text, json: serde_json::to_value(&found).unwrap_or_default() });
         }
+        let today = chrono::Utc::now().date_naive();
         let rows: Vec<&models::ModelInfo> =
-            models::MODELS.iter().filter(|m| self.provider.is_none_or(|p| m.providers.contains(&p))).collect();
+            models::catalog().iter().filter(|m| self.provider.is_none_or(|p| m.providers.contains(&p))).collect();
         Ok(Report {
-            text: rows.iter().map(|m| rule_line(m)).collect(),
-            json: rows.iter().map(|m| rule_json(m)).collect(),
+            text: rows.iter().map(|m| rule_line(m, today)).collect(),
+            json: rows.iter().map(|m| rule_json(m, today)).collect(),
         })
     }
 }
 
-fn model_id(m: &models::ModelInfo) -> String {
-    if m.id.is_empty() {
-        "(any)".to_string()
-    } else if m.prefix {
-        format!("{}*", m.id)
-    } else {
-        m.id.to_string()
+/// A catalogue row as JSON: every field of [`models::ModelInfo`], the id as people read it
+/// (`model`) and the status on `today`.
+fn rule_json(m: &models::ModelInfo, today: chrono::NaiveDate) -> serde_json::Value {
+    let mut v = serde_json::to_value(m).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("model".into(), json!(m.display_id()));
+        o.insert("status".into(), json!(m.lifecycle.status_on(today)));
     }
+    v
 }
 
-fn rule_json(m: &models::ModelInfo) -> serde_json::Value {
-    json!({
-        "providers": m.providers, "model": if m.prefix { format!("{}*", m.id) } else { m.id.to_string() },
-        "durations": m.durations.to_string(), "sizes": m.sizes, "aspect_ratios": m.aspect_ratios,
-        "images": m.images, "video_input": m.video_input, "multi_shot": m.multi_shot, "audio": m.audio,
-        "source": m.source,
-    })
-}
-
-fn rule_line(m: &models::ModelInfo) -> String {
+fn rule_line(m: &models::ModelInfo, today: chrono::NaiveDate) -> String {
     let providers: Vec<&str> = m.providers.iter().map(|p| p.as_str()).collect();
-    let sizes = m.sizes.map_or("none".to_string(), |s| s.join(", "));
-    let ratios = m.aspect_ratios.map_or("not documented".to_string(), |r| r.join(", "));
+    let list = |v: &Option<Vec<String>>, none: &str| v.as_ref().map_or(none.to_string(), |s| s.join(", "));
     let yes = |b: bool| if b { "yes" } else { "no" };
-    format!(
-        "{:<40} {:<16} durations {}; sizes {sizes}; aspect ratios {ratios}; images {}; video input {}; multi-shot {}; audio {}\n    source: {}",
-        model_id(m),
+    let life = &m.lifecycle;
+    let status = match life.status_on(today) {
+        ModelStatus::Active => "active".to_string(),
+        ModelStatus::Deprecated => format!(
+            "DEPRECATED (shuts down {}{})",
+            life.shutdown.map_or("on a date not announced".into(), |d| d.to_string()),
+            life.replacement.as_ref().map(|r| format!("; use {r}")).unwrap_or_default()
+        ),
+        ModelStatus::Retired => format!(
+            "RETIRED{}{}",
+            life.shutdown.map(|d| format!(" since {d}")).unwrap_or_default(),
+            life.replacement.as_ref().map(|r| format!("; use {r}")).unwrap_or_default()
+        ),
+    };
+    let mut line = format!(
+        "{:<40} {:<16} {status}\n    durations {}; sizes {}; aspect ratios {}; images {}; video input {}; multi-shot {}; audio {}",
+        m.display_id(),
         providers.join(","),
         m.durations,
+        list(&m.sizes, "none"),
+        list(&m.aspect_ratios, "not documented"),
         yes(m.images),
         yes(m.video_input),
         yes(m.multi_shot),
         yes(m.audio),
-        m.source
-    )
+    );
+    if let Some(r) = &m.resolutions {
+        line.push_str(&format!("; resolutions {}", r.join(", ")));
+    }
+    line.push_str(&format!("\n    source ({}): {}", m.read, m.source));
+    if life.status != ModelStatus::Active || life.shutdown.is_some() {
+        line.push_str(&format!("\n    lifecycle: {}", life.source));
+    }
+    line
 }
 
 fn model_line(m: &models::Model) -> String {
@@ -94,7 +119,147 @@ fn model_line(m: &models::Model) -> String {
         line.push_str("\trequest_schema");
     }
     if !m.listed {
-        line.push_str("\t(rule table only)");
+        line.push_str("\t(catalogue only)");
     }
     line
+}
+
+/// `--drift`: the provider's live list against the catalogue.
+async fn drift(provider: Provider, global: Global) -> Result<Report, CliError> {
+    if provider != Provider::Oxen {
+        return Err(CliError::usage(format!(
+            "--drift compares a live model list; {provider} publishes none the API reads (Oxen.ai does)"
+        )));
+    }
+    let ctx = context(&[provider], global).await?;
+    let found = ctx.client.models(provider, None).await?;
+    let today = chrono::Utc::now().date_naive();
+    let report = compare(&found, today);
+    let differs = !report.is_empty();
+    let mut text = Vec::new();
+    for (title, items) in [
+        ("listed by the provider, not in the catalogue", &report.new),
+        ("in the catalogue (not retired), no longer listed by the provider", &report.gone),
+        ("retired in the catalogue, still listed by the provider", &report.revived),
+        ("rules that differ from the provider's published schema", &report.rules),
+    ] {
+        if !items.is_empty() {
+            text.push(format!("{title}:"));
+            text.extend(items.iter().map(|i| format!("  {}", clean(i))));
+        }
+    }
+    if !differs {
+        text.push(format!("{provider}: the live list and the catalogue agree"));
+    }
+    let json = json!({
+        "provider": provider, "differs": differs, "not_in_catalogue": report.new, "no_longer_listed": report.gone,
+        "retired_but_listed": report.revived, "rules_differ": report.rules,
+    });
+    if differs {
+        let fields = json.clone();
+        if global.json {
+            crate::output::json(&fields);
+        }
+        for line in &text {
+            crate::output::err(line);
+        }
+        return Err(CliError::new(
+            ExitCode::Drift,
+            format!(
+                "{provider}'s live model list and videogen's catalogue differ (update src/catalog/{provider}.toml)"
+            ),
+        )
+        .reported_if(global.json));
+    }
+    Ok(Report { text, json })
+}
+
+/// What a live list and the catalogue disagree on (each entry a readable line).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Video models listed that the catalogue lacks.
+    pub new: Vec<String>,
+    /// Catalogue models (not retired) that the provider no longer lists.
+    pub gone: Vec<String>,
+    /// Catalogue models marked retired that the provider lists again.
+    pub revived: Vec<String>,
+    /// Rules (durations, aspect ratios, resolutions) that differ from the published schema.
+    pub rules: Vec<String>,
+}
+
+impl Drift {
+    fn is_empty(&self) -> bool {
+        self.new.is_empty() && self.gone.is_empty() && self.revived.is_empty() && self.rules.is_empty()
+    }
+}
+
+/// Compares `found` (a live list merged with the catalogue by [`videogen::Client::models`]) with
+/// the catalogue on `today`.
+pub fn compare(found: &[models::Model], today: chrono::NaiveDate) -> Drift {
+    let mut d = Drift::default();
+    for m in found {
+        let status = m.rules.map(|r| r.lifecycle.status_on(today));
+        match (m.listed, m.rules) {
+            (true, None) => d.new.push(m.id.clone()),
+            (true, Some(rules)) if rules.prefix => {
+                d.new.push(format!("{} (only the catalogue's {}* rules apply)", m.id, rules.id))
+            }
+            (true, Some(_)) if status == Some(ModelStatus::Retired) => d.revived.push(m.id.clone()),
+            (false, Some(_)) if status != Some(ModelStatus::Retired) => d.gone.push(m.id.clone()),
+            _ => {}
+        }
+        if let (true, Some(rules), Some(schema)) = (m.listed, m.rules, &m.request_schema) {
+            d.rules.extend(rule_differences(&m.id, rules, schema));
+        }
+    }
+    d
+}
+
+/// The published schema's `duration`, `aspect_ratio` and `resolution` against the row.
+fn rule_differences(id: &str, rules: &models::ModelInfo, schema: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let property = |name: &str| schema.pointer(&format!("/properties/{name}"));
+    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
+        let mut list: Vec<String> =
+            v.get("enum")?.as_array()?.iter().filter_map(|x| x.as_str().map(String::from)).collect();
+        list.sort();
+        Some(list)
+    };
+    if let Some(p) = property("duration") {
+        let published = match (p.get("enum").and_then(|e| e.as_array()), p.get("minimum"), p.get("maximum")) {
+            (Some(values), _, _) => {
+                let mut v: Vec<u32> =
+                    values.iter().filter_map(|x| x.as_u64()).filter_map(|x| u32::try_from(x).ok()).collect();
+                v.sort_unstable();
+                Some(models::Durations::OneOf(v))
+            }
+            (None, Some(min), Some(max)) => match (min.as_u64(), max.as_u64()) {
+                (Some(min), Some(max)) => Some(models::Durations::Range {
+                    min: u32::try_from(min).unwrap_or(u32::MAX),
+                    max: u32::try_from(max).unwrap_or(u32::MAX),
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(published) = published
+            && published != rules.durations
+        {
+            out.push(format!("{id}: durations: provider {published}, catalogue {}", rules.durations));
+        }
+    }
+    for (name, ours) in [("aspect_ratio", &rules.aspect_ratios), ("resolution", &rules.resolutions)] {
+        if let Some(published) = property(name).and_then(strings) {
+            let mut ours_sorted = ours.clone().unwrap_or_default();
+            ours_sorted.sort();
+            if published != ours_sorted {
+                out.push(format!(
+                    "{id}: {name}: provider [{}], catalogue [{}]",
+                    published.join(", "),
+                    ours_sorted.join(", ")
+                ));
+            }
+        }
+    }
+    out
 }

@@ -14,6 +14,8 @@ pub struct Global {
     pub json: bool,
     /// `--sim`: use the built-in simulator for every provider.
     pub sim: bool,
+    /// `--allow-retired`: send requests for models the catalogue marks retired.
+    pub allow_retired: bool,
 }
 
 /// The client to use, the simulator behind it when there is one, and which providers it
@@ -31,23 +33,50 @@ impl Context {
     }
 }
 
-/// Whether `provider`'s API key variable is set (non-blank).
-pub fn key_set(provider: Provider) -> bool {
-    std::env::var(provider.api_key_env()).is_ok_and(|k| !k.trim().is_empty())
+/// Whether the environment variable `name` is set to something other than blanks.
+fn set(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
 }
 
-/// The provider to use when none is given: the first with a key set, else Oxen (on the simulator).
+/// Whether `provider` is configured: its API key is set, and for the OpenAI-compatible gateway
+/// its base URL too (`OPENAI_API_KEY` alone, exported for OpenAI's other APIs, configures
+/// nothing: OpenAI's own Videos API was shut down on 2026-09-24).
+pub fn configured(provider: Provider) -> bool {
+    set(provider.api_key_env()) && (provider != Provider::OpenAi || set(provider.base_url_env()))
+}
+
+/// The provider to use when none is given: the first configured, else Oxen (on the simulator,
+/// when nothing at all is configured).
 pub fn default_provider() -> Provider {
-    Provider::ALL.into_iter().find(|p| key_set(*p)).unwrap_or(Provider::Oxen)
+    Provider::ALL.into_iter().find(|p| configured(*p)).unwrap_or(Provider::Oxen)
 }
 
-/// The model used when none is given.
-pub fn default_model(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Oxen => "kling-video-v2-6-pro-text-to-video",
-        Provider::VideoDb => "videodb",
-        Provider::AiHubMix | Provider::OpenAi => "sora-2",
-    }
+/// The model used when none is given ([`videogen::models::default_model`]).
+///
+/// # Errors
+/// For an OpenAI-compatible gateway, which has no default: its models are its operator's.
+pub fn default_model(provider: Provider) -> Result<&'static str, String> {
+    videogen::models::default_model(provider).ok_or_else(|| {
+        "field model: an OpenAI-compatible gateway serves the models its operator configured; give one with --model"
+            .into()
+    })
+}
+
+/// Why `provider` cannot be used with a real API when another provider is configured: the
+/// variable to set. Answering it from the simulator instead would present a simulated video (and
+/// a made-up cost) as a real one.
+fn not_configured(provider: Provider) -> CliError {
+    let message = if provider == Provider::OpenAi && set(provider.api_key_env()) {
+        "the openai provider is an OpenAI-compatible gateway (OpenAI shut down its own Videos API on 2026-09-24): \
+         set OPENAI_BASE_URL to your gateway, or use --sim"
+            .to_string()
+    } else if provider == Provider::OpenAi {
+        "the openai provider is an OpenAI-compatible gateway: set OPENAI_BASE_URL and OPENAI_API_KEY, or use --sim"
+            .to_string()
+    } else {
+        format!("{provider} is not configured: set {} (or use --sim for the simulator)", provider.api_key_env())
+    };
+    CliError::new(crate::exit::ExitCode::Config, message)
 }
 
 /// Where the built-in simulator keeps its jobs between runs: `$VIDEOGEN_SIM_STATE` when set,
@@ -66,8 +95,10 @@ pub async fn context(providers: &[Provider], global: Global) -> Result<Context, 
     context_within(providers, global, None).await
 }
 
-/// A client for `providers`: the real APIs where keys are set, the in-process simulator for the
-/// rest (or for all with `--sim`), saying so in one line on standard error. With `limit` (a
+/// A client for `providers`: the real APIs where configured; the in-process simulator for all of
+/// them with `--sim`, or when no provider at all is configured (the first-run demo), saying so in
+/// one line on standard error. Once any provider is configured, a requested provider that is not
+/// is an error (exit 3) naming the variable to set: never a silent simulator. With `limit` (a
 /// command's `--timeout`), every API request and every `Retry-After` sleep is cut to it, so no
 /// single step outlives the command's deadline.
 pub async fn context_within(
@@ -89,8 +120,15 @@ pub async fn context_with(
     request_timeout: Option<Duration>,
     pace_creates: bool,
 ) -> Result<Context, CliError> {
-    let simulated: Vec<Provider> = providers.iter().copied().filter(|p| global.sim || !key_set(*p)).collect();
-    let mut builder = Client::builder();
+    let demo = !Provider::ALL.into_iter().any(configured);
+    if !global.sim
+        && !demo
+        && let Some(p) = providers.iter().find(|p| !configured(**p))
+    {
+        return Err(not_configured(*p));
+    }
+    let simulated: Vec<Provider> = providers.iter().copied().filter(|p| global.sim || !configured(*p)).collect();
+    let mut builder = Client::builder().allow_retired_models(global.allow_retired);
     let mut sim = None;
     if !simulated.is_empty() {
         let config = videogen_sim::SimConfig {
@@ -110,7 +148,7 @@ pub async fn context_with(
             builder = builder.api_key(*p, "videogen-sim").base_url(*p, base);
         }
         let names: Vec<&str> = simulated.iter().map(|p| p.as_str()).collect();
-        let why = if global.sim { "--sim".to_string() } else { format!("no {} set", simulated[0].api_key_env()) };
+        let why = if global.sim { "--sim".to_string() } else { "no provider is configured".to_string() };
         output::err(&format!(
             "note: {why}: using the built-in simulator for {} (nothing is generated or billed)",
             names.join(", ")

@@ -12,7 +12,8 @@ pub enum ExitCode {
     Done = 0,
     /// Failed: an API error, the network, a download, a redirect.
     Failed = 1,
-    /// Bad arguments, request, batch file or output path: nothing was sent.
+    /// Bad arguments, request, model (unknown or retired), batch file or output path: nothing
+    /// was created.
     Usage = 2,
     /// Configuration or authentication.
     Config = 3,
@@ -22,13 +23,15 @@ pub enum ExitCode {
     Timeout = 5,
     /// A create's outcome is unknown: look the job up before submitting again.
     OutcomeUnknown = 6,
+    /// `models --drift`: the provider's live model list and the catalogue differ.
+    Drift = 7,
     /// Interrupted (Ctrl-C): the job goes on; the command that resumes it is printed.
     Interrupted = 130,
 }
 
 impl ExitCode {
     /// Every code, in order.
-    pub const ALL: [ExitCode; 8] = [
+    pub const ALL: [ExitCode; 9] = [
         ExitCode::Done,
         ExitCode::Failed,
         ExitCode::Usage,
@@ -36,6 +39,7 @@ impl ExitCode {
         ExitCode::JobFailed,
         ExitCode::Timeout,
         ExitCode::OutcomeUnknown,
+        ExitCode::Drift,
         ExitCode::Interrupted,
     ];
 
@@ -44,11 +48,14 @@ impl ExitCode {
         match self {
             ExitCode::Done => "done",
             ExitCode::Failed => "failed (API, network, download, redirect)",
-            ExitCode::Usage => "bad arguments, request, batch file or output path (nothing was sent)",
+            ExitCode::Usage => {
+                "bad arguments, request, model (unknown or retired), batch file or output path (nothing was created)"
+            }
             ExitCode::Config => "configuration or authentication",
             ExitCode::JobFailed => "the job failed at the provider (content policy included) or was cancelled",
             ExitCode::Timeout => "--timeout passed (the job goes on; a partial download is kept for a resume)",
             ExitCode::OutcomeUnknown => "a create's outcome is unknown (look the job up before submitting again)",
+            ExitCode::Drift => "models --drift: the provider's live model list and the catalogue differ",
             ExitCode::Interrupted => "interrupted (the job goes on; the command to resume is printed)",
         }
     }
@@ -56,7 +63,7 @@ impl ExitCode {
     /// The code of a library error.
     pub fn of(e: &Error) -> Self {
         match e {
-            Error::InvalidRequest { .. } => ExitCode::Usage,
+            Error::InvalidRequest { .. } | Error::ModelRetired { .. } | Error::ModelNotFound { .. } => ExitCode::Usage,
             Error::Config { .. } | Error::Auth { .. } => ExitCode::Config,
             Error::JobFailed { .. } | Error::ContentPolicy { .. } | Error::Cancelled { .. } => ExitCode::JobFailed,
             Error::Timeout { .. } => ExitCode::Timeout,
@@ -104,6 +111,11 @@ impl CliError {
     /// Exit 1.
     pub fn failed(message: impl Into<String>) -> Self {
         Self::new(ExitCode::Failed, message)
+    }
+
+    /// [`CliError::reported`] when `json` (the JSON was printed).
+    pub fn reported_if(self, json: bool) -> Self {
+        if json { self.reported() } else { self }
     }
 
     /// Marks the error as said in the JSON already printed (see [`CliError::reported`]).

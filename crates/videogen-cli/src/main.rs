@@ -36,21 +36,23 @@ const EXAMPLES: &str = "\
 Examples:
   videogen generate \"A red balloon floating upward through blue sky\" --out balloon.mp4
   videogen generate \"A drone over a city\" --provider videodb --duration 6
-  videogen generate \"A paper boat\" --provider aihubmix --model veo-3.1-generate-preview --duration 8 --size 1920x1080
+  videogen generate \"A paper boat\" --provider aihubmix --model wan2.6-t2v --duration 10 --size 1920x1080
   videogen submit \"A sunset timelapse\" --json > job.json && videogen wait \"$(cat job.json)\" --out sunset.mp4
-  videogen generate --shot \"A fox runs:5\" --shot \"It jumps:5\" --model kling-video-o3-pro-reference-to-video
   videogen generate \"Two cats\" --count 2 --out cats.mp4
-  videogen generate \"A paper boat\" --provider openai --variant thumbnail
+  videogen generate \"A paper boat\" --provider aihubmix --variant thumbnail
   videogen batch prompts.jsonl --concurrency 4 --out-dir videos/ --events
   videogen remix openai:video_123 \"The same shot at night\"
   videogen collections create \"Launch videos\"
   videogen models --live --provider oxen --search kling
+  videogen models --live --provider oxen --drift
   videogen sim --addr 127.0.0.1:8080
   videogen schema batch-line
 
-Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY (base URLs: OXEN_BASE_URL, …).
-With no key for the chosen provider, or with --sim, the built-in simulator answers: nothing is
-generated or billed.";
+Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY (base URLs: OXEN_BASE_URL, …); an
+OpenAI-compatible gateway needs OPENAI_BASE_URL and OPENAI_API_KEY (OpenAI's own Videos API was
+shut down on 2026-09-24). With --sim, or with no provider configured at all, the built-in
+simulator answers: nothing is generated or billed. Once one provider is configured, using
+another that is not is an error (exit 3), never a silent simulator.";
 
 fn after_help() -> String {
     format!("{EXAMPLES}\n\n{}", exit::exit_code_help())
@@ -71,6 +73,10 @@ struct Cli {
     /// Use the built-in simulator of the providers' APIs (nothing is generated or billed).
     #[arg(long, global = true)]
     sim: bool,
+    /// Send requests for models the catalogue marks retired (catalogues lag behind providers;
+    /// the provider's own answer is still reported). See `videogen models`.
+    #[arg(long, global = true)]
+    allow_retired: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -147,7 +153,8 @@ fn main() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,videogen=debug".into());
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
-    let global = Global { json: cli.json, sim: cli.sim };
+    let global = Global { json: cli.json, sim: cli.sim, allow_retired: cli.allow_retired };
+    request::ALLOW_RETIRED.store(cli.allow_retired, std::sync::atomic::Ordering::Relaxed);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

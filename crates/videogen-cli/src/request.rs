@@ -82,6 +82,30 @@ pub struct RequestFields {
     pub out: Option<String>,
 }
 
+/// `--allow-retired`: requests for retired models are sent (set once by `main`).
+pub static ALLOW_RETIRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Refuses a retired model (unless `--allow-retired`) with its date and replacement, and prints
+/// one line on standard error, once per model, for a deprecated one.
+fn check_lifecycle(request: &VideoRequest) -> Result<(), String> {
+    static TOLD: std::sync::Mutex<Vec<(Provider, String)>> = std::sync::Mutex::new(Vec::new());
+    let today = chrono::Utc::now().date_naive();
+    match videogen::models::check_lifecycle(request.provider, &request.model, today) {
+        Ok(Some(notice)) => {
+            let mut told = TOLD.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let key = (request.provider, request.model.clone());
+            if !told.contains(&key) {
+                crate::output::err(&format!("warning: {}", crate::output::clean(&notice.to_string())));
+                told.push(key);
+            }
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(_) if ALLOW_RETIRED.load(std::sync::atomic::Ordering::Relaxed) => Ok(()),
+        Err(e) => Err(format!("field model: {e} (--allow-retired sends it anyway)")),
+    }
+}
+
 impl RequestFields {
     /// The provider: the line's own, else `default`.
     ///
@@ -99,7 +123,10 @@ impl RequestFields {
     /// rule (`rule: …`).
     pub fn build(&self, default: Provider) -> Result<VideoRequest, String> {
         let provider = self.provider(default)?;
-        let model = self.model.clone().unwrap_or_else(|| default_model(provider).to_string());
+        let model = match &self.model {
+            Some(m) => m.clone(),
+            None => default_model(provider)?.to_string(),
+        };
         let mut request = VideoRequest::new(provider, model);
         request.prompt = self.prompt.clone();
         for shot in &self.shots {
@@ -135,6 +162,7 @@ impl RequestFields {
         }
         request.outputs().map_err(|e| format!("field count: {e}"))?;
         videogen::models::check(&request).map_err(|e| format!("rule: {e}"))?;
+        check_lifecycle(&request)?;
         videogen::check_local_inputs(&request).map_err(|e| format!("field images: {e}"))?;
         Ok(request)
     }
@@ -146,7 +174,10 @@ impl RequestFields {
         let provider = self.provider(default)?;
         let mut resolved = self.clone();
         resolved.provider = Some(provider.as_str().to_string());
-        resolved.model = Some(self.model.clone().unwrap_or_else(|| default_model(provider).to_string()));
+        resolved.model = Some(match &self.model {
+            Some(m) => m.clone(),
+            None => default_model(provider)?.to_string(),
+        });
         resolved.out = None;
         for shot in &mut resolved.shots {
             shot.duration = Some(shot.duration.unwrap_or(DEFAULT_SHOT_SECONDS));
@@ -306,7 +337,7 @@ mod tests {
         let fp = |f: &RequestFields| f.fingerprint(Provider::Oxen).unwrap();
         let explicit = RequestFields {
             provider: Some("oxen".into()),
-            model: Some(default_model(Provider::Oxen).into()),
+            model: Some(default_model(Provider::Oxen).unwrap().into()),
             out: Some("x.mp4".into()),
             ..base.clone()
         };

@@ -39,6 +39,7 @@ mod media;
 mod openai;
 mod oxen;
 mod persist;
+pub mod retired;
 mod serve;
 mod server;
 mod store;
@@ -132,6 +133,16 @@ pub struct SimConfig {
     /// the header would follow). `false` behaves as today's providers document: the header is
     /// ignored and every create creates (docs.oxen.ai, docs.videodb.io, platform.openai.com).
     pub honour_idempotency_keys: bool,
+    /// Serve the models their providers have shut down as they were served before (default
+    /// `false`: a create for one is answered as the service answers it today — Oxen.ai 404
+    /// `Model not found: <id>`, AIHubMix 503 `Incorrect model ID…` for Sora and 404 `… is no
+    /// longer available` for Google's shut-down Veo ids; see [`retired`]). For tests of
+    /// request shapes only a retired model had (Sora's body on AIHubMix, Oxen.ai multi-shot).
+    pub serve_retired_models: bool,
+    /// The video models Oxen.ai's models endpoint lists (`None`: the simulator's own list). For
+    /// tests of a provider whose list moved on (`videogen models --live --drift`); a create for
+    /// a model outside the list is answered `Model not found`.
+    pub oxen_models: Option<Vec<String>>,
 }
 
 impl Default for SimConfig {
@@ -148,6 +159,8 @@ impl Default for SimConfig {
             openai_poll_after_ms: Some(250),
             state_file: None,
             honour_idempotency_keys: true,
+            serve_retired_models: false,
+            oxen_models: None,
         }
     }
 }

@@ -553,6 +553,14 @@ async fn create_video<const AIH: bool>(
             Ok(v) => v,
             Err(r) => return r,
         };
+        if AIH
+            && !st.config.serve_retired_models
+            && let Some((status, message)) = crate::retired::aihubmix(&model)
+        {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+            let code = if status == StatusCode::NOT_FOUND { "model_not_found" } else { "model_not_available" };
+            return openai_error(status, "invalid_request_error", &message, Some("model"), Some(code));
+        }
         let mut job = new_job(gateway(AIH), &st, model, prompt, seconds, size, fault.as_ref());
         job.params = body.fields;
         let json = video_json(&st, &job);

@@ -43,36 +43,66 @@ pub(crate) fn routes() -> Router<Arc<SimState>> {
         .route("/api/events", get(events))
 }
 
-/// The video models the simulator knows (ids from docs.oxen.ai).
+/// The video models the simulator knows: (id, display name, developer, inputs), from Oxen.ai's
+/// model reference (Oxen-AI/docs 6a8add48 `inference-api/reference/model-references.mdx`). The
+/// ones Oxen.ai no longer lists ([`crate::retired::OXEN`]) come last and are served only with
+/// [`crate::SimConfig::serve_retired_models`].
 const MODELS: &[(&str, &str, &str, &[&str])] = &[
-    ("kling-video-v2-6-pro-text-to-video", "Kling v2.6 Pro Text to Video", "Kling", &["text"]),
-    ("kling-video-o3-pro-reference-to-video", "Kling O3 Pro Reference to Video", "Kling", &["text", "image"]),
+    ("kling-video-v2-6-pro-text-to-video", "Kling 2.6 Pro - Text to Video", "Kling", &["text"]),
     ("kling-video-o3-omni", "Kling O3 Omni", "Kling", &["text", "image", "video"]),
+    ("ltx-2-5", "LTX 2.5", "Lightricks", &["text", "image", "audio"]),
+    ("minimax-h3-max-text-to-video", "MiniMax H3 Max - Text to Video", "MiniMax", &["text"]),
+    ("happyhorse-1_1-t2v", "Happy Horse 1.1 - Text to Video", "Alibaba", &["text"]),
+    ("wan-v3-0-video-prime", "Wan 3.0 Video Prime", "Alibaba", &["text", "image", "video", "audio"]),
+    ("gemini-omni-1-1-flash", "Gemini Omni 1.1 Flash", "Google", &["text", "image", "video"]),
+    ("kling-video-o3-pro-reference-to-video", "Kling O3 Pro Reference to Video", "Kling", &["text", "image"]),
+    ("openai-sora-2-pro", "Sora 2 Pro", "OpenAI", &["text", "image"]),
 ];
+
+/// Whether Oxen.ai lists `id` now, on this simulator.
+fn listed(state: &SimState, id: &str) -> bool {
+    match &state.config.oxen_models {
+        Some(ids) => ids.iter().any(|m| m == id),
+        None => {
+            MODELS.iter().any(|m| m.0 == id)
+                && (state.config.serve_retired_models || !crate::retired::OXEN.contains(&id))
+        }
+    }
+}
+
+/// The ids the models endpoint lists.
+fn listed_ids(state: &SimState) -> Vec<String> {
+    match &state.config.oxen_models {
+        Some(ids) => ids.clone(),
+        None => MODELS.iter().map(|m| m.0.to_string()).filter(|id| listed(state, id)).collect(),
+    }
+}
 
 /// The simulated price per second of video, in US dollars; the history's `cost` is
 /// `duration × this`.
 pub(crate) const COST_PER_SECOND: f64 = 0.07;
 
 /// Model `pricing` (the spec's `Model.pricing`): per second of video, plus an audio rate for
-/// v2.6 and per-resolution rates for O3 Pro (prices invented for the simulator).
+/// v2.6 and per-resolution rates for the O3 models (prices invented for the simulator).
 fn pricing(id: &str) -> Value {
     match id {
         "kling-video-v2-6-pro-text-to-video" => json!({"method": "per_video_output_second",
             "cost_per_second": COST_PER_SECOND, "cost_per_second_with_audio": 0.14}),
-        "kling-video-o3-pro-reference-to-video" => json!({"method": "per_video_output_second",
+        "kling-video-o3-omni" | "kling-video-o3-pro-reference-to-video" => json!({"method": "per_video_output_second",
             "cost_per_second": COST_PER_SECOND, "cost_per_second_by_resolution": {"720p": 0.084, "1080p": 0.112}}),
         _ => json!({"method": "per_video_output_second", "cost_per_second": COST_PER_SECOND}),
     }
 }
 
-/// A published `request_schema` for O3 Pro, from the walkthrough's parameters
-/// (docs.oxen.ai kling_o3_pro_reference_to_video): prompt ≤ 512 characters, durations 3–15 s,
-/// three aspect ratios, `cfg_scale` 0–1 (the last one the simulator's own, so a test can break a
-/// rule only the schema knows). The others publish none (`null`), as most models do.
+/// A published request schema for O3 Omni and the retired O3 Pro, from their pages
+/// (docs.oxen.ai kling-video-o3-omni, kling_o3_pro_reference_to_video): prompt ≤ 512 characters,
+/// durations 3–15 s, three aspect ratios, `cfg_scale` 0–1 (the last one the simulator's own, so
+/// a test can break a rule only the schema knows). The others publish none (`null`). Served as
+/// `json_request_schema`, the name Oxen.ai's model pages now use, and as the older
+/// `request_schema` that its models overview documents.
 fn request_schema(id: &str) -> Value {
     match id {
-        "kling-video-o3-pro-reference-to-video" => json!({
+        "kling-video-o3-omni" | "kling-video-o3-pro-reference-to-video" => json!({
             "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",
             "properties": {
@@ -88,8 +118,12 @@ fn request_schema(id: &str) -> Value {
     }
 }
 
-fn model_json(id: &str) -> Option<Value> {
-    let (id, name, developer, inputs) = MODELS.iter().find(|m| m.0 == id)?;
+fn model_json(state: &SimState, id: &str) -> Option<Value> {
+    if !listed(state, id) {
+        return None;
+    }
+    let (name, developer, inputs): (&str, &str, &[&str]) =
+        MODELS.iter().find(|m| m.0 == id).map_or((id, "Oxen", &["text"]), |m| (m.1, m.2, m.3));
     Some(json!({
         "id": id, "object": "model", "created": 1_767_225_600, "owned_by": "oxen",
         "display_name": name, "model_type": "base", "endpoint": "/videos/generate",
@@ -97,6 +131,7 @@ fn model_json(id: &str) -> Option<Value> {
         "pricing": pricing(id),
         "deployments": [], "developer": {"name": developer, "logo": null},
         "description": format!("{name} (simulated)"), "fine_tuning": null, "request_schema": request_schema(id),
+        "json_request_schema": request_schema(id),
     }))
 }
 
@@ -285,11 +320,11 @@ fn filters(q: &HashMap<String, String>) -> Result<impl Fn(&Job) -> bool + use<>,
 }
 
 /// The checks generate and enqueue share: a JSON object, the spec's field types, a known model.
-fn create_body(body: &Bytes) -> Result<Map<String, Value>, Response> {
+fn create_body(state: &SimState, body: &Bytes) -> Result<Map<String, Value>, Response> {
     let body = parse_json_object(body).map_err(|e| invalid(&e))?;
     check_types(&body).map_err(|e| invalid(&e))?;
     let Some(model) = body.get("model").and_then(Value::as_str) else { return Err(invalid("model is required")) };
-    if model_json(model).is_none() {
+    if !listed(state, model) {
         // docs.oxen.ai: "Model not found: <name>"; the status is undocumented, 404 as for GET /models/{id}.
         return Err(oxen_message(StatusCode::NOT_FOUND, &format!("Model not found: {model}")));
     }
@@ -303,7 +338,7 @@ async fn generate_video(
     body: Bytes,
 ) -> Response {
     run(state, P, "generate_video", Op::Create, &conn, &headers, |st, fault| async move {
-        let body = match create_body(&body) {
+        let body = match create_body(&st, &body) {
             Ok(b) => b,
             Err(r) => return r,
         };
@@ -342,7 +377,7 @@ async fn enqueue_generation(
     body: Bytes,
 ) -> Response {
     run(state, P, "enqueue_generation", Op::Create, &conn, &headers, |st, fault| async move {
-        let body = match create_body(&body) {
+        let body = match create_body(&st, &body) {
             Ok(b) => b,
             Err(r) => return r,
         };
@@ -556,13 +591,16 @@ async fn list_models(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    run(state, P, "list_models", Op::Other, &conn, &headers, |_, _| async move {
-        let data: Vec<Value> = MODELS
+    run(state, P, "list_models", Op::Other, &conn, &headers, |st, _| async move {
+        let data: Vec<Value> = listed_ids(&st)
             .iter()
-            .filter(|m| q.get("developer_name").is_none_or(|d| d.eq_ignore_ascii_case(m.2)))
+            .filter_map(|id| model_json(&st, id))
+            .filter(|m| {
+                q.get("developer_name")
+                    .is_none_or(|d| m["developer"]["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(d)))
+            })
             // No simulated model is fine-tunable, so no model offers an `action`.
             .filter(|_| !q.contains_key("action"))
-            .filter_map(|m| model_json(m.0))
             .collect();
         json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
     })
@@ -575,13 +613,16 @@ async fn search_models(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    run(state, P, "search_models", Op::Other, &conn, &headers, |_, _| async move {
+    run(state, P, "search_models", Op::Other, &conn, &headers, |st, _| async move {
         let Some(term) = q.get("search") else { return invalid("search is required") };
         let term = term.to_ascii_lowercase();
-        let data: Vec<Value> = MODELS
+        let data: Vec<Value> = listed_ids(&st)
             .iter()
-            .filter(|m| m.0.contains(&term) || m.1.to_ascii_lowercase().contains(&term))
-            .filter_map(|m| model_json(m.0))
+            .filter_map(|id| model_json(&st, id))
+            .filter(|m| {
+                let text = |k: &str| m[k].as_str().unwrap_or_default().to_ascii_lowercase();
+                text("id").contains(&term) || text("display_name").contains(&term)
+            })
             .collect();
         json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
     })
@@ -595,11 +636,11 @@ async fn get_model(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    run(state, P, "get_model", Op::Other, &conn, &headers, |_, _| async move {
+    run(state, P, "get_model", Op::Other, &conn, &headers, |st, _| async move {
         if q.get("deployment_status").is_some_and(|d| d != "live") {
             return invalid("deployment_status must be live");
         }
-        match model_json(&id) {
+        match model_json(&st, &id) {
             Some(model) => json_response(StatusCode::OK, &model),
             None => not_found(&format!("Model not found: {id}")),
         }

@@ -67,6 +67,14 @@ pub struct ServeArgs {
     /// Ignore the `Idempotency-Key` header, as today's providers do: every create creates.
     #[arg(long)]
     pub ignore_idempotency_keys: bool,
+    /// Serve models their providers have shut down (Sora on AIHubMix, Veo previews, Oxen.ai's
+    /// unlisted models) as before; by default they are answered as the services answer today.
+    #[arg(long)]
+    pub serve_retired_models: bool,
+    /// The video models Oxen.ai's models endpoint lists (comma-separated; default: the
+    /// simulator's list). For drift-report tests.
+    #[arg(long, value_delimiter = ',')]
+    pub oxen_models: Option<Vec<String>>,
 }
 
 impl ServeArgs {
@@ -84,6 +92,8 @@ impl ServeArgs {
             openai_poll_after_ms: (self.openai_poll_after_ms > 0).then_some(self.openai_poll_after_ms),
             state_file: self.state_file.clone(),
             honour_idempotency_keys: !self.ignore_idempotency_keys,
+            serve_retired_models: self.serve_retired_models,
+            oxen_models: self.oxen_models.clone(),
         }
     }
 }

@@ -340,7 +340,7 @@ impl Backend {
         }
     }
 
-    /// The provider's video models (live from Oxen.ai; from the rule table elsewhere).
+    /// The provider's video models (live from Oxen.ai; from the catalogue elsewhere).
     pub(crate) async fn models(&self, search: Option<&str>) -> Result<Vec<crate::models::Model>> {
         match self {
             #[cfg(feature = "oxen")]
@@ -349,7 +349,7 @@ impl Backend {
                 // Rule rows the provider did not list (a search narrows, so only without one).
                 if search.is_none() {
                     for rules in
-                        crate::models::MODELS.iter().filter(|m| m.providers.contains(&Provider::Oxen) && !m.prefix)
+                        crate::models::catalog().iter().filter(|m| m.providers.contains(&Provider::Oxen) && !m.prefix)
                     {
                         if !listed.iter().any(|m| m.id == rules.id) {
                             listed.push(crate::models::Model::from_rules(Provider::Oxen, rules));
@@ -361,7 +361,7 @@ impl Backend {
             #[allow(unreachable_patterns)]
             other => {
                 let provider = other.provider();
-                Ok(crate::models::MODELS
+                Ok(crate::models::catalog()
                     .iter()
                     .filter(|m| m.providers.contains(&provider))
                     .filter(|m| search.is_none_or(|q| m.id.contains(q)))

@@ -41,6 +41,8 @@ pub struct ClientBuilder {
     request_timeout: Option<Duration>,
     max_concurrent_requests: Option<usize>,
     no_push_events: bool,
+    today: Option<chrono::NaiveDate>,
+    allow_retired_models: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -140,11 +142,28 @@ impl ClientBuilder {
         self
     }
 
+    /// The day the model catalogue's dates are compared with (default: today, UTC, at each
+    /// request). For tests, and for a program that wants a fixed day.
+    pub fn today(mut self, day: chrono::NaiveDate) -> Self {
+        self.today = Some(day);
+        self
+    }
+
+    /// Whether requests for a model the catalogue marks retired are sent anyway (default
+    /// `false`: they end in [`Error::ModelRetired`] before anything is sent). Catalogues lag
+    /// behind providers: this lets a program through when a provider still serves a model the
+    /// catalogue has retired. The provider's own answer is still read as a typed error.
+    pub fn allow_retired_models(mut self, allow: bool) -> Self {
+        self.allow_retired_models = allow;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
-    /// [`Error::Config`] for an empty key, a bad base URL, a provider compiled out, or no provider
-    /// at all.
+    /// [`Error::Config`] for an empty key, a bad base URL, a provider compiled out, no provider
+    /// at all, or [`Provider::OpenAi`] at OpenAI's own API (shut down on 2026-09-24: give the
+    /// base URL of an OpenAI-compatible gateway).
     pub fn build(self) -> Result<Client> {
         let config = |e: videogen_transport::BuildError| Error::Config { message: e.to_string() };
         if self.keys.is_empty() {
@@ -159,6 +178,9 @@ impl ClientBuilder {
         for (provider, key) in self.keys {
             let base =
                 self.base_urls.get(&provider).cloned().unwrap_or_else(|| provider.default_base_url().to_string());
+            if provider == Provider::OpenAi && crate::provider::is_openai_shut_down_api(&base) {
+                return Err(Error::Config { message: crate::provider::OPENAI_SHUTDOWN.to_string() });
+            }
             backends.insert(provider, Backend::new(provider, key, &base, timeout)?);
         }
         let inner = Inner {
@@ -174,6 +196,9 @@ impl ClientBuilder {
             )),
             models: Default::default(),
             push_events: !self.no_push_events,
+            today: self.today,
+            allow_retired_models: self.allow_retired_models,
+            deprecations_told: Default::default(),
         };
         Ok(Client { inner: Arc::new(inner) })
     }
@@ -198,16 +223,21 @@ impl Client {
     }
 
     /// A client for every provider whose key is set: `OXEN_API_KEY`, `VIDEODB_API_KEY`,
-    /// `AIHUBMIX_API_KEY`, `OPENAI_API_KEY`; base URLs from `OXEN_BASE_URL`, `VIDEODB_BASE_URL`,
-    /// `AIHUBMIX_BASE_URL`, `OPENAI_BASE_URL` when set.
+    /// `AIHUBMIX_API_KEY`; base URLs from `OXEN_BASE_URL`, `VIDEODB_BASE_URL`,
+    /// `AIHUBMIX_BASE_URL` when set. An OpenAI-compatible gateway ([`Provider::OpenAi`]) needs
+    /// both `OPENAI_BASE_URL` and `OPENAI_API_KEY`: `OPENAI_API_KEY` alone (exported for
+    /// OpenAI's other APIs) configures nothing, since OpenAI's own Videos API was shut down.
     ///
     /// # Errors
-    /// [`Error::Config`] when no key is set or a value is invalid.
+    /// [`Error::Config`] when no provider is configured or a value is invalid.
     pub fn from_env() -> Result<Self> {
         let mut builder = Self::builder();
         for provider in Provider::ALL {
+            let gateway_without_url = provider == Provider::OpenAi
+                && std::env::var(provider.base_url_env()).map_or(true, |u| u.trim().is_empty());
             if let Ok(key) = std::env::var(provider.api_key_env())
                 && !key.trim().is_empty()
+                && !gateway_without_url
             {
                 builder = builder.api_key(provider, key);
                 if let Ok(url) = std::env::var(provider.base_url_env())
@@ -291,11 +321,14 @@ impl Client {
             require(request.provider, Operation::Submit)?;
             request.outputs()?;
             models::check(request)?;
+            self.inner.check_lifecycle(request)?;
             crate::request::check_local_inputs(request)?;
             let backend = self.inner.backend(request.provider)?;
             Box::pin(self.check_published_schema(request)).await?;
-            let jobs =
-                self.create(request.provider, request.idempotency_key.as_deref(), || backend.create(request)).await?;
+            let jobs = self
+                .create(request.provider, request.idempotency_key.as_deref(), || backend.create(request))
+                .await
+                .map_err(|e| self.inner.model_gone(e))?;
             let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
             tracing::Span::current().record("job_id", ids.join(",").as_str());
             tracing::info!(jobs = ?ids, "submitted");
@@ -498,6 +531,7 @@ impl Client {
         async {
             require(request.provider, Operation::GenerateNow)?;
             models::check(request)?;
+            self.inner.check_lifecycle(request)?;
             let backend = self.inner.backend(request.provider)?;
             let _permit = self.inner.permit().await;
             backend.generate_now(&self.inner, request).await

@@ -118,6 +118,14 @@ fn classify<E: ErrorBody + serde::de::DeserializeOwned>(
         Call::Create { model } => Some(model),
         Call::Read => None,
     };
+    if let Some(model) = create_model
+        && (400..=599).contains(&status)
+    {
+        let message = error_message::<E>(body).unwrap_or_default();
+        if let Some(gone) = crate::error::model_gone(provider, model, status, &message, &text) {
+            return gone;
+        }
+    }
     match status {
         200..=299 => match create_model {
             Some(model) => Error::OutcomeUnknown {

@@ -24,6 +24,33 @@ pub enum Error {
     #[error("configuration: {message}")]
     Config { message: String },
 
+    /// The model is retired: shut down by its provider. Either the model catalogue says so
+    /// ([`crate::models::check_lifecycle`]; refused before anything is sent, unless the client
+    /// allows retired models with [`crate::ClientBuilder::allow_retired_models`]) or the
+    /// provider's answer to a create did (`source` quotes it; nothing was created).
+    #[error(
+        "{provider} model {model} is retired{}{} ({reason})",
+        since.map(|d| format!(" since {d}")).unwrap_or_default(),
+        replacement.as_ref().map(|r| format!("; use {r} instead")).unwrap_or_default()
+    )]
+    ModelRetired {
+        provider: Provider,
+        model: String,
+        /// The shutdown date, when known.
+        since: Option<chrono::NaiveDate>,
+        /// The provider's named replacement, when there is one.
+        replacement: Option<String>,
+        /// Where this comes from: the catalogue's source, or the provider's answer.
+        reason: String,
+    },
+
+    /// The provider answered a create with its documented "no such model" error (Oxen.ai 404
+    /// `Model not found: <name>`; AIHubMix 503 `Incorrect model ID…`; OpenAI 404
+    /// `model_not_found`; a LiteLLM proxy 400 `Invalid model name passed in model=…`). Nothing
+    /// was created. A model the catalogue knows as retired is [`Error::ModelRetired`] instead.
+    #[error("{provider} does not know the model {model}: {message}")]
+    ModelNotFound { provider: Provider, model: String, message: String, status: u16, body: String },
+
     /// The provider does not offer this operation (for example, cancel on VideoDB).
     #[error("{provider} does not support {operation}")]
     Unsupported { provider: Provider, operation: &'static str },
@@ -249,6 +276,43 @@ pub(crate) fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<
     Some((date.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO))
 }
 
+/// The documented answers to a create for a model that is gone or unknown, as
+/// [`Error::ModelRetired`] (the answer says the model is no longer available) or
+/// [`Error::ModelNotFound`]; `None` for every other answer. Only creates are read this way: a
+/// 404 on a status read is about the job, never the model.
+///
+/// Sources: Oxen.ai `inference-api/overview.mdx` (404 `{"error": {"message": "Model not found:
+/// <name>"}}`); AIHubMix `FAQs/HTTP-Codes` (503 "Incorrect model ID. Please request to view the
+/// model page…"); Google's NOT_FOUND for a shut-down Veo id, as relays pass it on ("… is no
+/// longer available", docs.apiyi.com 2026-10-25); LiteLLM `proxy/route_llm_request.py` (400
+/// "/videos: Invalid model name passed in model=<name>"); OpenAI's `model_not_found` code.
+pub(crate) fn model_gone(provider: Provider, model: &str, status: u16, message: &str, body: &str) -> Option<Error> {
+    let says = |needle: &str| message.contains(needle) || body.contains(needle);
+    let retired = matches!(status, 400 | 404 | 410) && says("is no longer available");
+    if retired {
+        return Some(Error::ModelRetired {
+            provider,
+            model: model.to_string(),
+            since: None,
+            replacement: None,
+            reason: format!("{provider} answered {status}: {message}"),
+        });
+    }
+    let not_found = match status {
+        404 => says("Model not found") || says("model_not_found"),
+        400 => says("Invalid model name passed in model=") || says("model_not_found"),
+        503 => message.starts_with("Incorrect model ID"),
+        _ => false,
+    };
+    not_found.then(|| Error::ModelNotFound {
+        provider,
+        model: model.to_string(),
+        message: message.to_string(),
+        status,
+        body: body.to_string(),
+    })
+}
+
 /// Builds the error for an HTTP error answer of `provider`, from its status, headers and body:
 /// the status decides (400/422 → InvalidRequest on a create, 401/403 → Auth, 404 → NotFound, 429
 /// → RateLimited, others → Api), whatever the body looks like; a message naming the content
@@ -328,6 +392,27 @@ mod tests {
         assert!(matches!(e(418), Error::Api { status: 418, .. }));
         let read = from_status(false, Provider::OpenAi, 400, &h, "m".into(), "b".into());
         assert!(matches!(read, Error::Api { status: 400, .. }), "{read:?}");
+        let gone = |p, s, m: &str| model_gone(p, "m", s, m, "");
+        assert!(matches!(gone(Provider::Oxen, 404, "Model not found: m"), Some(Error::ModelNotFound { .. })));
+        assert!(matches!(
+            gone(Provider::AiHubMix, 503, "Incorrect model ID. Please request"),
+            Some(Error::ModelNotFound { .. })
+        ));
+        assert!(matches!(
+            gone(Provider::AiHubMix, 404, "models/m is no longer available"),
+            Some(Error::ModelRetired { .. })
+        ));
+        assert!(matches!(
+            gone(
+                Provider::OpenAi,
+                400,
+                "{'error': '/videos: Invalid model name passed in model=m. Call `/v1/models`'}"
+            ),
+            Some(Error::ModelNotFound { status: 400, .. })
+        ));
+        // Other answers are not read as a model's absence: a plain 404, a 503 that says otherwise.
+        assert!(gone(Provider::Oxen, 404, "not found").is_none());
+        assert!(gone(Provider::AiHubMix, 503, "Rate limited by provider").is_none());
         let policy = from_status(true, Provider::Oxen, 400, &h, "rejected by the content policy".into(), String::new());
         assert!(policy.is_content_policy());
         let unknown = Error::OutcomeUnknown {

@@ -29,8 +29,9 @@
 //!   per client (`GET /api/events`), opened before the first create and reopened with backoff,
 //!   reports their end ([`WaitPolicy::push`]); a job is polled once after a lost stream, and
 //!   polling takes over where the stream is not served.
-//! - **Rules before money.** Known per-model rules (durations, sizes, inputs; [`models::MODELS`],
-//!   each with its source) and local inputs (a reference image must be a regular file of at most
+//! - **Rules before money.** Known per-model rules (durations, sizes, inputs; the [`catalog`],
+//!   each with its source), a model's retirement ([`Error::ModelRetired`], from the catalogue's
+//!   dates) and local inputs (a reference image must be a regular file of at most
 //!   [`MAX_REFERENCE_IMAGE_BYTES`]) fail before anything is sent, naming the rule; a program can
 //!   check an output path before paying with [`check_output_path`].
 //! - **Safe downloads.** [`Video::download_to`] streams to a partial file named from the job
@@ -72,7 +73,7 @@
 //!     .api_key(Provider::OpenAi, "sk-test")
 //!     .base_url(Provider::OpenAi, sim.openai_base_url())
 //!     .build()?;
-//! let request = VideoRequest::new(Provider::OpenAi, "sora-2").prompt("A red balloon").duration(4);
+//! let request = VideoRequest::new(Provider::OpenAi, "gateway-video-model").prompt("A red balloon").duration(4);
 //! let job = client.submit(&request).await?;
 //! let video = client.wait(&job, WaitPolicy::every(Duration::from_millis(50), Duration::from_secs(10))).await?;
 //! let dir = std::env::temp_dir().join(format!("videogen-doc-{}", std::process::id()));
@@ -151,6 +152,7 @@
 //! | multi-shot | models that take `multi_prompt` | no | no | no |
 
 mod backend;
+pub mod catalog;
 mod client;
 mod convert;
 mod cost;

@@ -5,12 +5,21 @@
 use crate::{Error, Provider, VideoRequest};
 
 /// How a model's durations are constrained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Serialized as a list of seconds (`[4, 8, 12]`), a range (`{"min": 3, "max": 15}`) or `null`
+/// (not documented).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
 pub enum Durations {
     /// Exactly these values, in seconds.
-    OneOf(&'static [u32]),
+    OneOf(Vec<u32>),
     /// Any whole number of seconds in `min..=max`.
-    Range { min: u32, max: u32 },
+    Range {
+        /// Shortest, in seconds.
+        min: u32,
+        /// Longest, in seconds.
+        max: u32,
+    },
     /// Not documented.
     Unknown,
 }
@@ -34,18 +43,21 @@ impl std::fmt::Display for Durations {
     }
 }
 
-/// The wire family of an OpenAI-style model (AIHubMix adapter `src/adapters/video.ts`): Sora takes
-/// `seconds` as a string and `input_reference` as an object; Veo takes numeric `seconds` and is
-/// text-to-video only on AIHubMix; the rest are passed through in the generic shape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The wire family of a model: which body shape its provider takes (AIHubMix adapter
+/// `src/adapters/video.ts` for the AIHubMix families).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Family {
     /// Oxen models.
     Oxen,
     /// VideoDB's generator.
     VideoDb,
-    /// OpenAI Sora (`sora-*`).
-    Sora,
-    /// Google Veo on AIHubMix (`veo-*`).
+    /// OpenAI's `/v1/videos` body (`CreateVideoBody`: `seconds` a string, `size`,
+    /// `input_reference` an object): what Sora took on AIHubMix, and what every model on an
+    /// OpenAI-compatible gateway ([`Provider::OpenAi`]) takes, whatever its name.
+    #[serde(rename = "openai")]
+    OpenAi,
+    /// Google Veo on AIHubMix (`veo-*`): numeric `seconds`, text-to-video only.
     Veo,
     /// wan and jimeng on AIHubMix: `{model, prompt, seconds, size?, input_reference?}` with a
     /// bare-string `input_reference` (AIHubMix adapter `video.ts`, "generic").
@@ -60,218 +72,88 @@ pub enum Family {
     Dashscope,
 }
 
-/// One row of the capability table.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One row of the model catalogue ([`crate::catalog`]): a model (or an id prefix) with its rules,
+/// price, lifecycle and sources. `Serialize` (the `videogen models --json` shape).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ModelInfo {
     /// The providers that serve it.
-    pub providers: &'static [Provider],
+    pub providers: Vec<Provider>,
     /// The model id, or an id prefix when `prefix` is true.
-    pub id: &'static str,
+    pub id: String,
+    /// Whether `id` is a prefix: the row covers every id that starts with it.
     pub prefix: bool,
+    /// Its wire family.
     pub family: Family,
+    /// What it makes from what (`text-to-video`, `image-to-video`, `reference-to-video`,
+    /// `video-edit`…), when recorded.
+    pub kind: Option<String>,
+    /// Allowed durations.
     pub durations: Durations,
     /// Allowed `WIDTHxHEIGHT` sizes; `None` when the model takes no size.
-    pub sizes: Option<&'static [&'static str]>,
+    pub sizes: Option<Vec<String>>,
     /// Allowed aspect ratios; `None` when not documented.
-    pub aspect_ratios: Option<&'static [&'static str]>,
-    /// Whether it takes reference images, a reference video, multi-shot, audio.
+    pub aspect_ratios: Option<Vec<String>>,
+    /// Allowed resolutions (as the provider spells them); `None` when not documented.
+    pub resolutions: Option<Vec<String>>,
+    /// Whether it takes reference images.
     pub images: bool,
+    /// Whether it takes a reference video.
     pub video_input: bool,
+    /// Whether it takes multi-shot requests.
     pub multi_shot: bool,
+    /// Whether it can generate audio.
     pub audio: bool,
     /// The longest prompt in characters, when documented.
     pub max_prompt_chars: Option<usize>,
-    /// The document the row comes from.
-    pub source: &'static str,
+    /// Model-specific request fields the provider documents, passed through with
+    /// [`VideoRequest::extra`] (for example Oxen.ai's `resolution`, `fps`, `camera_motion`).
+    pub fields: Vec<String>,
+    /// Its published price per second, when the catalogue records one.
+    pub pricing: Option<Pricing>,
+    /// Status, dates and replacement.
+    pub lifecycle: crate::catalog::Lifecycle,
+    /// The document the rules come from.
+    pub source: String,
+    /// The day the sources were read.
+    pub read: chrono::NaiveDate,
 }
 
-const OPENAI: &[Provider] = &[Provider::OpenAi, Provider::AiHubMix];
-const SORA_SIZES: &[&str] = &["720x1280", "1280x720", "1024x1792", "1792x1024"];
+impl ModelInfo {
+    /// The id as people read it: `(any)` for VideoDB's model-less row, `veo-*` for a prefix.
+    pub fn display_id(&self) -> String {
+        if self.id.is_empty() {
+            "(any)".to_string()
+        } else if self.prefix {
+            format!("{}*", self.id)
+        } else {
+            self.id.clone()
+        }
+    }
+}
 
-/// The known models.
-pub const MODELS: &[ModelInfo] = &[
-    ModelInfo {
-        providers: &[Provider::Oxen],
-        id: "kling-video-o3-pro-reference-to-video",
-        prefix: false,
-        family: Family::Oxen,
-        durations: Durations::Range { min: 3, max: 15 },
-        sizes: None,
-        aspect_ratios: Some(&["16:9", "9:16", "1:1"]),
-        images: true,
-        video_input: false,
-        multi_shot: true,
-        audio: true,
-        max_prompt_chars: Some(512),
-        source: "docs.oxen.ai Kling O3 Pro reference-to-video walkthrough: prompt ≤ 512, shots 1–15 s, total 3–15 s, aspect 16:9|9:16|1:1",
-    },
-    ModelInfo {
-        providers: &[Provider::Oxen],
-        id: "kling-video-o3-omni",
-        prefix: false,
-        family: Family::Oxen,
-        durations: Durations::Range { min: 3, max: 15 },
-        sizes: None,
-        aspect_ratios: None,
-        images: true,
-        video_input: true,
-        multi_shot: false,
-        audio: true,
-        max_prompt_chars: None,
-        source: "docs.oxen.ai models/kling-video-o3-omni: duration 3–15, input_image[], input_video, generate_audio",
-    },
-    ModelInfo {
-        providers: &[Provider::Oxen],
-        id: "kling-video-v2-6-pro-text-to-video",
-        prefix: false,
-        family: Family::Oxen,
-        durations: Durations::Unknown,
-        sizes: None,
-        aspect_ratios: Some(&["16:9", "9:16", "1:1"]),
-        images: false,
-        video_input: false,
-        multi_shot: false,
-        audio: true,
-        max_prompt_chars: None,
-        source: "docs.oxen.ai video_generation reference: text-to-video example model; aspect ratios 16:9, 9:16, 1:1",
-    },
-    ModelInfo {
-        providers: &[Provider::VideoDb],
-        id: "",
-        prefix: true,
-        family: Family::VideoDb,
-        durations: Durations::Range { min: 5, max: 8 },
-        sizes: None,
-        aspect_ratios: None,
-        images: false,
-        video_input: false,
-        multi_shot: false,
-        audio: false,
-        max_prompt_chars: None,
-        source: "docs.videodb.io Generate Video with AI: duration an integer between 5 and 8 seconds inclusive; prompt only",
-    },
-    ModelInfo {
-        providers: OPENAI,
-        id: "sora-",
-        prefix: true,
-        family: Family::Sora,
-        durations: Durations::OneOf(&[4, 8, 12]),
-        sizes: Some(SORA_SIZES),
-        aspect_ratios: Some(&["16:9", "9:16"]),
-        images: true,
-        video_input: false,
-        multi_shot: false,
-        audio: false,
-        max_prompt_chars: Some(32_000),
-        source: "OpenAI openapi.yaml 2.3.0 CreateVideoJsonBody (seconds 4|8|12, four sizes, prompt ≤ 32000); AIHubMix: sora rejects aspect_ratio, so it maps to size. OpenAI scheduled the Sora API's shutdown for 2026-09-24 (openai-python 3.51)",
-    },
-    ModelInfo {
-        providers: &[Provider::AiHubMix],
-        id: "veo-",
-        prefix: true,
-        family: Family::Veo,
-        durations: Durations::OneOf(&[4, 6, 8]),
-        sizes: Some(&["1280x720", "720x1280", "1920x1080", "1080x1920"]),
-        aspect_ratios: Some(&["16:9", "9:16"]),
-        images: false,
-        video_input: false,
-        multi_shot: false,
-        audio: false,
-        max_prompt_chars: None,
-        source: "AIHubMix aihubmix-media-adapters video.ts (numeric seconds, sizes, text-to-video only) and Video-Gen guide (veo 4/6/8 s)",
-    },
-    ModelInfo {
-        providers: &[Provider::AiHubMix],
-        id: "wan2.7-i2v",
-        prefix: false,
-        family: Family::Dashscope,
-        durations: Durations::OneOf(&[5, 10]),
-        sizes: None,
-        aspect_ratios: None,
-        images: true,
-        video_input: false,
-        multi_shot: false,
-        audio: false,
-        max_prompt_chars: None,
-        source: "AIHubMix aihubmix-media-adapters video.ts (wan2.7-i2v takes the dashscope body: input.media first_frame/last_frame, parameters) and Video-Gen guide (wan 5/10 s)",
-    },
-    ModelInfo {
-        providers: &[Provider::AiHubMix],
-        id: "happyhorse-",
-        prefix: true,
-        family: Family::Dashscope,
-        durations: Durations::Unknown,
-        sizes: None,
-        aspect_ratios: None,
-        images: true,
-        video_input: false,
-        multi_shot: false,
-        audio: false,
-        max_prompt_chars: None,
-        source: "AIHubMix aihubmix-media-adapters video.ts (happyhorse-* take the dashscope body; resolution 720P|1080P; durations not documented)",
-    },
-    ModelInfo {
-        providers: &[Provider::AiHubMix],
-        id: "doubao-seedance-",
-        prefix: true,
-        family: Family::Seedance,
-        durations: Durations::Unknown,
-        sizes: None,
-        aspect_ratios: None,
-        images: true,
-        video_input: false,
-        multi_shot: false,
-        audio: true,
-        max_prompt_chars: None,
-        source: "AIHubMix aihubmix-media-adapters video.ts (seedance body: content[] with first_frame/last_frame/reference_image images, ratio, resolution 480p|720p|1080p, generate_audio; durations not documented)",
-    },
-    ModelInfo {
-        providers: &[Provider::AiHubMix],
-        id: "jimeng-",
-        prefix: true,
-        family: Family::Generic,
-        durations: Durations::Unknown,
-        sizes: None,
-        aspect_ratios: None,
-        images: true,
-        video_input: false,
-        multi_shot: false,
-        audio: false,
-        max_prompt_chars: None,
-        source: "AIHubMix aihubmix-media-adapters video.ts (jimeng-* take the generic body; durations not documented)",
-    },
-    ModelInfo {
-        providers: &[Provider::AiHubMix],
-        id: "wan",
-        prefix: true,
-        family: Family::Generic,
-        durations: Durations::OneOf(&[5, 10]),
-        sizes: None,
-        aspect_ratios: None,
-        images: true,
-        video_input: false,
-        multi_shot: false,
-        audio: false,
-        max_prompt_chars: None,
-        source: "AIHubMix Video-Gen guide (wan 5/10 s) and adapter (generic body)",
-    },
-];
+/// Every model in the catalogue (see [`crate::catalog`]).
+pub fn catalog() -> &'static [ModelInfo] {
+    crate::catalog::all()
+}
 
-/// The table row for `model` on `provider`, if known.
+/// The catalogue row for `model` on `provider`, if known: the exact id, else the longest
+/// matching prefix.
 pub fn lookup(provider: Provider, model: &str) -> Option<&'static ModelInfo> {
-    MODELS
-        .iter()
-        .find(|m| m.providers.contains(&provider) && if m.prefix { model.starts_with(m.id) } else { model == m.id })
+    catalog().iter().find(|m| {
+        m.providers.contains(&provider) && if m.prefix { model.starts_with(m.id.as_str()) } else { model == m.id }
+    })
 }
 
-/// The wire family of `model` on `provider`.
+/// The wire family of `model` on `provider`. Every model of an OpenAI-compatible gateway takes
+/// OpenAI's body ([`Family::OpenAi`]): the gateway translates it for the model's vendor.
 pub fn family(provider: Provider, model: &str) -> Family {
     match provider {
         Provider::Oxen => Family::Oxen,
         Provider::VideoDb => Family::VideoDb,
-        Provider::OpenAi | Provider::AiHubMix => lookup(provider, model).map_or(
+        Provider::OpenAi => Family::OpenAi,
+        Provider::AiHubMix => lookup(provider, model).map_or(
             if model.starts_with("sora") {
-                Family::Sora
+                Family::OpenAi
             } else if model.starts_with("veo") {
                 Family::Veo
             } else if model.contains("seedance") {
@@ -286,12 +168,99 @@ pub fn family(provider: Provider, model: &str) -> Family {
     }
 }
 
+/// A deprecated model's notice: it still works, and will stop on `shutdown`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deprecation {
+    /// Where it runs.
+    pub provider: Provider,
+    /// The model as requested.
+    pub model: String,
+    /// When it shuts down.
+    pub shutdown: Option<chrono::NaiveDate>,
+    /// The provider's named replacement.
+    pub replacement: Option<String>,
+    /// Where the lifecycle facts come from.
+    pub source: String,
+}
+
+impl std::fmt::Display for Deprecation {
+    /// `aihubmix model X is deprecated: it shuts down on 2027-01-01; use Y instead`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} model {} is deprecated", self.provider, self.model)?;
+        if let Some(d) = self.shutdown {
+            write!(f, ": it shuts down on {d}")?;
+        }
+        if let Some(r) = &self.replacement {
+            write!(f, "; use {r} instead")?;
+        }
+        write!(f, " (source: {})", self.source)
+    }
+}
+
+/// Checks `model`'s lifecycle on `provider` on `today`: `Ok(None)` for an active or unknown
+/// model, `Ok(Some(notice))` for a deprecated one (it still works), and
+/// [`Error::ModelRetired`] for a retired one, before anything is sent.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use videogen::{Error, Provider, models};
+/// let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+/// let e = models::check_lifecycle(Provider::AiHubMix, "sora-2", day).unwrap_err();
+/// assert!(matches!(e, Error::ModelRetired { since: Some(d), .. } if d.to_string() == "2026-09-24"));
+/// assert!(models::check_lifecycle(Provider::AiHubMix, "wan2.6-t2v", day).unwrap().is_none());
+/// ```
+///
+/// # Errors
+/// [`Error::ModelRetired`] with the shutdown date, the replacement and the source.
+pub fn check_lifecycle(
+    provider: Provider,
+    model: &str,
+    today: chrono::NaiveDate,
+) -> Result<Option<Deprecation>, Error> {
+    let Some(info) = lookup(provider, model.trim()) else { return Ok(None) };
+    let life = &info.lifecycle;
+    match life.status_on(today) {
+        crate::catalog::ModelStatus::Active => Ok(None),
+        crate::catalog::ModelStatus::Deprecated => Ok(Some(Deprecation {
+            provider,
+            model: model.to_string(),
+            shutdown: life.shutdown,
+            replacement: life.replacement.clone(),
+            source: life.source.clone(),
+        })),
+        crate::catalog::ModelStatus::Retired => Err(Error::ModelRetired {
+            provider,
+            model: model.to_string(),
+            since: life.shutdown,
+            replacement: life.replacement.clone(),
+            reason: format!("videogen's model catalogue: {}", life.source),
+        }),
+    }
+}
+
+/// The model each provider uses when a program or the command names none: an active catalogue
+/// model with its source, or `None` for an OpenAI-compatible gateway, whose models are the ones
+/// its operator configured.
+///
+/// - Oxen.ai: `kling-video-v2-6-pro-text-to-video` (docs.oxen.ai video generation reference).
+/// - VideoDB: `videodb` (its one generator takes no model id).
+/// - AIHubMix: `wan2.6-t2v` (the model of AIHubMix's own Video-Gen Quick Start).
+pub fn default_model(provider: Provider) -> Option<&'static str> {
+    match provider {
+        Provider::Oxen => Some("kling-video-v2-6-pro-text-to-video"),
+        Provider::VideoDb => Some("videodb"),
+        Provider::AiHubMix => Some("wan2.6-t2v"),
+        Provider::OpenAi => None,
+    }
+}
+
 fn list(values: &[u32]) -> String {
     values.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
 }
 
-/// Checks `request` against the table and the rules every request follows. Unknown models get a
-/// `tracing` warning and only the general rules.
+/// Checks `request` against its catalogue row and the rules every request follows. Unknown models
+/// get a `tracing` warning (a debug line on a gateway) and only the general rules. The model's
+/// lifecycle is [`check_lifecycle`]'s.
 ///
 /// # Errors
 /// [`Error::InvalidRequest`] naming the broken rule and its source.
@@ -330,7 +299,12 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
         }
     }
     let Some(info) = lookup(request.provider, model) else {
-        tracing::warn!(provider = %request.provider, model, "model not in videogen's capability table: sending the request unchecked");
+        if request.provider == Provider::OpenAi {
+            // A gateway's models are its operator's: not knowing them is the normal case.
+            tracing::debug!(model, "a gateway model: sending the request without per-model rules");
+        } else {
+            tracing::warn!(provider = %request.provider, model, "model not in videogen's catalogue: sending the request unchecked");
+        }
         return Ok(());
     };
     let rule = |what: String| Error::invalid(format!("{what} (source: {})", info.source));
@@ -350,11 +324,11 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
         request.shots.iter().map(|s| s.duration).sum()
     };
     if request.duration.is_some() || !request.shots.is_empty() {
-        match info.durations {
+        match &info.durations {
             Durations::OneOf(values) if !values.contains(&total) => {
                 return Err(rule(format!("{name} takes durations of {} seconds; got {total}", list(values))));
             }
-            Durations::Range { min, max } if !(min..=max).contains(&total) => {
+            Durations::Range { min, max } if !(*min..=*max).contains(&total) => {
                 let what = if request.shots.is_empty() { "duration" } else { "total shot duration" };
                 return Err(rule(format!("{name} takes a {what} of {min} to {max} seconds; got {total}")));
             }
@@ -362,23 +336,23 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
         }
     }
     if let Some(size) = request.size {
-        match info.sizes {
+        match &info.sizes {
             None => return Err(rule(format!("{name} does not take a size"))),
-            Some(sizes) if !sizes.contains(&size.to_string().as_str()) => {
+            Some(sizes) if !sizes.contains(&size.to_string()) => {
                 return Err(rule(format!("{name} takes sizes {}; got {size}", sizes.join(", "))));
             }
             _ => {}
         }
     }
-    if let (Some(ratio), Some(ratios)) = (request.aspect_ratio.as_deref(), info.aspect_ratios)
-        && !ratios.contains(&ratio)
+    if let (Some(ratio), Some(ratios)) = (request.aspect_ratio.as_deref(), &info.aspect_ratios)
+        && !ratios.iter().any(|r| r == ratio)
     {
         return Err(rule(format!("{name} takes aspect ratios {}; got {ratio}", ratios.join(", "))));
     }
     if !request.images.is_empty() && !info.images {
         return Err(rule(format!("{name} does not take reference images")));
     }
-    if info.family == Family::Sora && request.images.len() > 1 {
+    if info.family == Family::OpenAi && request.images.len() > 1 {
         return Err(rule(format!("{name} takes one reference image (input_reference)")));
     }
     if request.input_video.is_some() && !info.video_input {
@@ -401,34 +375,57 @@ mod tests {
 
     #[test]
     fn rules_name_themselves_and_their_source() {
-        let e = check(&req(Provider::OpenAi, "sora-2").duration(5)).unwrap_err().to_string();
-        assert!(e.contains("4, 8, 12") && e.contains("got 5") && e.contains("source:"), "{e}");
-        let e = check(&req(Provider::AiHubMix, "veo-3.1-generate-preview").size(Size { width: 1024, height: 1792 }))
+        let e = check(&req(Provider::AiHubMix, "wan2.5-t2v-preview").duration(7)).unwrap_err().to_string();
+        assert!(e.contains("5, 10") && e.contains("got 7") && e.contains("source:"), "{e}");
+        let e = check(&req(Provider::AiHubMix, "veo-3.1-generate-001").size(Size { width: 1024, height: 1792 }))
             .unwrap_err()
             .to_string();
         assert!(e.contains("1920x1080"), "{e}");
         let e = check(&req(Provider::VideoDb, "videodb").duration(9)).unwrap_err().to_string();
         assert!(e.contains("5 to 8"), "{e}");
+        let e = check(&req(Provider::Oxen, "kling-video-v2-6-pro-text-to-video").duration(7)).unwrap_err().to_string();
+        assert!(e.contains("5, 10") && e.contains("json_request_schema"), "{e}");
         let multi =
             VideoRequest::new(Provider::Oxen, "kling-video-o3-pro-reference-to-video").shot("a", 10).shot("b", 6);
         assert!(check(&multi).unwrap_err().to_string().contains("total shot duration of 3 to 15 seconds; got 16"));
         assert!(
-            check(&req(Provider::AiHubMix, "veo-3.0-generate-preview").image(ImageInput::Url("https://x".into())))
-                .is_err()
+            check(&req(Provider::AiHubMix, "veo-3.1-generate-001").image(ImageInput::Url("https://x".into()))).is_err()
         );
     }
 
     #[test]
     fn valid_and_unknown_models_pass() {
-        check(&req(Provider::OpenAi, "sora-2-pro").duration(12).size(Size { width: 1792, height: 1024 })).unwrap();
-        check(&req(Provider::AiHubMix, "veo-3.1-fast-generate-preview").duration(6)).unwrap();
+        check(&req(Provider::AiHubMix, "wan2.6-t2v").duration(12).size(Size { width: 1920, height: 1080 })).unwrap();
+        check(&req(Provider::AiHubMix, "veo-3.1-fast-generate-001").duration(6)).unwrap();
         check(&req(Provider::Oxen, "some-new-model").duration(99)).unwrap();
+        check(&req(Provider::OpenAi, "any-gateway-model").duration(7)).unwrap();
         check(&req(Provider::VideoDb, "").duration(6)).unwrap();
     }
 
     #[test]
+    fn retired_models_are_refused_with_their_date_and_replacement() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let e = check_lifecycle(Provider::AiHubMix, "veo-3.1-generate-preview", day("2026-12-06")).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("2026-10-22") && text.contains("gemini-omni-1.1-flash"), "{text}");
+        assert!(matches!(e, Error::ModelRetired { provider: Provider::AiHubMix, .. }));
+        // The day before the shutdown it was deprecated, not retired (the date is injectable).
+        let sora = check_lifecycle(Provider::OpenAi, "sora-2", day("2026-09-23")).unwrap().unwrap();
+        assert_eq!(sora.shutdown, Some(day("2026-09-24")));
+        assert!(sora.to_string().contains("shuts down on 2026-09-24"), "{sora}");
+        assert!(check_lifecycle(Provider::OpenAi, "sora-2-pro-2025-10-06", day("2026-09-24")).is_err());
+        assert!(check_lifecycle(Provider::Oxen, "openai-sora-2-pro", day("2026-12-06")).is_err());
+        for provider in Provider::ALL {
+            if let Some(model) = default_model(provider) {
+                assert_eq!(check_lifecycle(provider, model, day("2026-12-06")).unwrap(), None, "{provider} {model}");
+                assert!(lookup(provider, model).is_some(), "the default of {provider} is in the catalogue");
+            }
+        }
+    }
+
+    #[test]
     fn durations_read_well() {
-        assert_eq!(Durations::OneOf(&[4, 8, 12]).to_string(), "4, 8 or 12 s");
+        assert_eq!(Durations::OneOf(vec![4, 8, 12]).to_string(), "4, 8 or 12 s");
         assert_eq!(Durations::Range { min: 5, max: 8 }.to_string(), "5–8 s");
         assert_eq!(Durations::Unknown.to_string(), "not documented");
     }
@@ -438,8 +435,11 @@ mod tests {
         assert!(check(&VideoRequest::new(Provider::Oxen, "m")).is_err());
         assert!(check(&req(Provider::Oxen, "m").shot("b", 5)).is_err());
         assert!(
-            check(&req(Provider::OpenAi, "sora-2").aspect_ratio("16:9").size(Size { width: 1, height: 1 })).is_err()
+            check(&req(Provider::OpenAi, "gateway-model").aspect_ratio("16:9").size(Size { width: 1, height: 1 }))
+                .is_err()
         );
+        assert_eq!(family(Provider::OpenAi, "wan2.6-t2v"), Family::OpenAi);
+        assert_eq!(family(Provider::AiHubMix, "sora-2"), Family::OpenAi);
         assert_eq!(family(Provider::AiHubMix, "veo-2.0-generate-001"), Family::Veo);
         assert_eq!(family(Provider::AiHubMix, "wan2.5-t2v"), Family::Generic);
         assert_eq!(family(Provider::AiHubMix, "wan2.7-i2v"), Family::Dashscope);
@@ -450,7 +450,7 @@ mod tests {
 }
 
 /// A model as the provider lists it (Oxen.ai `GET /api/ai/models`, `/search`, `/{id}`), merged
-/// with its row of the rule table ([`MODELS`]) when it has one. From [`crate::Client::models`].
+/// with its row of the catalogue ([`catalog`]) when it has one. From [`crate::Client::models`].
 ///
 /// `Serialize + Deserialize` with these field names (the rule row is not serialized).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -471,14 +471,14 @@ pub struct Model {
     /// Its published prices, when the provider publishes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing: Option<Pricing>,
-    /// The JSON Schema of its model-specific parameters, when the provider publishes one (Oxen
-    /// `request_schema`). [`crate::Client::submit`] validates a request's body against it before
+    /// The JSON Schema of its model-specific parameters, when the provider publishes one (Oxen.ai
+    /// `json_request_schema`, or the older `request_schema`). [`crate::Client::submit`] validates a request's body against it before
     /// sending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_schema: Option<serde_json::Value>,
-    /// Whether the provider listed it just now (`false`: it comes only from the rule table).
+    /// Whether the provider listed it just now (`false`: it comes only from the catalogue).
     pub listed: bool,
-    /// Its row of the rule table, when it has one.
+    /// Its row of the catalogue, when it has one.
     #[serde(skip)]
     pub rules: Option<&'static ModelInfo>,
 }
@@ -536,7 +536,7 @@ impl Pricing {
 }
 
 impl Model {
-    /// A model known only from the rule table.
+    /// A model known only from the catalogue.
     pub(crate) fn from_rules(provider: Provider, rules: &'static ModelInfo) -> Self {
         Self {
             provider,
@@ -544,7 +544,7 @@ impl Model {
             display_name: None,
             inputs: Vec::new(),
             outputs: vec!["video".into()],
-            pricing: None,
+            pricing: rules.pricing.clone(),
             request_schema: None,
             listed: false,
             rules: Some(rules),

@@ -14,13 +14,16 @@ pub enum Provider {
     /// AIHubMix: OpenAI's `/v1/videos` API for sora, veo, wan, seedance and more.
     #[serde(rename = "aihubmix")]
     AiHubMix,
-    /// An OpenAI-compatible `/v1/videos` API: OpenAI's own (Sora) at `https://api.openai.com/v1`,
-    /// or any gateway that speaks it (for example a LiteLLM proxy) at its base URL.
+    /// An OpenAI-compatible gateway: any service that speaks OpenAI's `/v1/videos` API (a
+    /// LiteLLM proxy, other compatible services) at the base URL the program gives
+    /// (`OPENAI_BASE_URL`). Its models are the ones its operator configured; every model takes
+    /// OpenAI's request body ([`crate::models::Family::OpenAi`]).
     ///
-    /// OpenAI scheduled the Sora API's shutdown for 2026-09-24 (openai-python 3.51's deprecation
-    /// notice on every `videos` method; the spec marks every video operation `deprecated` since
-    /// commit f6a8e2fd). Past that date OpenAI's own endpoint may refuse these calls; the provider
-    /// stays for compatible gateways, and the `videogen` command never picks it before the others.
+    /// OpenAI itself shut its Videos API and every `sora-2*` model down on 2026-09-24
+    /// (announced 2026-03-24, no direct replacement; developers.openai.com deprecations and the
+    /// Sora 2 model page). A client pointed at `api.openai.com` is refused when built
+    /// ([`crate::Error::Config`]), and `OPENAI_API_KEY` alone configures nothing. The name
+    /// `openai` stays, so handles stored before the shutdown still read.
     #[serde(rename = "openai")]
     OpenAi,
 }
@@ -61,7 +64,8 @@ impl Provider {
     }
 
     /// The production base URL (Oxen `https://hub.oxen.ai`, VideoDB `https://api.videodb.io`,
-    /// AIHubMix `https://aihubmix.com/v1`, OpenAI `https://api.openai.com/v1`).
+    /// AIHubMix `https://aihubmix.com/v1`; for OpenAI `https://api.openai.com/v1`, whose Videos API
+    /// is shut down: an OpenAI-compatible gateway needs its own base URL).
     pub fn default_base_url(self) -> &'static str {
         match self {
             Provider::Oxen => "https://hub.oxen.ai",
@@ -70,6 +74,17 @@ impl Provider {
             Provider::OpenAi => "https://api.openai.com/v1",
         }
     }
+}
+
+/// Why [`Provider::OpenAi`] refuses OpenAI's own API.
+pub(crate) const OPENAI_SHUTDOWN: &str = "OpenAI shut down its Videos API and every sora-2* model on 2026-09-24 \
+(https://developers.openai.com/api/docs/deprecations, no direct replacement): the openai provider is for \
+OpenAI-compatible gateways; set OPENAI_BASE_URL to your gateway (for example a LiteLLM proxy), or use \
+AIHubMix or Oxen.ai";
+
+/// Whether `base` is OpenAI's own API (`api.openai.com`), whose Videos API is shut down.
+pub(crate) fn is_openai_shut_down_api(base: &str) -> bool {
+    reqwest::Url::parse(base).is_ok_and(|u| u.host_str().is_some_and(|h| h.eq_ignore_ascii_case("api.openai.com")))
 }
 
 impl std::fmt::Display for Provider {

@@ -27,6 +27,12 @@ pub(crate) struct Inner {
     pub models: std::sync::Mutex<std::collections::HashMap<(Provider, String), Arc<crate::models::Model>>>,
     /// Whether to use the providers' completion event streams ([`crate::ClientBuilder::push_events`]).
     pub push_events: bool,
+    /// The day the catalogue's dates are compared with; `None`: today (UTC).
+    pub today: Option<chrono::NaiveDate>,
+    /// Whether retired models are sent anyway ([`crate::ClientBuilder::allow_retired_models`]).
+    pub allow_retired_models: bool,
+    /// The deprecated models already warned about (once per client and model).
+    pub deprecations_told: std::sync::Mutex<std::collections::HashSet<(Provider, String)>>,
 }
 
 impl Inner {
@@ -42,6 +48,50 @@ impl Inner {
                 provider.api_key_env(),
                 provider.base_url_env()
             ),
+        }
+    }
+
+    /// The day the catalogue's dates are compared with.
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.today.unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+
+    /// Refuses a retired model (unless allowed) and warns once about a deprecated one.
+    pub(crate) fn check_lifecycle(&self, request: &crate::VideoRequest) -> Result<()> {
+        match crate::models::check_lifecycle(request.provider, &request.model, self.today()) {
+            Ok(Some(notice)) => {
+                let first = self
+                    .deprecations_told
+                    .lock()
+                    .expect("not poisoned")
+                    .insert((request.provider, request.model.clone()));
+                if first {
+                    tracing::warn!(provider = %request.provider, model = %request.model, "{notice}");
+                }
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) if self.allow_retired_models => {
+                tracing::warn!(error = %e, "sending a request for a retired model (allowed by the client)");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A provider's "no such model" answer to a create, as [`Error::ModelRetired`] when the
+    /// catalogue knows the model as retired (with its date and replacement).
+    pub(crate) fn model_gone(&self, e: Error) -> Error {
+        let Error::ModelNotFound { provider, model, message, status, .. } = &e else { return e };
+        match crate::models::check_lifecycle(*provider, model, self.today()) {
+            Err(Error::ModelRetired { since, replacement, reason, .. }) => Error::ModelRetired {
+                provider: *provider,
+                model: model.clone(),
+                since,
+                replacement,
+                reason: format!("{provider} answered {status}: {message}; {reason}"),
+            },
+            _ => e,
         }
     }
 

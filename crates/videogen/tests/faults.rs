@@ -232,6 +232,7 @@ async fn a_caller_pacing_creates_gets_the_first_429() {
     let rule = FaultRule::new(p, "createVideo", FaultKind::RateLimited { retry_after_secs: 7 });
     let sim = Sim::start(SimConfig { faults: vec![rule], ..fast_config() }).await.unwrap();
     let paced = Client::builder()
+        .allow_retired_models(true)
         .api_key(Provider::OpenAi, KEY)
         .base_url(Provider::OpenAi, base_url(&sim, Provider::OpenAi))
         .retry(RetryPolicy { max_create_retries: Some(0), ..fast_retry() })

@@ -16,7 +16,8 @@ fn keys_and_base_urls_come_from_the_environment() {
         }
         std::env::set_var("OXEN_API_KEY", "sk-from-env");
         std::env::set_var("OXEN_BASE_URL", sim.base_url());
-        std::env::set_var("OPENAI_API_KEY", "   "); // blank: not configured
+        // OPENAI_API_KEY alone (exported for OpenAI's other APIs) configures no gateway.
+        std::env::set_var("OPENAI_API_KEY", "sk-for-other-openai-apis");
     }
     let client = Client::from_env().unwrap();
     assert_eq!(client.providers(), vec![Provider::Oxen]);
@@ -27,7 +28,8 @@ fn keys_and_base_urls_come_from_the_environment() {
             ))
             .unwrap();
     assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 1, "OXEN_BASE_URL was used: {job:?}");
-    let openai = runtime.block_on(client.submit(&VideoRequest::new(Provider::OpenAi, "sora-2").prompt("x")));
+    let openai =
+        runtime.block_on(client.submit(&VideoRequest::new(Provider::OpenAi, "gateway-video-model").prompt("x")));
     assert!(matches!(openai, Err(Error::Config { ref message }) if message.contains("OPENAI_API_KEY")), "{openai:?}");
 
     // SAFETY: as above.

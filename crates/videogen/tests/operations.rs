@@ -138,6 +138,7 @@ async fn videodb_collections_and_their_videos() {
 async fn the_generated_clients_behind_the_facade_are_configured() {
     let sim = videogen_sim::Sim::start(fast_config()).await.unwrap();
     let client = Client::builder()
+        .allow_retired_models(true)
         .api_key(Provider::Oxen, KEY)
         .base_url(Provider::Oxen, sim.base_url())
         .api_key(Provider::AiHubMix, KEY)

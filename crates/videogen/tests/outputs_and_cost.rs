@@ -102,10 +102,10 @@ async fn live_models_carry_pricing_and_schema_and_the_schema_is_enforced_before_
     assert_eq!(pricing.per_second.unwrap().to_string(), "0.07");
     assert_eq!(pricing.per_second_by_resolution.get("1080p").map(String::as_str), Some("0.112"));
     // Every rule row for Oxen is in the answer (listed by the provider, or kept with `listed: false`).
-    for rules in videogen::models::MODELS.iter().filter(|m| m.providers.contains(&Provider::Oxen) && !m.prefix) {
+    for rules in videogen::models::catalog().iter().filter(|m| m.providers.contains(&Provider::Oxen) && !m.prefix) {
         assert!(models.iter().any(|m| m.id == rules.id && m.rules == Some(rules)), "{}", rules.id);
     }
-    let found = client.models(Provider::Oxen, Some("omni")).await.unwrap();
+    let found = client.models(Provider::Oxen, Some("kling-video-o3-om")).await.unwrap();
     assert_eq!(found.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["kling-video-o3-omni"]);
 
     // A rule only the published schema knows (cfg_scale ≤ 1): refused, naming the field, nothing

@@ -15,7 +15,7 @@ fn size(request: &VideoRequest, fam: Family) -> Result<Option<String>> {
         return Ok(Some(s.to_string()));
     }
     match (&request.aspect_ratio, fam) {
-        (Some(r), Family::Sora | Family::Veo) => size_for_ratio(r).map(|s| Some(s.to_string())).ok_or_else(|| {
+        (Some(r), Family::OpenAi | Family::Veo) => size_for_ratio(r).map(|s| Some(s.to_string())).ok_or_else(|| {
             Error::invalid(format!("{} takes aspect ratios 16:9 or 9:16 (sent as a size); got {r}", request.model))
         }),
         _ => Ok(None),
@@ -148,7 +148,7 @@ fn json_body(request: &VideoRequest, fam: Family) -> Result<Map<String, Value>> 
         body.insert("aspect_ratio".into(), json!(r));
     }
     if let Some(seed) = request.seed {
-        if fam == Family::Sora {
+        if fam == Family::OpenAi {
             return Err(Error::invalid("Sora takes no seed (unknown parameters are refused)"));
         }
         body.insert("seed".into(), json!(seed));
@@ -161,7 +161,10 @@ fn json_body(request: &VideoRequest, fam: Family) -> Result<Map<String, Value>> 
     }
     if let Some(ImageInput::Url(url)) = request.images.first() {
         // Sora: an object {image_url}; a bare string gets a 400. wan and others: the bare URL.
-        body.insert("input_reference".into(), if fam == Family::Sora { json!({"image_url": url}) } else { json!(url) });
+        body.insert(
+            "input_reference".into(),
+            if fam == Family::OpenAi { json!({"image_url": url}) } else { json!(url) },
+        );
     }
     for (k, v) in &request.extra {
         body.insert(k.clone(), v.clone());
@@ -193,7 +196,7 @@ async fn multipart_body(request: &VideoRequest, fam: Family) -> Result<videogen_
     let mut extra: Vec<(String, String)> = Vec::new();
     if let Some(d) = request.duration {
         match serde_json::from_value::<types::VideoSeconds>(json!(d.to_string())) {
-            Ok(s) if fam == Family::Sora => body.seconds = Some(s),
+            Ok(s) if fam == Family::OpenAi => body.seconds = Some(s),
             _ => extra.push(("seconds".into(), d.to_string())),
         }
     }
@@ -220,7 +223,7 @@ pub(crate) async fn create(client: &videogen_openai::Client, request: &VideoRequ
     let fam = family(provider, &request.model);
     let model = request.model.as_str();
     let id = if has_local_file(request) {
-        if fam != Family::Sora {
+        if fam != Family::OpenAi {
             image_urls(request)?;
         }
         let body = multipart_body(request, fam).await?;
@@ -228,7 +231,7 @@ pub(crate) async fn create(client: &videogen_openai::Client, request: &VideoRequ
             Ok(v) => v.into_inner().id,
             Err(e) => return Err(convert(provider, Call::Create { model }, e).await),
         }
-    } else if matches!(fam, Family::Sora | Family::Veo) {
+    } else if matches!(fam, Family::OpenAi | Family::Veo) {
         let body: types::CreateVideoJsonBody = serde_json::from_value(Value::Object(json_body(request, fam)?))
             .map_err(|e| Error::invalid(format!("/v1/videos request: {e}")))?;
         match client.create_video(&body).await {
@@ -478,7 +481,7 @@ mod tests {
             .aspect_ratio("16:9")
             .image(ImageInput::Url("https://i".into()));
         assert_eq!(
-            Value::Object(json_body(&sora, Family::Sora).unwrap()),
+            Value::Object(json_body(&sora, Family::OpenAi).unwrap()),
             json!({"model": "sora-2", "prompt": "p", "seconds": "8", "size": "1280x720", "input_reference": {"image_url": "https://i"}})
         );
         let veo = VideoRequest::new(Provider::AiHubMix, "veo-3.1-generate-preview")
@@ -492,7 +495,7 @@ mod tests {
         let wan =
             VideoRequest::new(Provider::AiHubMix, "wan2.5-i2v").prompt("p").image(ImageInput::Url("https://i".into()));
         assert_eq!(json_body(&wan, Family::Generic).unwrap()["input_reference"], json!("https://i"));
-        assert!(json_body(&VideoRequest::new(Provider::OpenAi, "sora-2").prompt("p").seed(1), Family::Sora).is_err());
+        assert!(json_body(&VideoRequest::new(Provider::OpenAi, "sora-2").prompt("p").seed(1), Family::OpenAi).is_err());
         let seedance = VideoRequest::new(Provider::AiHubMix, "doubao-seedance-1-0-pro-250528")
             .prompt("p")
             .duration(5)

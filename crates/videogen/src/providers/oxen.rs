@@ -280,7 +280,7 @@ fn model_of(m: types::Model) -> crate::models::Model {
         inputs,
         outputs,
         pricing,
-        request_schema: m.request_schema.map(Value::Object),
+        request_schema: m.json_request_schema.or(m.request_schema).map(Value::Object),
         listed: true,
     }
 }

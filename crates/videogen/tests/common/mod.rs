@@ -10,10 +10,15 @@ use videogen_sim::{Sim, SimConfig};
 
 pub const KEY: &str = "sk-videogen-test-0123456789";
 
+/// A quick simulator that still serves the models their providers shut down: these tests hold
+/// the wire shapes those models had (Sora's body and variants on AIHubMix, which gateways still
+/// speak; Oxen.ai multi-shot). Retirement itself is `tests/retirement.rs`'s, against the default
+/// simulator.
 pub fn fast_config() -> SimConfig {
     SimConfig {
         queued_for: Duration::from_millis(20),
         processing_for: Duration::from_millis(80),
+        serve_retired_models: true,
         ..SimConfig::default()
     }
 }
@@ -27,8 +32,10 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
+/// A client of `provider` on `sim` that lets retired models through (see [`fast_config`]).
 pub fn client(sim: &Sim, provider: Provider) -> Client {
     Client::builder()
+        .allow_retired_models(true)
         .api_key(provider, KEY)
         .base_url(provider, base_url(sim, provider))
         .retry(fast_retry())
@@ -58,7 +65,7 @@ pub fn request(provider: Provider) -> VideoRequest {
         }
         Provider::VideoDb => VideoRequest::new(provider, "videodb").prompt("A drone over a city").duration(6),
         Provider::AiHubMix => VideoRequest::new(provider, "sora-2").prompt("A red balloon").duration(4),
-        Provider::OpenAi => VideoRequest::new(provider, "sora-2-pro").prompt("A red balloon").duration(8),
+        Provider::OpenAi => VideoRequest::new(provider, "gateway-video-model").prompt("A red balloon").duration(8),
     }
 }
 
