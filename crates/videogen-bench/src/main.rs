@@ -86,7 +86,7 @@ fn client(provider: Provider, base: &str) -> Client {
 }
 
 async fn facade_job(client: &Client, dir: &std::path::Path, i: usize) {
-    let request = VideoRequest::new(Provider::OpenAi, "sora-2").prompt(format!("bench {i}")).duration(4);
+    let request = VideoRequest::new(Provider::OpenAi, "gateway-video-model").prompt(format!("bench {i}")).duration(4);
     let job = client.submit(&request).await.expect("submit");
     let mut last = None;
     for _ in 0..10 {
@@ -215,7 +215,9 @@ async fn concurrency(base: String, jobs: usize, poll_ms: u64) -> Value {
     let one_job = |i: usize| {
         let client = client.clone();
         async move {
-            let request = VideoRequest::new(Provider::OpenAi, "sora-2").prompt(format!("concurrent {i}")).duration(4);
+            let request = VideoRequest::new(Provider::OpenAi, "gateway-video-model")
+                .prompt(format!("concurrent {i}"))
+                .duration(4);
             let job = client.submit(&request).await.map_err(|e| e.to_string())?;
             client.wait(&job, policy).await.map(|_| ()).map_err(|e| e.to_string())
         }

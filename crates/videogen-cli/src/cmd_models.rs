@@ -263,3 +263,49 @@ fn rule_differences(id: &str, rules: &models::ModelInfo, schema: &serde_json::Va
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(id: &str, schema: Option<serde_json::Value>) -> models::Model {
+        models::Model {
+            provider: Provider::Oxen,
+            id: id.into(),
+            display_name: None,
+            inputs: vec![],
+            outputs: vec!["video".into()],
+            pricing: None,
+            request_schema: schema,
+            listed: true,
+            rules: models::lookup(Provider::Oxen, id),
+        }
+    }
+
+    #[test]
+    fn drift_names_new_gone_revived_and_differing_models() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let schema = json!({"properties": {"duration": {"type": "integer", "enum": [5, 10, 15]},
+            "aspect_ratio": {"enum": ["16:9", "9:16", "1:1"]}}});
+        let mut gone = listed("ltx-2-5", None);
+        gone.listed = false;
+        let mut retired_unlisted = listed("openai-sora-2-pro", None);
+        retired_unlisted.listed = false;
+        let found = vec![
+            listed("brand-new-video-model", None),
+            listed("kling-video-v2-6-pro-text-to-video", Some(schema)),
+            listed("kling-video-o3-pro-reference-to-video", None),
+            gone,
+            retired_unlisted,
+        ];
+        let d = compare(&found, today);
+        assert_eq!(d.new, ["brand-new-video-model"]);
+        assert_eq!(d.gone, ["ltx-2-5"], "a retired model that is not listed is no drift");
+        assert_eq!(d.revived, ["kling-video-o3-pro-reference-to-video"]);
+        assert_eq!(d.rules.len(), 1, "{:?}", d.rules);
+        assert!(d.rules[0].contains("durations: provider 5, 10 or 15 s, catalogue 5 or 10 s"), "{:?}", d.rules);
+        // A list that agrees: nothing to report.
+        let agree = compare(&[listed("kling-video-o3-omni", None)], today);
+        assert!(agree.is_empty(), "{agree:?}");
+    }
+}

@@ -1,4 +1,5 @@
-//! `videogen`: generate AI videos from a prompt through Oxen.ai, VideoDB, AIHubMix or OpenAI.
+//! `videogen`: generate AI videos from a prompt through Oxen.ai, VideoDB, AIHubMix or an
+//! OpenAI-compatible gateway.
 //!
 //! One module per command (`cmd_*.rs`, each an `Args` type that implements [`cmd::Run`]);
 //! `request` holds the request fields `generate`, `submit` and batch lines share, `waiting` what
@@ -58,7 +59,7 @@ fn after_help() -> String {
     format!("{EXAMPLES}\n\n{}", exit::exit_code_help())
 }
 
-/// Generate AI videos through Oxen.ai, VideoDB, AIHubMix or OpenAI, with one command line.
+/// Generate AI videos through Oxen.ai, VideoDB, AIHubMix or an OpenAI-compatible gateway, with one command line.
 #[derive(Parser, Debug)]
 #[command(name = "videogen", version, after_help = after_help())]
 struct Cli {

@@ -344,7 +344,8 @@ mod tests {
         assert_eq!(fp(&base), fp(&explicit), "defaults resolved, out ignored");
         assert_ne!(fp(&base), fp(&RequestFields { duration: Some(10), ..base.clone() }));
         assert_ne!(fp(&base), fp(&RequestFields { audio: Some(false), ..base.clone() }));
-        assert_ne!(fp(&base), base.fingerprint(Provider::OpenAi).unwrap(), "the default provider counts");
+        assert_ne!(fp(&base), base.fingerprint(Provider::AiHubMix).unwrap(), "the default provider counts");
+        assert!(base.fingerprint(Provider::OpenAi).unwrap_err().contains("--model"), "a gateway has no default model");
         assert_eq!(fp(&base).len(), 16);
     }
 
@@ -357,7 +358,7 @@ mod tests {
         };
         assert!(f.build(Provider::Oxen).unwrap_err().contains("shots"));
         let f = RequestFields { prompt: Some("a".into()), count: Some(2), ..Default::default() };
-        assert!(f.build(Provider::OpenAi).unwrap_err().contains("one video per request"));
+        assert!(f.build(Provider::AiHubMix).unwrap_err().contains("one video per request"));
         assert!(f.build(Provider::Oxen).is_ok());
         assert!(RequestFields { count: Some(5), ..f }.build(Provider::Oxen).unwrap_err().contains("between 1 and 4"));
     }

@@ -14,7 +14,9 @@ fn generate_writes_an_mp4_on_every_provider_offline() {
     for provider in ["oxen", "videodb", "aihubmix", "openai"] {
         let out = dir.join(format!("{provider}.mp4"));
         let output = videogen()
-            .args(["generate", "A red balloon floating upward through blue sky", "--provider", provider, "--out"])
+            .args(["generate", "A red balloon floating upward through blue sky", "--provider", provider])
+            .args(gateway_model(provider))
+            .arg("--out")
             .arg(&out)
             .assert()
             .success()
@@ -35,6 +37,7 @@ fn the_readme_offline_flow_works_across_processes() {
     for provider in ["oxen", "videodb", "aihubmix", "openai"] {
         let submitted = videogen_sharing(&state)
             .args(["submit", "A sunset timelapse", "--json", "--provider", provider])
+            .args(gateway_model(provider))
             .output()
             .unwrap();
         assert!(submitted.status.success(), "{provider}: {}", String::from_utf8_lossy(&submitted.stderr));
@@ -63,7 +66,17 @@ fn json_output_parses_and_resumes_from_the_handle() {
     let dir = scratch("json");
     let out = dir.join("v.mp4");
     let output = videogen()
-        .args(["--json", "--sim", "generate", "A paper boat", "--provider", "openai", "--out"])
+        .args([
+            "--json",
+            "--sim",
+            "generate",
+            "A paper boat",
+            "--provider",
+            "openai",
+            "-m",
+            "gateway-video-model",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .unwrap();
@@ -89,10 +102,16 @@ fn json_output_parses_and_resumes_from_the_handle() {
 
 #[test]
 fn bad_input_exits_non_zero_with_a_clear_message() {
-    let cases: [(&[&str], i32, &str); 5] = [
+    let cases: [(&[&str], i32, &str); 7] = [
         (&["generate", "x", "--size", "big"], 2, "WIDTHxHEIGHT"),
         (&["generate", "x", "--provider", "nope"], 2, "unknown provider"),
-        (&["generate", "x", "--provider", "openai", "--duration", "5"], 2, "4, 8, 12 seconds"),
+        (
+            &["generate", "x", "--provider", "aihubmix", "-m", "wan2.5-t2v-preview", "--duration", "7"],
+            2,
+            "5, 10 seconds",
+        ),
+        (&["generate", "x", "--provider", "aihubmix", "-m", "sora-2"], 2, "retired since 2026-09-24"),
+        (&["generate", "x", "--provider", "openai"], 2, "give one with --model"),
         (&["status", "not-a-job"], 2, "provider:id"),
         (&["cancel", "openai:video_1"], 1, "does not support cancel"),
     ];
@@ -222,7 +241,11 @@ fn batch_files_are_checked_whole_before_anything_is_sent() {
     assert!(stderr.contains("has no requests"), "{stderr}");
 
     let missing = dir.join("missing.jsonl");
-    std::fs::write(&missing, "{\"prompt\": \"a\", \"provider\": \"openai\", \"images\": [\"nope.png\"]}\n").unwrap();
+    std::fs::write(
+        &missing,
+        "{\"prompt\": \"a\", \"provider\": \"aihubmix\", \"model\": \"wan2.6-i2v\", \"images\": [\"nope.png\"]}\n",
+    )
+    .unwrap();
     let out = videogen().args(["batch"]).arg(&missing).arg("--out-dir").arg(dir.join("o2")).assert().code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("line 1") && stderr.contains("nope.png") && stderr.contains("no such file"), "{stderr}");
@@ -234,7 +257,10 @@ fn batch_files_are_checked_whole_before_anything_is_sent() {
     assert!(is_mp4(&dir.join("o3").join("0001.mp4")));
 
     // A missing --image path is bad input (exit 2), found before anything is sent.
-    let out = videogen().args(["generate", "a", "-p", "openai", "--image", "nope.png"]).assert().code(2);
+    let out = videogen()
+        .args(["generate", "a", "-p", "openai", "-m", "gateway-video-model", "--image", "nope.png"])
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("nope.png") && stderr.contains("no such file"), "{stderr}");
 }
@@ -294,8 +320,17 @@ fn remix_delete_collections_and_live_models_have_commands() {
         (output.status.code(), stdout, stderr)
     };
     let out = dir.join("boat.mp4");
-    let (code, stdout, stderr) =
-        run(&["--json", "generate", "A paper boat", "--provider", "openai", "--out", out.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&[
+        "--json",
+        "generate",
+        "A paper boat",
+        "--provider",
+        "openai",
+        "-m",
+        "gateway-video-model",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(0), "{stderr}");
     let job = serde_json::from_str::<Value>(&stdout).unwrap()["job"].to_string();
 
@@ -324,10 +359,31 @@ fn remix_delete_collections_and_live_models_have_commands() {
     let (code, stdout, stderr) = run(&["--json", "models", "--live", "--provider", "oxen", "--search", "o3"]);
     assert_eq!(code, Some(0), "{stderr}");
     let models: Value = serde_json::from_str(&stdout).unwrap();
-    let o3 = models.as_array().unwrap().iter().find(|m| m["id"] == "kling-video-o3-pro-reference-to-video").unwrap();
+    let o3 = models.as_array().unwrap().iter().find(|m| m["id"] == "kling-video-o3-omni").unwrap();
     assert!(o3["request_schema"].is_object() && o3["pricing"]["per_second"].is_string(), "{o3}");
     let (_, text, _) = run(&["models", "--live", "--provider", "oxen"]);
     assert!(text.contains("kling-video-v2-6-pro-text-to-video") && text.contains("USD/s"), "{text}");
+
+    // The drift report: the simulator lists fewer models than the catalogue knows, so it
+    // differs (exit 7), naming catalogue models no longer listed, never a retired one.
+    let (code, stdout, stderr) = run(&["--json", "models", "--drift", "--provider", "oxen"]);
+    assert_eq!(code, Some(7), "{stderr}");
+    let drift: Value = serde_json::from_str(&stdout).unwrap();
+    let gone: Vec<&str> = drift["no_longer_listed"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(gone.contains(&"ltx-2-3") && !gone.contains(&"openai-sora-2-pro"), "{drift}");
+    assert_eq!(drift["not_in_catalogue"], serde_json::json!([]), "{drift}");
+    assert!(stderr.contains("no longer listed"), "{stderr}");
+    let (code, _, stderr) = run(&["models", "--drift", "--provider", "aihubmix"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    // The catalogue itself: status, dates, replacement and sources for every model.
+    let (code, stdout, _) = run(&["--json", "models", "--provider", "aihubmix"]);
+    assert_eq!(code, Some(0));
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    let preview = rows.as_array().unwrap().iter().find(|m| m["id"] == "veo-3.1-generate-preview").unwrap();
+    assert_eq!(preview["status"], "retired");
+    assert_eq!(preview["lifecycle"]["shutdown"], "2026-10-22");
+    assert_eq!(preview["lifecycle"]["replacement"], "gemini-omni-1.1-flash");
+    assert!(rows.as_array().unwrap().iter().all(|m| m["source"].as_str().is_some_and(|s| !s.is_empty())));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -336,8 +392,19 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     let state = dir.join("state.json");
     let run = |args: &[&str]| videogen_sharing(&state).current_dir(&dir).args(args).output().unwrap();
     // A thumbnail instead of the video; a spritesheet of the same job later, under its default name.
-    let made =
-        run(&["--json", "generate", "A paper boat", "-p", "openai", "--variant", "thumbnail", "--out", "t.webp"]);
+    let made = run(&[
+        "--json",
+        "generate",
+        "A paper boat",
+        "-p",
+        "openai",
+        "-m",
+        "gateway-video-model",
+        "--variant",
+        "thumbnail",
+        "--out",
+        "t.webp",
+    ]);
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     assert_eq!(&std::fs::read(dir.join("t.webp")).unwrap()[8..12], b"WEBP");
     let made: Value = serde_json::from_slice(&made.stdout).unwrap();
@@ -351,9 +418,13 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     assert!(is_mp4(&dir.join("now.mp4")));
     // What a model or provider lacks is refused before anything is sent.
     for (args, code, needle) in [
-        (&["generate", "x", "-p", "openai", "--audio"][..], 2, "does not generate audio"),
-        (&["generate", "x", "-p", "openai", "--input-video", "https://example.com/v.mp4"][..], 2, "reference video"),
-        (&["generate", "x", "-p", "openai", "--now"][..], 1, "does not support synchronous generate"),
+        (&["generate", "x", "-p", "aihubmix", "--audio"][..], 2, "does not generate audio"),
+        (&["generate", "x", "-p", "aihubmix", "--input-video", "https://example.com/v.mp4"][..], 2, "reference video"),
+        (
+            &["generate", "x", "-p", "openai", "-m", "gateway-video-model", "--now"][..],
+            1,
+            "does not support synchronous generate",
+        ),
         (&["generate", "x", "--b64"][..], 2, "--now"),
     ] {
         let out = run(args);
@@ -371,7 +442,7 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     .await
     .unwrap();
     let at_sim = || videogen_at(&sim, &[videogen::Provider::OpenAi]);
-    let submitted = at_sim().args(["submit", "A boat", "-p", "openai"]).output().unwrap();
+    let submitted = at_sim().args(["submit", "A boat", "-p", "openai", "-m", "gateway-video-model"]).output().unwrap();
     let handle = String::from_utf8(submitted.stdout).unwrap();
     assert!(at_sim().args(["wait", handle.trim()]).output().unwrap().status.success());
     // The simulator answers in whole seconds, as OpenAI does: `expires_at` is its creation second
@@ -393,9 +464,81 @@ fn the_readme_lists_the_exit_codes_that_help_prints() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(codes.len(), 8, "{help}");
+    assert_eq!(codes.len(), 9, "{help}");
     for line in codes {
         let (code, meaning) = line.trim().split_once("  ").unwrap();
         assert!(readme.contains(&format!("| {code} | {meaning} |")), "README lacks exit code {code}: {meaning}");
     }
+}
+
+/// `-m gateway-video-model` for the OpenAI-compatible gateway, which has no default model (its
+/// models are its operator's); nothing for the others.
+fn gateway_model(provider: &str) -> Vec<&'static str> {
+    if provider == "openai" { vec!["-m", "gateway-video-model"] } else { vec![] }
+}
+
+/// The providers as they are today: `OPENAI_API_KEY` alone configures nothing (the README's first
+/// command uses the simulator), `--provider openai` without a gateway is exit 3, and a retired
+/// model is exit 2 with its date, nothing sent; let through, the provider's answer is typed.
+#[test]
+fn openai_key_alone_and_retired_models() {
+    let dir = scratch("today");
+    let out = dir.join("balloon.mp4");
+    let made = videogen()
+        .env("OPENAI_API_KEY", "sk-anything")
+        .args(["generate", "A red balloon floating upward through blue sky", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&made.stderr).contains("built-in simulator"));
+    assert!(is_mp4(&out));
+    let refused = videogen()
+        .env("OPENAI_API_KEY", "sk-anything")
+        .args(["generate", "x", "--provider", "openai", "-m", "gateway-video-model"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("OPENAI_BASE_URL") && stderr.contains("2026-09-24"), "{stderr}");
+    let refused = videogen()
+        .env("OPENAI_API_KEY", "sk-anything")
+        .env("OPENAI_BASE_URL", "https://api.openai.com/v1")
+        .args(["generate", "x", "--provider", "openai", "-m", "gateway-video-model"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("shut down its Videos API"));
+
+    // Against a running simulator, so its create counters show what was sent.
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let sim = rt.block_on(videogen_sim::Sim::start(Default::default())).unwrap();
+    let aih = videogen_sim::Provider::AiHubMix;
+    for model in ["sora-2", "veo-3.1-generate-preview"] {
+        let output = videogen_at(&sim, &[videogen::Provider::AiHubMix])
+            .args(["generate", "x", "--provider", "aihubmix", "--model", model])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("retired since 2026-"), "{stderr}");
+    }
+    assert_eq!(sim.counters().create_requests(aih), 0, "nothing was sent");
+    let output = videogen_at(&sim, &[videogen::Provider::AiHubMix])
+        .args(["--allow-retired", "generate", "x", "--provider", "aihubmix", "--model", "sora-2"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("503") && stderr.contains("Incorrect model ID") && stderr.contains("2026-09-24"),
+        "{stderr}"
+    );
+    assert_eq!((sim.counters().create_requests(aih), sim.counters().jobs_created(aih)), (1, 0));
+    rt.block_on(sim.stop());
 }

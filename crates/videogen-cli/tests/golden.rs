@@ -72,20 +72,13 @@ fn outputs_in_text_and_json() {
     golden!("wait-text", run(&["wait", &job], 0));
     golden!("download-text", run(&["download", &job], 0));
     golden!("generate-count-json", run(&["--json", "generate", "Two cats", "--count", "2", "--out", "cats.mp4"], 0));
-    golden!(
-        "submit-shots-text",
-        run(
-            &["submit", "--shot", "A fox runs:5", "--shot", "It jumps", "-m", "kling-video-o3-pro-reference-to-video"],
-            0
-        )
-    );
     golden!("models-text", run(&["models", "--provider", "openai"], 0));
     golden!("models-json", run(&["--json", "models", "--provider", "videodb"], 0));
     golden!("collections-text", run(&["collections"], 0));
     golden!("schema-batch-line", run(&["schema", "batch-line"], 0));
     std::fs::write(
         dir.join("b.jsonl"),
-        "{\"prompt\": \"a red balloon\", \"duration\": 5}\n{\"prompt\": \"a paper boat\", \"provider\": \"openai\"}\n",
+        "{\"prompt\": \"a red balloon\", \"duration\": 5}\n{\"prompt\": \"a paper boat\", \"provider\": \"openai\", \"model\": \"gateway-video-model\"}\n",
     )
     .unwrap();
     golden!("batch-text", run(&["batch", "b.jsonl", "--out-dir", "videos"], 0));
@@ -112,7 +105,11 @@ fn the_exit_code_of_every_error_class() {
     let missing = dir.join("missing.png");
     let missing = missing.to_str().unwrap();
     let slow = String::from_utf8(
-        videogen_sharing(&state).args(["submit", "A slow job", "--provider", "openai"]).output().unwrap().stdout,
+        videogen_sharing(&state)
+            .args(["submit", "A slow job", "--provider", "openai", "-m", "gateway-video-model"])
+            .output()
+            .unwrap()
+            .stdout,
     )
     .unwrap();
     type Setup = fn(&mut assert_cmd::Command, &videogen_sim::Sim);
@@ -126,11 +123,34 @@ fn the_exit_code_of_every_error_class() {
     };
     let cases: Vec<(&str, Vec<&str>, Setup)> = vec![
         ("usage: a flag clap refuses", vec!["generate", "x", "--size", "big"], plain),
-        ("usage: a model rule", vec!["generate", "x", "--provider", "openai", "--duration", "5"], plain),
-        ("usage: a missing reference image", vec!["generate", "x", "--provider", "openai", "--image", missing], plain),
+        ("usage: a model rule", vec!["generate", "x", "--provider", "aihubmix", "--duration", "1"], plain),
+        (
+            "usage: a retired model",
+            vec!["generate", "x", "--provider", "aihubmix", "--model", "veo-3.1-generate-preview"],
+            plain,
+        ),
+        (
+            "usage: a retired model let through, as the provider answers it",
+            vec![
+                "submit",
+                "--shot",
+                "A fox runs:5",
+                "--shot",
+                "It jumps",
+                "-m",
+                "kling-video-o3-pro-reference-to-video",
+                "--allow-retired",
+            ],
+            plain,
+        ),
+        (
+            "usage: a missing reference image",
+            vec!["generate", "x", "--provider", "aihubmix", "-m", "wan2.6-i2v", "--image", missing],
+            plain,
+        ),
         (
             "usage: a field of another provider",
-            vec!["generate", "x", "-p", "openai", "--callback-url", "https://example.com/h"],
+            vec!["generate", "x", "-p", "aihubmix", "--callback-url", "https://example.com/h"],
             plain,
         ),
         (
@@ -149,7 +169,7 @@ fn the_exit_code_of_every_error_class() {
         ("config: a base URL that is not http(s)", vec!["list", "--provider", "oxen"], bad_base),
         (
             "job failed: the job fails at the provider",
-            vec!["generate", "x", "--provider", "openai", "--out", "never.mp4"],
+            vec!["generate", "x", "--provider", "openai", "-m", "gateway-video-model", "--out", "never.mp4"],
             at_sim,
         ),
         ("timeout: --timeout passes first", vec!["wait", slow.trim(), "--timeout", "0.2"], plain),

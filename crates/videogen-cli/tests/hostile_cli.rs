@@ -54,7 +54,8 @@ fn generate_with_a_timeout_against_held_status_requests_exits_5_in_time() {
             std::thread::spawn(move || {
                 let started = Instant::now();
                 let output = videogen(api, &server)
-                    .args(["generate", "A held balloon", "-p", api.name(), "--timeout", "3", "--poll-interval", "0.3"])
+                    .args(["generate", "A held balloon", "-p", api.name(), "-m", api.model(), "--allow-retired"])
+                    .args(["--timeout", "3", "--poll-interval", "0.3"])
                     .arg("--out")
                     .arg(dir.join("x.mp4"))
                     .output()
@@ -78,8 +79,10 @@ fn download_of_a_variant_with_a_timeout_against_held_content_exits_5_in_time() {
     let rt = runtime();
     let server = rt.block_on(Server::start(case(Api::OpenAi, Target::Download, Mutation::Hold, false)));
     let dir = scratch("held-variant");
-    let submitted =
-        videogen(Api::OpenAi, &server).args(["submit", "A held thumbnail", "-p", "openai"]).output().unwrap();
+    let submitted = videogen(Api::OpenAi, &server)
+        .args(["submit", "A held thumbnail", "-p", "openai", "-m", "sora-2", "--allow-retired"])
+        .output()
+        .unwrap();
     assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
     let handle = String::from_utf8(submitted.stdout).unwrap();
     let waited =
@@ -249,7 +252,9 @@ fn cli_case(case: &Case, server: &Server, json: bool) -> Result<(), String> {
     let dir = scratch(&format!("seed{}", case.seed));
     let out = dir.join("out.mp4");
     let mut cmd = videogen(case.api, server);
-    cmd.args(["generate", "A hostile balloon", "-p", case.api.name(), "--poll-interval", "0.3"])
+    // The hostile server answers in Sora's shapes (which gateways still speak): its model is let through.
+    cmd.args(["generate", "A hostile balloon", "-p", case.api.name(), "-m", case.api.model(), "--allow-retired"])
+        .args(["--poll-interval", "0.3"])
         .args(["--timeout", &TIMEOUT_SECS.to_string(), "--out"])
         .arg(&out);
     if json {

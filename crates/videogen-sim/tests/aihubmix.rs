@@ -28,7 +28,7 @@ async fn aihubmix_has_its_own_jobs_faults_and_family_rules() {
     let aih = sim.aihubmix_base_url();
     // The fault targets AIHubMix only: OpenAI's first create goes through.
     assert_eq!(create(sim.openai_base_url(), json!({"model": "sora-2", "prompt": "p"})).await.status(), 200);
-    assert_eq!(create(aih.clone(), json!({"model": "sora-2", "prompt": "p"})).await.status(), 503);
+    assert_eq!(create(aih.clone(), json!({"model": "wan2.6-t2v", "prompt": "p"})).await.status(), 503);
 
     let seedance = json!({"model": "doubao-seedance-1-0-pro-250528", "prompt": "p", "duration": 5,
         "content": [{"type": "text", "text": "p"}, {"type": "image_url", "image_url": {"url": "https://i"}, "role": "first_frame"}],

@@ -148,13 +148,17 @@ mod tests {
 
     #[test]
     fn lines_take_every_generate_field_with_the_same_checks() {
-        let text = "{\"prompt\": \"x\", \"provider\": \"openai\", \"duration\": 5}\n";
+        let text =
+            "{\"prompt\": \"x\", \"provider\": \"aihubmix\", \"model\": \"wan2.5-t2v-preview\", \"duration\": 7}\n";
         let err = parse(text, Provider::Oxen).unwrap_err().message;
-        assert!(err.contains("line 1, rule") && err.contains("4, 8, 12"), "{err}");
+        assert!(err.contains("line 1, rule") && err.contains("5, 10"), "{err}");
+        let retired = "{\"prompt\": \"x\", \"provider\": \"aihubmix\", \"model\": \"sora-2\"}\n";
+        let err = parse(retired, Provider::Oxen).unwrap_err().message;
+        assert!(err.contains("line 1, field model") && err.contains("retired since 2026-09-24"), "{err}");
         let ok = parse("{\"prompt\": \"x\", \"out\": \"a.mp4\"}\n{\"prompt\": \"y\"}\n", Provider::Oxen).unwrap();
         assert_eq!(ok.iter().map(|i| i.outs[0].as_str()).collect::<Vec<_>>(), ["a.mp4", "0002.mp4"]);
         assert!(parse("{\"prompt\": \"x\", \"out\": \"../a.mp4\"}\n", Provider::Oxen).is_err());
-        let shots = r#"{"model": "kling-video-o3-pro-reference-to-video", "shots": [{"prompt": "a", "duration": 5}, {"prompt": "b"}], "audio": true}"#;
+        let shots = r#"{"model": "a-multi-shot-model", "shots": [{"prompt": "a", "duration": 5}, {"prompt": "b"}], "audio": true}"#;
         let items = parse(shots, Provider::Oxen).unwrap();
         assert_eq!(items[0].request.shots.len(), 2);
         assert_eq!(items[0].request.audio, Some(true));
