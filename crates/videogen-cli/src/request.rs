@@ -204,7 +204,8 @@ pub struct RequestArgs {
     /// oxen, videodb, aihubmix or openai (default: the first with an API key set, else oxen on the simulator).
     #[arg(long, short)]
     pub provider: Option<Provider>,
-    /// Model id (default per provider: kling-video-v2-6-pro-text-to-video, videodb, sora-2, sora-2).
+    /// Model id (default per provider: kling-video-v2-6-pro-text-to-video, videodb, wan2.6-t2v;
+    /// an OpenAI-compatible gateway has none). `videogen models` lists the catalogue.
     #[arg(long, short)]
     pub model: Option<String>,
     /// Length in seconds.

@@ -1,6 +1,8 @@
-//! OpenAI: a Sora job with progress events.
+//! An OpenAI-compatible gateway (a LiteLLM proxy, another service that speaks `/v1/videos`): a
+//! job with progress events. OpenAI's own Videos API was shut down on 2026-09-24.
 //!
-//! `OPENAI_API_KEY=… cargo run -p videogen --example openai` uses OpenAI; without the key it runs
+//! `OPENAI_BASE_URL=https://gateway.example/v1 OPENAI_API_KEY=… OPENAI_MODEL=<a model it serves>
+//! cargo run -p videogen --example openai` uses your gateway; without `OPENAI_BASE_URL` it runs
 //! against a local videogen-sim.
 
 use futures::StreamExt;
@@ -8,7 +10,7 @@ use videogen::{Client, Provider, VideoRequest, WaitEvent, WaitPolicy};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sim = if std::env::var("OPENAI_API_KEY").is_ok() {
+    let sim = if std::env::var("OPENAI_BASE_URL").is_ok() {
         None
     } else {
         Some(videogen_sim::Sim::start(Default::default()).await?)
@@ -20,7 +22,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?,
         None => Client::from_env()?,
     };
-    let request = VideoRequest::new(Provider::OpenAi, "sora-2")
+    // A gateway's models are its operator's: there is no default.
+    let model = std::env::var("OPENAI_MODEL").unwrap_or_else(|_| "gateway-video-model".into());
+    let request = VideoRequest::new(Provider::OpenAi, model)
         .prompt("A paper boat on a rainy street")
         .duration(4)
         .aspect_ratio("9:16");

@@ -205,7 +205,7 @@ impl std::fmt::Display for Deprecation {
 /// use chrono::NaiveDate;
 /// use videogen::{Error, Provider, models};
 /// let day = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
-/// let e = models::check_lifecycle(Provider::AiHubMix, "sora-2", day).unwrap_err();
+/// let e = models::check_lifecycle(Provider::AiHubMix, "sora-2", day).unwrap_err(); // retired
 /// assert!(matches!(e, Error::ModelRetired { since: Some(d), .. } if d.to_string() == "2026-09-24"));
 /// assert!(models::check_lifecycle(Provider::AiHubMix, "wan2.6-t2v", day).unwrap().is_none());
 /// ```

@@ -11,7 +11,8 @@ pub enum Provider {
     /// VideoDB: generate video, then poll its async response.
     #[serde(rename = "videodb")]
     VideoDb,
-    /// AIHubMix: OpenAI's `/v1/videos` API for sora, veo, wan, seedance and more.
+    /// AIHubMix: OpenAI's `/v1/videos` API for wan, seedance, happyhorse, jimeng and more (its
+    /// Sora and Veo ids are retired).
     #[serde(rename = "aihubmix")]
     AiHubMix,
     /// An OpenAI-compatible gateway: any service that speaks OpenAI's `/v1/videos` API (a

@@ -62,7 +62,7 @@ impl std::str::FromStr for Size {
 ///
 /// ```
 /// use videogen::{Provider, VideoRequest};
-/// let request = VideoRequest::new(Provider::AiHubMix, "sora-2")
+/// let request = VideoRequest::new(Provider::AiHubMix, "wan2.6-t2v")
 ///     .prompt("A red balloon floating upward through blue sky")
 ///     .duration(8)
 ///     .size("1280x720".parse().unwrap());
@@ -76,7 +76,8 @@ pub struct VideoRequest {
     pub model: String,
     /// The prompt (or use `shots`).
     pub prompt: Option<String>,
-    /// Multi-shot: prompt and duration per shot (Oxen models that take `multi_prompt`).
+    /// Multi-shot: prompt and duration per shot (Oxen models that take `multi_prompt`; none of
+    /// Oxen.ai's listed models documents it since the one that did was retired on 2026-07-27).
     pub shots: Vec<Shot>,
     /// Length in seconds.
     pub duration: Option<u32>,
@@ -321,7 +322,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let ok = dir.join("a.png");
         std::fs::write(&ok, b"png").unwrap();
-        let with = |p: &str| VideoRequest::new(Provider::OpenAi, "sora-2").prompt("p").image(ImageInput::parse(p));
+        let with = |p: &str| {
+            VideoRequest::new(Provider::OpenAi, "gateway-video-model").prompt("p").image(ImageInput::parse(p))
+        };
         assert!(check_local_inputs(&with(ok.to_str().unwrap())).is_ok());
         for (path, why) in [
             (dir.join("missing.png"), "no such file"),
