@@ -37,8 +37,8 @@ pub enum Operation {
     /// AIHubMix's `DELETE /videos/{id}`, VideoDB's `DELETE /video/{id}`.
     Delete,
     /// The provider's models, live where it lists them ([`crate::Client::models`]): Oxen.ai's
-    /// `GET /api/ai/models` with capabilities, pricing and `request_schema`; elsewhere the rule
-    /// table ([`crate::models::MODELS`]).
+    /// `GET /api/ai/models` with capabilities, pricing and `json_request_schema`; elsewhere the
+    /// model catalogue ([`crate::catalog`]).
     Models,
     /// A cost estimate before submitting, from published prices
     /// ([`crate::Client::estimate_cost`]): Oxen.ai's model `pricing`.

@@ -340,7 +340,7 @@ impl Client {
 
     /// Checks `request` against its model's published `request_schema` (Oxen.ai), read once per
     /// client and model. A provider that publishes none, or a models endpoint that does not
-    /// answer, leaves only the rule table's checks (logged at debug level).
+    /// answer, leaves only the catalogue's checks (logged at debug level).
     async fn check_published_schema(&self, request: &VideoRequest) -> Result<()> {
         let backend = self.inner.backend(request.provider)?;
         let Some(parameters) = backend.model_parameters(request)? else { return Ok(()) };
@@ -356,9 +356,9 @@ impl Client {
 
     /// The video models `provider` offers: Oxen.ai's live list (`GET /api/ai/models`, or
     /// `/api/ai/models/search?search=` with `search`) with capabilities, pricing and
-    /// `request_schema`, merged with the rule table ([`models::MODELS`]: rows it did not list
-    /// come last, with `listed: false`); the rule table alone for VideoDB, OpenAI and AIHubMix,
-    /// which publish no model list with these facts.
+    /// `json_request_schema`, merged with the model catalogue ([`crate::catalog`]: rows it did
+    /// not list come last, with `listed: false`); the catalogue alone for VideoDB, gateways and
+    /// AIHubMix, whose APIs publish no model list with these facts.
     ///
     /// # Errors
     /// The provider's answer as a typed error.

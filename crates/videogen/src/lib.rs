@@ -137,7 +137,7 @@
 //! | `download` | yes | yes | yes | yes |
 //! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
 //! | `delete` | no | yes (the video) | yes | yes |
-//! | `models` | yes (live: capabilities, pricing, `request_schema`) | yes (rule table) | yes (rule table) | yes (rule table) |
+//! | `models` | yes (live: capabilities, pricing, `json_request_schema`) | yes (catalogue) | yes (catalogue) | yes (catalogue) |
 //! | `estimate cost` | yes (model `pricing`) | no | no | no |
 //! | `thumbnail` | no | yes (`thumbnail_url`) | yes (`variant=thumbnail`) | yes (Sora; `variant=thumbnail`) |
 //! | `collections` | no | yes (list, create, delete) | no | no |
