@@ -183,7 +183,8 @@ impl Run for BatchRun {
             .map_err(|e| CliError::usage(format!("--out-dir {}: {e}", out_dir.display())))?;
         // Every output path is checked before the first create.
         for out in items.iter().flat_map(|i| &i.outs) {
-            check_out(&out_dir.join(out))?;
+            // The batch's own files from earlier runs are its to resume (see the journal).
+            check_out(&out_dir.join(out), true)?;
         }
         let ledger = match &self.ledger {
             None => self.embedded(&items, &out_dir)?,

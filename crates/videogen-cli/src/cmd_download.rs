@@ -26,20 +26,24 @@ pub struct Download {
     /// and the same command resumes it.
     #[arg(long)]
     pub timeout: Option<f64>,
+    /// Replace an existing output file (by default an existing file is refused before anything
+    /// is sent, and one that appears while the job runs is kept).
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl Run for Download {
     async fn run(self, global: Global) -> Result<Report, CliError> {
         let job = parse_job(&self.job)?;
         let out = self.out.clone().unwrap_or_else(|| default_out(&job, self.variant));
-        check_out(&out).map_err(|e| e.with_job(&job))?;
+        check_out(&out, self.force).map_err(|e| e.with_job(&job))?;
         check_variant(job.provider, self.variant).map_err(|e| e.with_job(&job))?;
         let limit = self.timeout.map(|t| positive_seconds(t, "timeout")).transpose()?;
         let ctx = context_within(&[job.provider], global, limit).await?;
         let simulated = ctx.simulated(job.provider);
         match ctx.client.status(&job).await.map_err(|e| CliError::from(e).with_job(&job))? {
             JobStatus::Succeeded(video) => {
-                download(&ctx.client.video(&video)?, self.variant, &out, global, limit, simulated).await
+                download(&ctx.client.video(&video)?, self.variant, &out, global, limit, simulated, self.force).await
             }
             other => {
                 Err(CliError::failed(format!("job {} is {}, not finished", job.short_form(), other.name()))

@@ -33,6 +33,10 @@ pub struct Generate {
     /// With --now: the video comes inline in the answer (Oxen.ai response_format b64_json).
     #[arg(long, requires = "now")]
     pub b64: bool,
+    /// Replace an existing output file (by default an existing file is refused before anything
+    /// is sent, and one that appears while the job runs is kept).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub wait: WaitOptions,
 }
@@ -69,11 +73,14 @@ impl Run for Generate {
             return Err(CliError::usage("--now makes one video; drop --count or drop --now"));
         }
         check_variant(provider, self.variant)?;
+        if self.now && !Client::supports(provider, Operation::GenerateNow) {
+            return Err(videogen::Error::Unsupported { provider, operation: Operation::GenerateNow.as_str() }.into());
+        }
         // Every output path is checked before the create: a bad one costs nothing.
         match &self.out {
-            Some(out) => (0..count).try_for_each(|i| check_out(&numbered(out, i, count)))?,
-            // The default names go in the current folder.
-            None => check_out(Path::new("videogen-output.mp4"))?,
+            Some(out) => (0..count).try_for_each(|i| check_out(&numbered(out, i, count), self.force))?,
+            // The default names (from the job id, checked again before writing) go in the current folder.
+            None => check_out(Path::new("videogen-output.mp4"), true)?,
         }
         let ctx = context_within(&[provider], global, self.wait.limit()?).await?;
         let simulated = ctx.simulated(provider);
@@ -87,7 +94,8 @@ impl Run for Generate {
             }
             let video = ctx.client.generate_now(&request).await?;
             let out = nth_out(self.out.as_deref(), 0, 1, &video.job, self.variant);
-            return download(&video, self.variant, &out, global, self.wait.time_left(started), simulated).await;
+            return download(&video, self.variant, &out, global, self.wait.time_left(started), simulated, self.force)
+                .await;
         }
         let jobs =
             if count > 1 { ctx.client.submit_many(&request).await? } else { vec![ctx.client.submit(&request).await?] };
@@ -105,7 +113,7 @@ impl Run for Generate {
             let out = nth_out(self.out.as_deref(), i, jobs.len(), job, self.variant);
             let result = async {
                 let video = wait_with_progress(&ctx.client, job, policy, global, Some(&out), simulated).await?;
-                download(&video, self.variant, &out, global, self.wait.time_left(started), simulated).await
+                download(&video, self.variant, &out, global, self.wait.time_left(started), simulated, self.force).await
             }
             .await;
             match result {

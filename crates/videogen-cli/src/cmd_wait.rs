@@ -21,6 +21,10 @@ pub struct Wait {
     /// With --out: the video, or its thumbnail or spritesheet.
     #[arg(long, value_enum, default_value_t = VariantArg::Video, requires = "out")]
     pub variant: VariantArg,
+    /// Replace an existing output file (by default an existing file is refused before anything
+    /// is sent, and one that appears while the job runs is kept).
+    #[arg(long, requires = "out")]
+    pub force: bool,
     #[command(flatten)]
     pub wait: WaitOptions,
 }
@@ -29,7 +33,7 @@ impl Run for Wait {
     async fn run(self, global: Global) -> Result<Report, CliError> {
         let job = parse_job(&self.job)?;
         if let Some(out) = &self.out {
-            check_out(out).map_err(|e| e.with_job(&job))?;
+            check_out(out, self.force).map_err(|e| e.with_job(&job))?;
         }
         check_variant(job.provider, self.variant).map_err(|e| e.with_job(&job))?;
         let ctx = context_within(&[job.provider], global, self.wait.limit()?).await?;
@@ -38,7 +42,9 @@ impl Run for Wait {
         let started = std::time::Instant::now();
         let video = wait_with_progress(&ctx.client, &job, policy, global, self.out.as_deref(), simulated).await?;
         match &self.out {
-            Some(out) => download(&video, self.variant, out, global, self.wait.time_left(started), simulated).await,
+            Some(out) => {
+                download(&video, self.variant, out, global, self.wait.time_left(started), simulated, self.force).await
+            }
             None => Ok(Report::line(
                 format!(
                     "{} succeeded{}",

@@ -95,10 +95,11 @@ pub async fn context(providers: &[Provider], global: Global) -> Result<Context, 
     context_within(providers, global, None).await
 }
 
-/// A client for `providers`: the real APIs where configured, the in-process simulator for the
-/// rest (or for all with `--sim`), saying so in one line on standard error. The OpenAI-compatible
-/// gateway with `OPENAI_API_KEY` set but no `OPENAI_BASE_URL` is an error (exit 3): OpenAI's own
-/// Videos API is shut down, and a simulator would pass for it. With `limit` (a
+/// A client for `providers`: the real APIs where configured; the in-process simulator for all of
+/// them with `--sim`, or when no provider at all is configured (the first-run demo), saying so in
+/// one line on standard error. Once any provider is configured, a requested provider that is not
+/// is an error (exit 3) naming the variable to set: never a silent simulator. So is the
+/// OpenAI-compatible gateway with `OPENAI_API_KEY` but no `OPENAI_BASE_URL`. With `limit` (a
 /// command's `--timeout`), every API request and every `Retry-After` sleep is cut to it, so no
 /// single step outlives the command's deadline.
 pub async fn context_within(
@@ -120,10 +121,15 @@ pub async fn context_with(
     request_timeout: Option<Duration>,
     pace_creates: bool,
 ) -> Result<Context, CliError> {
+    // The simulator answers only with --sim, or when nothing at all is configured (the first-run
+    // demo). Once any provider is configured, one that is not is an error naming its variable:
+    // a simulated video and a made-up cost must never pass for real ones. OPENAI_API_KEY without
+    // a gateway is refused too (OpenAI's own Videos API is shut down).
+    let demo = !Provider::ALL.into_iter().any(configured);
     if !global.sim
-        && let Some(p) = providers.iter().find(|p| **p == Provider::OpenAi && set(p.api_key_env()) && !configured(**p))
+        && let Some(p) =
+            providers.iter().find(|p| !configured(**p) && (!demo || (**p == Provider::OpenAi && set(p.api_key_env()))))
     {
-        // OPENAI_API_KEY without a gateway: the shut-down API is never called, nor silently simulated.
         return Err(not_configured(*p));
     }
     let simulated: Vec<Provider> = providers.iter().copied().filter(|p| global.sim || !configured(*p)).collect();
@@ -147,7 +153,7 @@ pub async fn context_with(
             builder = builder.api_key(*p, "videogen-sim").base_url(*p, base);
         }
         let names: Vec<&str> = simulated.iter().map(|p| p.as_str()).collect();
-        let why = if global.sim { "--sim".to_string() } else { format!("{} is not configured", simulated[0]) };
+        let why = if global.sim { "--sim".to_string() } else { "no provider is configured".to_string() };
         output::err(&format!(
             "note: {why}: using the built-in simulator for {} (nothing is generated or billed)",
             names.join(", ")

@@ -12,8 +12,8 @@ pub enum ExitCode {
     Done = 0,
     /// Failed: an API error, the network, a download, a redirect.
     Failed = 1,
-    /// Bad arguments, request, model (unknown or retired), batch file or output path: nothing
-    /// was created.
+    /// Bad arguments, request, model (unknown or retired), an operation the provider lacks, batch
+    /// file or output path (an existing file included): nothing was created.
     Usage = 2,
     /// Configuration or authentication.
     Config = 3,
@@ -49,7 +49,7 @@ impl ExitCode {
             ExitCode::Done => "done",
             ExitCode::Failed => "failed (API, network, download, redirect)",
             ExitCode::Usage => {
-                "bad arguments, request, model (unknown or retired), batch file or output path (nothing was created)"
+                "bad arguments, request, model (unknown or retired), unsupported operation, batch file or output path (nothing was created)"
             }
             ExitCode::Config => "configuration or authentication",
             ExitCode::JobFailed => "the job failed at the provider (content policy included) or was cancelled",
@@ -63,7 +63,10 @@ impl ExitCode {
     /// The code of a library error.
     pub fn of(e: &Error) -> Self {
         match e {
-            Error::InvalidRequest { .. } | Error::ModelRetired { .. } | Error::ModelNotFound { .. } => ExitCode::Usage,
+            Error::InvalidRequest { .. }
+            | Error::ModelRetired { .. }
+            | Error::ModelNotFound { .. }
+            | Error::Unsupported { .. } => ExitCode::Usage,
             Error::Config { .. } | Error::Auth { .. } => ExitCode::Config,
             Error::JobFailed { .. } | Error::ContentPolicy { .. } | Error::Cancelled { .. } => ExitCode::JobFailed,
             Error::Timeout { .. } => ExitCode::Timeout,
@@ -90,6 +93,9 @@ pub struct CliError {
     pub code: ExitCode,
     /// What went wrong.
     pub message: String,
+    /// Lines that detail `message` (a batch file's bad lines), each printed on its own line and
+    /// escaped on its own.
+    pub details: Vec<String>,
     /// The job, so no paid job handle is lost to an error.
     pub job: Option<Box<Job>>,
     /// With `--json`: the command already printed its JSON (a summary that says what failed),
@@ -100,12 +106,26 @@ pub struct CliError {
 impl CliError {
     /// A failure of `code`.
     pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), job: None, reported: false }
+        Self { code, message: message.into(), details: Vec::new(), job: None, reported: false }
     }
 
     /// Bad input: exit 2, nothing was sent.
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(ExitCode::Usage, message)
+    }
+
+    /// The message and its details, one per line (for tests and logs).
+    pub fn full_text(&self) -> String {
+        std::iter::once(self.message.as_str())
+            .chain(self.details.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// `self` with `details`, one per line.
+    pub fn with_details(mut self, details: Vec<String>) -> Self {
+        self.details = details;
+        self
     }
 
     /// Exit 1.
@@ -139,6 +159,7 @@ impl From<Error> for CliError {
             code: ExitCode::of(&e),
             job: e.job().map(|j| Box::new(j.clone())),
             message: e.to_string(),
+            details: Vec::new(),
             reported: false,
         }
     }

@@ -139,9 +139,16 @@ impl Command {
 /// job handle when there is one, so no paid job is lost to an error.
 pub(crate) fn print_error(e: &CliError, global: Global) {
     if global.json && !e.reported {
-        output::json(&serde_json::json!({"error": e.message, "exit_code": e.code as u8, "job": e.job}));
+        let mut v = serde_json::json!({"error": e.message, "exit_code": e.code as u8, "job": e.job});
+        if !e.details.is_empty() {
+            v["details"] = serde_json::json!(e.details);
+        }
+        output::json(&v);
     }
     output::err(&format!("error: {}", clean(&e.message)));
+    for line in &e.details {
+        output::err(&format!("  {}", clean(line)));
+    }
     if let Some(job) = &e.job {
         output::err(&format!("job: {}", clean(&serde_json::to_string(job).unwrap_or_default())));
     }

@@ -128,9 +128,18 @@ pub fn numbered(out: &Path, index: usize, count: usize) -> PathBuf {
     out.with_file_name(name)
 }
 
-/// Checks an output path before anything is paid for (exit 2 when it cannot take the file).
-pub fn check_out(path: &Path) -> Result<(), CliError> {
-    videogen::check_output_path(path).map(|_| ()).map_err(CliError::from)
+/// Checks an output path before anything is paid for (exit 2 when it cannot take the file, or
+/// when a file is already there and `force` is off: this run never writes over what it did not
+/// write).
+pub fn check_out(path: &Path, force: bool) -> Result<(), CliError> {
+    videogen::check_output_path(path).map_err(CliError::from)?;
+    if !force && std::fs::symlink_metadata(path).is_ok() {
+        return Err(CliError::usage(format!(
+            "output {} already exists; nothing was sent (pass --force to replace it, or choose another --out)",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Says that a job goes on and the command that resumes it, then exits 130.
@@ -203,8 +212,18 @@ pub async fn download(
     global: Global,
     limit: Option<Duration>,
     simulated: bool,
+    force: bool,
 ) -> Result<Report, CliError> {
     let job = &video.job;
+    // Checked before the create too; a file that appeared while the job ran is not replaced.
+    if !force && std::fs::symlink_metadata(out).is_ok() {
+        return Err(CliError::failed(format!(
+            "output {} appeared while the job ran and is kept; the video waits at the provider: videogen download '{}' --out OTHER.mp4",
+            out.display(),
+            clean(&job.short_form())
+        ))
+        .with_job(job));
+    }
     let transfer = async {
         match limit {
             Some(limit) => video.download_variant_to_within(variant.variant(), out, limit).await,

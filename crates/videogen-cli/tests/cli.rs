@@ -113,7 +113,7 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
         (&["generate", "x", "--provider", "aihubmix", "-m", "sora-2"], 2, "retired since 2026-09-24"),
         (&["generate", "x", "--provider", "openai"], 2, "give one with --model"),
         (&["status", "not-a-job"], 2, "provider:id"),
-        (&["cancel", "openai:video_1"], 1, "does not support cancel"),
+        (&["cancel", "openai:video_1"], 2, "does not support cancel"),
     ];
     for (args, code, needle) in cases {
         let output = videogen().args(args).output().unwrap();
@@ -344,7 +344,7 @@ fn remix_delete_collections_and_live_models_have_commands() {
     assert_eq!(code, Some(0));
     assert!(stdout.starts_with("deleted openai:"), "{stdout}");
     let (code, _, stderr) = run(&["delete", "oxen:7cf9b23a-1234-5678-9abc-def012345678"]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2), "refused before sending");
     assert!(stderr.contains("does not support delete"), "{stderr}");
 
     let (code, stdout, stderr) = run(&["--json", "collections", "create", "Launch videos", "--description", "Q3"]);
@@ -422,7 +422,7 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
         (&["generate", "x", "-p", "aihubmix", "--input-video", "https://example.com/v.mp4"][..], 2, "reference video"),
         (
             &["generate", "x", "-p", "openai", "-m", "gateway-video-model", "--now"][..],
-            1,
+            2,
             "does not support synchronous generate",
         ),
         (&["generate", "x", "--b64"][..], 2, "--now"),
@@ -540,5 +540,89 @@ fn openai_key_alone_and_retired_models() {
         "{stderr}"
     );
     assert_eq!((sim.counters().create_requests(aih), sim.counters().jobs_created(aih)), (1, 0));
+    rt.block_on(sim.stop());
+}
+
+/// An existing file is never replaced unless --force: generate refuses it before the create
+/// (nothing sent), wait and download before reading; --force replaces it.
+#[test]
+fn existing_outputs_are_refused_before_anything_is_sent() {
+    let dir = scratch("noclobber");
+    let precious = dir.join("precious.mp4");
+    std::fs::write(&precious, b"precious").unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let sim = rt.block_on(videogen_sim::Sim::start(Default::default())).unwrap();
+    let oxen = videogen_sim::Provider::Oxen;
+    let at = || videogen_at(&sim, &[videogen::Provider::Oxen]);
+    let refused =
+        at().args(["generate", "A red balloon", "--out"]).arg(&precious).assert().code(2).get_output().clone();
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already exists"), "{refused:?}");
+    assert_eq!(sim.counters().create_requests(oxen), 0, "nothing was sent");
+    assert_eq!(std::fs::read(&precious).unwrap(), b"precious");
+
+    let submitted = at().args(["submit", "A red balloon", "--json"]).output().unwrap();
+    let handle = String::from_utf8(submitted.stdout).unwrap();
+    for command in ["wait", "download"] {
+        let out = at().args([command, handle.trim(), "--out"]).arg(&precious).assert().code(2).get_output().clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("already exists") && stderr.contains("job:"), "{command}: {stderr}");
+        assert_eq!(std::fs::read(&precious).unwrap(), b"precious", "{command}");
+    }
+    at().args(["wait", handle.trim(), "--force", "--poll-interval", "0.1", "--out"]).arg(&precious).assert().success();
+    assert!(is_mp4(&precious), "--force replaced it");
+    rt.block_on(sim.stop());
+}
+
+/// A batch file's bad lines are listed one per line on standard error (not as one escaped line).
+#[test]
+fn bad_batch_lines_are_one_per_line() {
+    let dir = scratch("badlines");
+    let file = dir.join("bad.jsonl");
+    std::fs::write(&file, "{\"prompt\": 5}\n{\"prompt\": \"x\", \"duraton\": 5}\n").unwrap();
+    let out = videogen().args(["batch"]).arg(&file).arg("--out-dir").arg(dir.join("o")).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("2 bad lines") && !stderr.contains("\\n"), "{stderr}");
+    assert!(
+        stderr.lines().any(|l| l.starts_with("  line 1")) && stderr.lines().any(|l| l.starts_with("  line 2")),
+        "{stderr}"
+    );
+}
+
+/// Never a silent simulator: once one provider is configured, another without its key is exit 3
+/// naming the variable (a misspelt OXEN_APIKEY included), nothing sent; --sim still simulates.
+#[test]
+fn a_configured_pipeline_never_falls_back_to_the_simulator() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let sim = rt.block_on(videogen_sim::Sim::start(Default::default())).unwrap();
+    let out = videogen_at(&sim, &[videogen::Provider::VideoDb])
+        .env("OXEN_APIKEY", "typo")
+        .args(["generate", "A red balloon", "--provider", "oxen"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("OXEN_API_KEY") && !stderr.contains("built-in simulator"), "{stderr}");
+    let batch_dir = scratch("nofake");
+    let file = batch_dir.join("b.jsonl");
+    std::fs::write(&file, "{\"prompt\": \"a\", \"provider\": \"videodb\", \"duration\": 6}\n{\"prompt\": \"b\", \"provider\": \"oxen\"}\n")
+        .unwrap();
+    videogen_at(&sim, &[videogen::Provider::VideoDb])
+        .args(["batch"])
+        .arg(&file)
+        .arg("--out-dir")
+        .arg(batch_dir.join("o"))
+        .assert()
+        .code(3);
+    for p in [videogen_sim::Provider::Oxen, videogen_sim::Provider::VideoDb] {
+        assert_eq!(sim.counters().create_requests(p), 0, "nothing was sent to {p:?}");
+    }
+    let simulated = videogen_at(&sim, &[videogen::Provider::VideoDb])
+        .args(["--sim", "submit", "A red balloon", "--provider", "oxen"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&simulated.stderr).contains("--sim: using the built-in simulator"));
     rt.block_on(sim.stop());
 }

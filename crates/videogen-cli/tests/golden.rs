@@ -159,8 +159,8 @@ fn the_exit_code_of_every_error_class() {
             plain,
         ),
         ("usage: a bad job handle", vec!["status", "not-a-job"], plain),
-        ("failed: an operation the provider lacks", vec!["cancel", "openai:video_1"], plain),
-        ("failed: a variant the provider lacks", vec!["generate", "x", "--variant", "spritesheet"], plain),
+        ("usage: an operation the provider lacks", vec!["cancel", "openai:video_1"], plain),
+        ("usage: a variant the provider lacks", vec!["generate", "x", "--variant", "spritesheet"], plain),
         (
             "failed: a job the provider does not know",
             vec!["status", "openai:video_00000000000000000000000000000000"],

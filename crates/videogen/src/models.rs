@@ -168,6 +168,40 @@ pub fn family(provider: Provider, model: &str) -> Family {
     }
 }
 
+/// The `extra` keys that would replace what the request itself models after its rules ran: the
+/// model, the prompt and the output count always; the others when the request sets the field
+/// too (a duration the rules checked, then replaced, would be paid for unchecked).
+fn check_extra(request: &VideoRequest) -> Result<(), Error> {
+    let set = |key: &str| match key {
+        "model" | "prompt" | "multi_prompt" => Some("always"),
+        "duration" | "seconds" if request.duration.is_some() || !request.shots.is_empty() => Some("duration"),
+        "aspect_ratio" | "ratio" if request.aspect_ratio.is_some() => Some("aspect_ratio"),
+        "size" if request.size.is_some() => Some("size"),
+        "seed" if request.seed.is_some() => Some("seed"),
+        "input_image" | "input_reference" | "content" if !request.images.is_empty() => Some("images"),
+        "input_video" if request.input_video.is_some() => Some("input_video"),
+        "generate_audio" if request.audio.is_some() => Some("audio"),
+        "callback_url" if request.callback_url.is_some() => Some("callback_url"),
+        _ => None,
+    };
+    for key in request.extra.keys() {
+        match set(key) {
+            Some("always") => {
+                return Err(Error::invalid(format!(
+                    "extra {key:?} would replace a field the request models (checked and recorded in the job handle); set it on the request instead"
+                )));
+            }
+            Some(field) => {
+                return Err(Error::invalid(format!(
+                    "extra {key:?} would replace the request's own {field} after its rules ran; give one or the other"
+                )));
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
 /// A deprecated model's notice: it still works, and will stop on `shutdown`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deprecation {
@@ -281,6 +315,7 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
     if request.aspect_ratio.is_some() && request.size.is_some() {
         return Err(Error::invalid("give an aspect ratio or a size, not both"));
     }
+    check_extra(request)?;
     if let Some(url) = &request.callback_url {
         if request.provider != Provider::VideoDb {
             return Err(Error::invalid(format!(
@@ -421,6 +456,19 @@ mod tests {
                 assert!(lookup(provider, model).is_some(), "the default of {provider} is in the catalogue");
             }
         }
+    }
+
+    #[test]
+    fn extra_cannot_replace_what_the_request_models() {
+        let r = || req(Provider::Oxen, "kling-video-v2-6-pro-text-to-video").duration(5);
+        for key in ["model", "prompt", "multi_prompt"] {
+            let e = check(&r().extra(key, serde_json::json!("x"))).unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains("replace"), "{e}");
+        }
+        assert!(check(&r().extra("duration", serde_json::json!(99))).is_err(), "a checked duration replaced");
+        // Fields the request does not set pass through (Oxen.ai's own parameters, an auto duration).
+        check(&r().extra("resolution", serde_json::json!("1080p"))).unwrap();
+        check(&req(Provider::Oxen, "some-new-model").extra("duration", serde_json::json!(-1))).unwrap();
     }
 
     #[test]

@@ -97,7 +97,9 @@ pub fn parse(text: &str, default: Provider) -> Result<Vec<Item>, CliError> {
         }
     }
     if !problems.is_empty() {
-        return Err(CliError::usage(format!("the batch file has bad lines:\n  {}", problems.join("\n  "))));
+        let n = problems.len();
+        let what = if n == 1 { "a bad line".to_string() } else { format!("{n} bad lines") };
+        return Err(CliError::usage(format!("the batch file has {what} (nothing was sent):")).with_details(problems));
     }
     let mut outs = HashSet::new();
     for i in &items {
@@ -139,7 +141,7 @@ mod tests {
     #[test]
     fn bad_lines_name_their_number_and_field() {
         let text = "{\"prompt\": \"ok\"}\n\n{\"prompt\": 5}\n{\"prompt\": \"x\", \"duraton\": 5}\n{\"prompt\": \"x\", \"size\": \"big\"}\n";
-        let err = parse(text, Provider::Oxen).unwrap_err().message;
+        let err = parse(text, Provider::Oxen).unwrap_err().full_text();
         assert!(err.contains("line 3, field prompt: invalid type"), "{err}");
         assert!(err.contains("line 4") && err.contains("duraton"), "{err}");
         assert!(err.contains("line 5, field size"), "{err}");
@@ -150,10 +152,10 @@ mod tests {
     fn lines_take_every_generate_field_with_the_same_checks() {
         let text =
             "{\"prompt\": \"x\", \"provider\": \"aihubmix\", \"model\": \"wan2.5-t2v-preview\", \"duration\": 7}\n";
-        let err = parse(text, Provider::Oxen).unwrap_err().message;
+        let err = parse(text, Provider::Oxen).unwrap_err().full_text();
         assert!(err.contains("line 1, rule") && err.contains("5, 10"), "{err}");
         let retired = "{\"prompt\": \"x\", \"provider\": \"aihubmix\", \"model\": \"sora-2\"}\n";
-        let err = parse(retired, Provider::Oxen).unwrap_err().message;
+        let err = parse(retired, Provider::Oxen).unwrap_err().full_text();
         assert!(err.contains("line 1, field model") && err.contains("retired since 2026-09-24"), "{err}");
         let ok = parse("{\"prompt\": \"x\", \"out\": \"a.mp4\"}\n{\"prompt\": \"y\"}\n", Provider::Oxen).unwrap();
         assert_eq!(ok.iter().map(|i| i.outs[0].as_str()).collect::<Vec<_>>(), ["a.mp4", "0002.mp4"]);
@@ -164,14 +166,14 @@ mod tests {
         assert_eq!(items[0].request.audio, Some(true));
         let err = parse(r#"{"prompt": "a", "extra": {"multi_prompt": [{"prompt": "b"}]}}"#, Provider::Oxen)
             .unwrap_err()
-            .message;
+            .full_text();
         assert!(err.contains("line 1, field extra"), "{err}");
         let err = parse(
             r#"{"prompt": "a", "provider": "videodb", "callback_url": "http://example.com/hook"}"#,
             Provider::Oxen,
         )
         .unwrap_err()
-        .message;
+        .full_text();
         assert!(err.contains("callback_url"), "{err}");
     }
 

@@ -187,7 +187,7 @@ impl Runner {
                 Err(e @ Error::OutcomeUnknown { .. }) => {
                     self.record(item, LineEvent::Unknown { error: e.to_string() }).await?;
                     let adopted = self.look_up(item, Some(started)).await.unwrap_or_else(|l| {
-                        tracing::warn!(error = %l.message, "the job list could not be read");
+                        tracing::warn!(error = %l.full_text(), "the job list could not be read");
                         Vec::new()
                     });
                     if !adopted.is_empty() {
