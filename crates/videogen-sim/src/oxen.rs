@@ -424,12 +424,22 @@ async fn announce_completion(st: Arc<SimState>, id: String, finishes_at: std::ti
 
 /// `GET /api/events`: Oxen.ai's user event stream (`text/event-stream`, `: keep-alive` every
 /// 15 s). The fault `reset-after` on operation `events` accepts the stream and then closes it at
-/// once, so a client's reconnection and its polling fallback can be tested.
+/// once, so a client's reconnection and its polling fallback can be tested; `stall` keeps it
+/// open with keep-alives only (every job event lost, as an unbuffered stream loses them), so a
+/// client's safety polls and last look can be tested.
 async fn events(State(state): State<Arc<SimState>>, Extension(conn): Extension<Conn>, headers: HeaderMap) -> Response {
     run(state, P, "events", Op::Other, &conn, &headers, |st, fault| async move {
         let rx = st.oxen_events.subscribe();
         let frames = if fault == Some(FaultKind::ResetAfterProcessing) {
             futures::stream::iter([Ok(Bytes::from_static(b": closing\n\n"))]).boxed()
+        } else if fault == Some(FaultKind::StallBody) {
+            let keep_alive = std::time::Duration::from_secs(15);
+            let ticks = tokio::time::interval(keep_alive);
+            futures::stream::unfold(ticks, |mut ticks| async move {
+                ticks.tick().await;
+                Some((Ok::<_, std::convert::Infallible>(Bytes::from_static(b": keep-alive\n\n")), ticks))
+            })
+            .boxed()
         } else {
             let keep_alive = std::time::Duration::from_secs(15);
             let ticks = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);

@@ -187,4 +187,4 @@ pub use secrecy::SecretString;
 pub use video::{
     Download, MAX_DOWNLOAD_REDIRECTS, Variant, Video, VideoInfo, VideoLocation, check_output_path, partial_path,
 };
-pub use wait::{DEFAULT_MIN_POLL_INTERVAL, DEFAULT_PUSH_SAFETY_POLL, MAX_POLL_HINT, WaitEvent, WaitPolicy};
+pub use wait::{DEFAULT_MIN_POLL_INTERVAL, DEFAULT_PUSH_SAFETY_POLL, FINAL_LOOK, MAX_POLL_HINT, WaitEvent, WaitPolicy};

@@ -45,15 +45,21 @@ pub struct WaitPolicy {
     /// and while the connection is down or not served, polling goes on as without push.
     pub push: bool,
     /// While push covers the job, poll anyway this long after the last poll (default
-    /// [`DEFAULT_PUSH_SAFETY_POLL`]): no event comes for a job cancelled elsewhere (Oxen.ai
+    /// [`DEFAULT_PUSH_SAFETY_POLL`]), and never less often than a quarter of the deadline (a
+    /// 20 s wait looks every 5 s): no event comes for a job cancelled elsewhere (Oxen.ai
     /// pushes none for cancellations; [`crate::Client::cancel`] on this client wakes its waits
-    /// itself), and an event may go missing.
+    /// itself), and an event may go missing (the stream keeps no buffer).
     pub push_safety_poll: Duration,
 }
 
 /// The default [`WaitPolicy::push_safety_poll`]: 60 s (Oxen.ai's polling guidance for video is
 /// every 10–30 s).
 pub const DEFAULT_PUSH_SAFETY_POLL: Duration = Duration::from_secs(60);
+
+/// How long the last look at a job may take when a wait's deadline has passed: 1 s. Before it
+/// reports [`Error::Timeout`], every wait reads the status once more (a finished job whose
+/// completion event went missing is then found, not reported as unfinished), within this bound.
+pub const FINAL_LOOK: Duration = Duration::from_secs(1);
 
 impl WaitPolicy {
     /// The providers' own guidance: Oxen.ai 10 s growing to 30 s (docs: poll video every 10–30 s);
@@ -180,6 +186,27 @@ impl State {
         }
     }
 
+    /// The deadline passed: one last status read (bounded by [`FINAL_LOOK`]) that may still find
+    /// the job finished, then [`Error::Timeout`] with the status it read.
+    async fn expire(&mut self) -> Result<WaitEvent> {
+        let read = Box::pin(self.inner.status_once(&self.job));
+        if let Ok(Ok((status, _))) = tokio::time::timeout(FINAL_LOOK, read).await {
+            if let Some(end) = self.finish(&status) {
+                tracing::debug!(job = %self.job.short_form(), status = status.name(), "found at the last look");
+                return end;
+            }
+            self.last_status = status.raw_status().map(String::from).unwrap_or_else(|| status.name().to_string());
+        }
+        Err(self.timeout())
+    }
+
+    /// How long push may cover the job without a poll: the policy's safety poll, at most a
+    /// quarter of the deadline, at least the poll floor.
+    fn safety_poll(&self) -> Duration {
+        let quarter = self.policy.deadline.map_or(Duration::MAX, |d| d / 4);
+        self.policy.push_safety_poll.min(quarter).max(self.policy.min_interval)
+    }
+
     fn remaining(&self) -> Option<Duration> {
         self.policy.deadline.map(|d| d.saturating_sub(self.start.elapsed()))
     }
@@ -248,7 +275,8 @@ pub(crate) fn events(
                 return None;
             }
             if st.remaining().is_some_and(|r| r.is_zero()) {
-                return Some((Err(st.timeout()), st));
+                let end = st.expire().await;
+                return Some((end, st));
             }
             // A pushed completion ends the wait without a poll; a covered job is not polled
             // until the safety poll is due; a job that lost its cover is polled at once.
@@ -264,7 +292,10 @@ pub(crate) fn events(
                             Ok::<_, Error>(backend.pushed_status(&job, completion).await)
                         });
                         let status = match st.by_deadline(read).await {
-                            None => return Some((Err(st.timeout()), st)),
+                            None => {
+                                let end = st.expire().await;
+                                return Some((end, st));
+                            }
                             Some(Err(e)) => {
                                 st.done = true;
                                 return Some((Err(e.with_job(&st.job)), st));
@@ -278,7 +309,7 @@ pub(crate) fn events(
                     }
                     Coverage::Covered => {
                         let since = *st.covered_since.get_or_insert_with(Instant::now);
-                        let safety = since + st.policy.push_safety_poll;
+                        let safety = since + st.safety_poll();
                         st.next_poll = Some(st.next_poll.map_or(safety, |at| at.max(safety)));
                     }
                     Coverage::Uncovered => {
@@ -312,7 +343,10 @@ pub(crate) fn events(
             let read = Box::pin(st.inner.status_once(&st.job));
             let result = match st.by_deadline(read).await {
                 Some(result) => result,
-                None => return Some((Err(st.timeout()), st)),
+                None => {
+                    let end = st.expire().await;
+                    return Some((end, st));
+                }
             };
             let (status, hint) = match result {
                 Ok(s) => s,

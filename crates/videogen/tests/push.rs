@@ -130,3 +130,46 @@ async fn a_job_from_another_process_is_polled_first_then_pushed() {
     let polls = sim.counters().requests("oxen.get_queue_generation");
     assert!((1..=3).contains(&polls), "one poll (or a couple while connecting), then the event: {polls}");
 }
+
+/// A stream that stays connected but never carries the job's event (keep-alives only, as when
+/// an unbuffered stream drops it): the safety poll, a quarter of the deadline here, finds the
+/// finished job long before the deadline.
+#[tokio::test]
+async fn a_stream_that_drops_the_event_is_backed_by_polls_scaled_to_the_deadline() {
+    let rule = FaultRule::new(videogen_sim::Provider::Oxen, "events", FaultKind::StallBody);
+    let sim = Sim::start(SimConfig { faults: vec![rule], ..slow_config(Duration::from_millis(500)) }).await.unwrap();
+    let client = client(&sim, Provider::Oxen);
+    let job = client.submit(&request(Provider::Oxen)).await.unwrap();
+    let started = std::time::Instant::now();
+    let video = client.wait(&job, WaitPolicy::every(Duration::from_millis(100), Duration::from_secs(8))).await;
+    assert!(video.is_ok(), "{video:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "found by a safety poll, not at the deadline");
+    assert!(sim.counters().requests("oxen.get_queue_generation") >= 1);
+}
+
+/// Every wait reads the status once more before it reports a timeout: a job that finished after
+/// the last poll is found, not reported as unfinished.
+#[tokio::test]
+async fn a_wait_looks_once_more_before_it_gives_up() {
+    let config = SimConfig {
+        queued_for: Duration::from_millis(50),
+        processing_for: Duration::from_millis(300),
+        openai_poll_after_ms: None,
+        ..SimConfig::default()
+    };
+    let sim = Sim::start(config).await.unwrap();
+    let client = client(&sim, Provider::OpenAi);
+    let job = client.submit(&request(Provider::OpenAi)).await.unwrap();
+    // Polled at once (queued), then not again before the 1.5 s deadline: the last look finds it.
+    let policy = WaitPolicy::every(Duration::from_secs(10), Duration::from_millis(1500));
+    let video = client.wait(&job, policy).await;
+    assert!(video.is_ok(), "{video:?}");
+    assert_eq!(sim.counters().requests("openai.GetVideo"), 2, "the first poll and the last look");
+    // Still unfinished at the last look: a timeout that names the status it read.
+    let slow = Sim::start(SimConfig { processing_for: Duration::from_secs(30), ..SimConfig::default() }).await.unwrap();
+    let client = common::client(&slow, Provider::OpenAi);
+    let job = client.submit(&request(Provider::OpenAi)).await.unwrap();
+    let err =
+        client.wait(&job, WaitPolicy::every(Duration::from_secs(10), Duration::from_millis(800))).await.unwrap_err();
+    assert!(matches!(&err, Error::Timeout { last_status, .. } if last_status != "unknown"), "{err:?}");
+}
