@@ -17,6 +17,7 @@ use crate::waiting::{WaitOptions, check_out, positive_seconds};
 use clap::{Args, Subcommand};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 use videogen::Provider;
 
 /// `videogen batch <file> --out-dir DIR`, or `videogen batch status`.
@@ -81,9 +82,15 @@ pub struct BatchRun {
     /// Generate again the lines whose job failed at the provider in an earlier run (pays again).
     #[arg(long)]
     pub retry_failed_jobs: bool,
-    /// Submit again the lines whose create's outcome is unknown and cannot be looked up (may pay twice).
+    /// Submit again the lines whose create's outcome is unknown and that the provider's job list
+    /// did not show within --lookup-window (may pay twice). Without it such a line is never sent
+    /// again, by this run, a rerun or a ledger takeover.
     #[arg(long)]
     pub resubmit_unknown: bool,
+    /// Seconds a lost create is looked for in the provider's job list before its line is
+    /// reported unknown (default 20: lists lag behind creates).
+    #[arg(long)]
+    pub lookup_window: Option<f64>,
     /// Write one JSON line per event (submitting, submitted, rate_limited, status, done, failed,
     /// …) on standard output, and the summary as the last line.
     #[arg(long)]
@@ -217,6 +224,10 @@ impl Run for BatchRun {
         let ticker = progress.spawn_ticker();
         let rerun = RerunOptions {
             resubmit_unknown: self.resubmit_unknown,
+            lookup_window: self
+                .lookup_window
+                .map(|s| if s == 0.0 { Ok(Duration::ZERO) } else { positive_seconds(s, "lookup-window") })
+                .transpose()?,
             retry_failed: self.retry_failed,
             retry_failed_jobs: self.retry_failed_jobs,
         };

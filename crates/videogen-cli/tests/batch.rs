@@ -161,3 +161,42 @@ async fn a_mixed_batch_polls_each_provider_at_its_own_interval() {
     assert!(is_mp4(&out.join("0001.mp4")) && is_mp4(&out.join("0002.mp4")));
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_behind_a_lagging_list_is_never_paid_twice_by_plain_reruns() {
+    // The issue's repro: the create's answer is lost (reset after the job was made), the
+    // provider ignores idempotency keys (as today's do) and its list shows a job only after
+    // 60 s. The first run ends unknown (exit 6) with one job; plain reruns look again and make
+    // no second job; --resubmit-unknown is the only way to send it again.
+    let rule = FaultRule::new(videogen_sim::Provider::Oxen, "enqueue_generation", FaultKind::ResetAfterProcessing)
+        .schedule(Schedule::First(1));
+    let sim = Sim::start(SimConfig {
+        honour_idempotency_keys: false,
+        list_lag: Duration::from_secs(60),
+        ..quick_sim(vec![rule])
+    })
+    .await
+    .unwrap();
+    let dir = scratch("batch-lost");
+    let file = dir.join("b.jsonl");
+    let out = dir.join("videos");
+    std::fs::write(&file, r#"{"prompt": "a red balloon", "duration": 5}"#).unwrap();
+    let oxen = [videogen::Provider::Oxen];
+    let window = ["--lookup-window", "1.5"];
+    let (code, first) = run_batch(videogen_at(&sim, &oxen), &file, &out, &window);
+    assert_eq!(code, Some(6), "{first}");
+    assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 1);
+    for run in 0..3 {
+        let (code, again) = run_batch(videogen_at(&sim, &oxen), &file, &out, &window);
+        assert_eq!(code, Some(6), "run {run}: {again}");
+        let text = again.to_string();
+        assert!(text.contains("did not show the job") && text.contains("--resubmit-unknown"), "{text}");
+        assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 1, "run {run}: no second job");
+        assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 1, "run {run}: nothing sent");
+    }
+    let (code, resubmitted) =
+        run_batch(videogen_at(&sim, &oxen), &file, &out, &["--lookup-window", "0", "--resubmit-unknown"]);
+    assert_eq!(code, Some(0), "{resubmitted}");
+    assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 2, "asked for, it may pay twice");
+    sim.stop().await;
+}

@@ -53,6 +53,11 @@ fn worker(sim: &Sim, file: &Path, out: &Path, ledger: Option<&str>, logs: &Path,
     let mut cmd = videogen_process_at(sim, &[videogen::Provider::Oxen], &logs.join("sim-state.json"));
     cmd.args(["--json", "batch"]).arg(file).arg("--out-dir").arg(out);
     cmd.args(["--concurrency", "8", "--poll-interval", "0.1", "--request-timeout", "2", "--lease", "2"]);
+    // A worker killed between recording a create's intent and sending it leaves a line whose
+    // create may or may not have happened: after the look-up window (the simulator's list shows
+    // a job at once) the restarted workers may send it again, as the user allows here. The
+    // simulator's count of one job per line proves that nothing found was sent again.
+    cmd.args(["--resubmit-unknown", "--lookup-window", "1"]);
     if let Some(url) = ledger {
         cmd.args(["--ledger", url]);
     }

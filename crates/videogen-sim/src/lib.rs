@@ -143,6 +143,9 @@ pub struct SimConfig {
     /// tests of a provider whose list moved on (`videogen models --live --drift`); a create for
     /// a model outside the list is answered `Model not found`.
     pub oxen_models: Option<Vec<String>>,
+    /// How long a new job stays out of the providers' job lists (default 0): lists that lag
+    /// behind creates, as eventually consistent listings do, for tests of a lost create's lookup.
+    pub list_lag: Duration,
 }
 
 impl Default for SimConfig {
@@ -161,6 +164,7 @@ impl Default for SimConfig {
             honour_idempotency_keys: true,
             serve_retired_models: false,
             oxen_models: None,
+            list_lag: Duration::ZERO,
         }
     }
 }

@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// simulator's list). For drift-report tests.
     #[arg(long, value_delimiter = ',')]
     pub oxen_models: Option<Vec<String>>,
+    /// Milliseconds a new job stays out of the job lists (lists that lag behind creates).
+    #[arg(long, default_value_t = 0)]
+    pub list_lag_ms: u64,
 }
 
 impl ServeArgs {
@@ -94,6 +97,7 @@ impl ServeArgs {
             honour_idempotency_keys: !self.ignore_idempotency_keys,
             serve_retired_models: self.serve_retired_models,
             oxen_models: self.oxen_models.clone(),
+            list_lag: Duration::from_millis(self.list_lag_ms),
         }
     }
 }

@@ -480,11 +480,18 @@ impl SimState {
         result
     }
 
-    /// The jobs of `provider` that pass `keep`, oldest first.
+    /// The jobs of `provider` that pass `keep`, oldest first, as a listing shows them: without
+    /// the jobs created within [`crate::SimConfig::list_lag`].
     pub(crate) fn jobs_of(&self, provider: Provider, keep: impl Fn(&Job) -> bool) -> Vec<Job> {
         self.refresh();
+        let lag = self.config.list_lag;
         let inner = self.lock();
-        let mut jobs: Vec<Job> = inner.jobs.values().filter(|j| j.provider == provider && keep(j)).cloned().collect();
+        let mut jobs: Vec<Job> = inner
+            .jobs
+            .values()
+            .filter(|j| j.provider == provider && j.created.elapsed() >= lag && keep(j))
+            .cloned()
+            .collect();
         jobs.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)));
         jobs
     }

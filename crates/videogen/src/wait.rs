@@ -56,9 +56,11 @@ pub struct WaitPolicy {
 /// every 10–30 s).
 pub const DEFAULT_PUSH_SAFETY_POLL: Duration = Duration::from_secs(60);
 
-/// How long the last look at a job may take when a wait's deadline has passed: 1 s. Before it
-/// reports [`Error::Timeout`], every wait reads the status once more (a finished job whose
-/// completion event went missing is then found, not reported as unfinished), within this bound.
+/// The last look before a wait's deadline: 1 s. Every wait reads the status within this long
+/// of its deadline (a finished job whose completion event went missing, or that finished after
+/// a long poll interval began, is then found instead of reported unfinished); a wait that made
+/// no read in that last second reads once more, bounded by it, before it reports
+/// [`Error::Timeout`].
 pub const FINAL_LOOK: Duration = Duration::from_secs(1);
 
 impl WaitPolicy {
@@ -174,6 +176,8 @@ struct State {
     push: Option<(Arc<Hub>, Arc<tokio::sync::Notify>)>,
     /// Since when push covers the job without a poll (the safety poll counts from here).
     covered_since: Option<Instant>,
+    /// When the last status read started or ended.
+    last_read: Option<Instant>,
 }
 
 impl State {
@@ -189,6 +193,10 @@ impl State {
     /// The deadline passed: one last status read (bounded by [`FINAL_LOOK`]) that may still find
     /// the job finished, then [`Error::Timeout`] with the status it read.
     async fn expire(&mut self) -> Result<WaitEvent> {
+        if self.last_read.is_some_and(|t| t.elapsed() < FINAL_LOOK) {
+            return Err(self.timeout());
+        }
+        self.last_read = Some(Instant::now());
         let read = Box::pin(self.inner.status_once(&self.job));
         if let Ok(Ok((status, _))) = tokio::time::timeout(FINAL_LOOK, read).await {
             if let Some(end) = self.finish(&status) {
@@ -205,6 +213,16 @@ impl State {
     fn safety_poll(&self) -> Duration {
         let quarter = self.policy.deadline.map_or(Duration::MAX, |d| d / 4);
         self.policy.push_safety_poll.min(quarter).max(self.policy.min_interval)
+    }
+
+    /// `at`, or earlier when the wait has made no read in its last [`FINAL_LOOK`]: the last look
+    /// comes before the deadline.
+    fn with_last_look(&self, at: Instant) -> Instant {
+        let Some(deadline) = self.policy.deadline.map(|d| self.start + d) else { return at };
+        let Some(look) = deadline.checked_sub(FINAL_LOOK) else { return at };
+        let looked = self.last_read.is_some_and(|t| t >= look);
+        // Due now (or in the past) when the last second began without a read: poll at once.
+        if !looked && look < at { look } else { at }
     }
 
     fn remaining(&self) -> Option<Duration> {
@@ -261,6 +279,7 @@ pub(crate) fn events(
         done: false,
         push: None,
         covered_since: None,
+        last_read: None,
     });
     futures::stream::unfold(state, |mut st| async move {
         if st.policy.push
@@ -286,6 +305,7 @@ pub(crate) fn events(
                     Coverage::Finished(completion) => {
                         let inner = st.inner.clone();
                         let job = st.job.clone();
+                        st.last_read = Some(Instant::now());
                         let read = Box::pin(async move {
                             let backend = inner.backend(job.provider)?;
                             let _permit = inner.permit().await;
@@ -293,6 +313,8 @@ pub(crate) fn events(
                         });
                         let status = match st.by_deadline(read).await {
                             None => {
+                                // The read ran until the deadline: it was the last look.
+                                st.last_read = Some(Instant::now());
                                 let end = st.expire().await;
                                 return Some((end, st));
                             }
@@ -320,7 +342,7 @@ pub(crate) fn events(
                 }
                 epoch = hub.connected_epoch();
             }
-            if let Some(at) = st.next_poll
+            if let Some(at) = st.next_poll.map(|at| st.with_last_look(at))
                 && at > Instant::now()
             {
                 let until = Instant::now() + st.within_deadline(at - Instant::now());
@@ -340,10 +362,17 @@ pub(crate) fn events(
             // One read, no inner retries: this loop retries, within the deadline.
             // Boxed (as the pushed read above): the step's future then holds a pointer, and a
             // waiting job's task stays small (measured by `cargo xtask bench`'s 100,000 jobs).
+            st.last_read = Some(Instant::now());
             let read = Box::pin(st.inner.status_once(&st.job));
             let result = match st.by_deadline(read).await {
-                Some(result) => result,
+                Some(result) => {
+                    // Answered (or failed) now: a look within the last second needs no other.
+                    st.last_read = Some(Instant::now());
+                    result
+                }
                 None => {
+                    // The read ran until the deadline: it was the last look.
+                    st.last_read = Some(Instant::now());
                     let end = st.expire().await;
                     return Some((end, st));
                 }

@@ -321,7 +321,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         Some(CliError::new(
             ExitCode::OutcomeUnknown,
             format!(
-                "{} lines have an unknown outcome; rerun with --resubmit-unknown to submit them again (may pay twice)",
+                "{} lines have an unknown outcome (their job may exist and be paid for): a plain rerun looks for them in the job list again and never sends them again; --resubmit-unknown sends them again (may pay twice)",
                 count("unknown")
             ),
         ))

@@ -24,11 +24,19 @@ pub const MAX_RATE_LIMITED_ROUNDS: u32 = 12;
 /// The shortest wait before a rate-limited create is sent again: 1 second.
 const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
 
+/// How long a lost create is looked for in the provider's job list before its line is reported
+/// unknown: 20 s (`--lookup-window`). Lists lag behind creates, so one empty look proves nothing.
+pub const DEFAULT_LOOKUP_WINDOW: Duration = Duration::from_secs(20);
+
 /// What a rerun does with lines an earlier run left unfinished.
 #[derive(Clone, Debug, Default)]
 pub struct RerunOptions {
-    /// Send again the creates whose outcome is unknown and cannot be looked up (may pay twice).
+    /// Send again the creates whose outcome is unknown and that the job list did not show within
+    /// the look-up window (may pay twice: no provider documents honouring an idempotency key).
     pub resubmit_unknown: bool,
+    /// How long a lost create is looked for in the job list ([`DEFAULT_LOOKUP_WINDOW`] when
+    /// `None`).
+    pub lookup_window: Option<Duration>,
     /// Send again the creates that were refused (nothing was created).
     pub retry_failed: bool,
     /// Generate again the lines whose job failed at the provider (pays again).
@@ -136,12 +144,26 @@ impl Runner {
             state.jobs.clone()
         } else {
             let in_flight = state.submitting_at.is_some() || state.unknown;
-            let adopted = if in_flight { self.look_up(item, state.submitting_at).await? } else { Vec::new() };
+            let adopted = if in_flight { self.look_up_within(item, state.submitting_at).await? } else { Vec::new() };
             if !adopted.is_empty() {
                 adopted
-            } else if in_flight && !listable(item) && !self.rerun.resubmit_unknown {
+            } else if in_flight && !self.rerun.resubmit_unknown {
+                // Never taken as proof that nothing was created: the job may exist and be paid
+                // for. Only the user's explicit --resubmit-unknown sends the create again.
+                let why = if listable(item) {
+                    format!(
+                        "the create's answer was lost and {}'s job list did not show the job within {} s (lists lag)",
+                        item.request.provider,
+                        self.lookup_window().as_secs_f64()
+                    )
+                } else {
+                    format!(
+                        "the create was in flight when the last run stopped and {} has no job list to look it up in",
+                        item.request.provider
+                    )
+                };
                 return Ok(Outcome::Unknown(format!(
-                    "the create was in flight when the last run stopped and {} has no job list to look it up in",
+                    "{why}; look with `videogen list -p {}`, rerun to look again, or --resubmit-unknown to create it again (may pay twice)",
                     item.request.provider
                 )));
             } else {
@@ -186,7 +208,7 @@ impl Runner {
                 }
                 Err(e @ Error::OutcomeUnknown { .. }) => {
                     self.record(item, LineEvent::Unknown { error: e.to_string() }).await?;
-                    let adopted = self.look_up(item, Some(started)).await.unwrap_or_else(|l| {
+                    let adopted = self.look_up_within(item, Some(started)).await.unwrap_or_else(|l| {
                         tracing::warn!(error = %l.full_text(), "the job list could not be read");
                         Vec::new()
                     });
@@ -279,6 +301,34 @@ impl Runner {
             }
         }
         Err(Error::Timeout { job: Box::new(job.clone()), waited: Duration::ZERO, last_status: "unknown".into() })
+    }
+
+    fn lookup_window(&self) -> Duration {
+        self.rerun.lookup_window.unwrap_or(DEFAULT_LOOKUP_WINDOW)
+    }
+
+    /// [`Runner::look_up`], again after 1, 2, 4 … s while the list shows nothing, until the
+    /// look-up window has passed: a job list lags behind creates.
+    async fn look_up_within(
+        &self,
+        item: &Item,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<Job>, CliError> {
+        if !listable(item) {
+            return Ok(Vec::new());
+        }
+        let window = self.lookup_window();
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_secs(1);
+        loop {
+            let found = self.look_up(item, since).await?;
+            let left = window.saturating_sub(started.elapsed());
+            if !found.is_empty() || left.is_zero() {
+                return Ok(found);
+            }
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(Duration::from_secs(8));
+        }
     }
 
     /// Finds the jobs a lost create made — same prompt and model, created since the attempt
