@@ -12,6 +12,8 @@ use videogen::JobStatus;
 /// `videogen cancel <job>`.
 #[derive(Args, Debug)]
 pub struct Cancel {
+    #[command(flatten)]
+    pub bound: crate::waiting::Bound,
     /// The job: its JSON handle or provider:id.
     pub job: String,
 }

@@ -11,6 +11,8 @@ use videogen::Provider;
 /// `videogen collections [list | create NAME | delete ID]` (VideoDB).
 #[derive(Args, Debug)]
 pub struct Collections {
+    #[command(flatten)]
+    pub bound: crate::waiting::Bound,
     #[command(subcommand)]
     pub action: Option<CollectionsAction>,
 }

@@ -11,6 +11,8 @@ use serde_json::json;
 /// `videogen delete <job>`.
 #[derive(Args, Debug)]
 pub struct Delete {
+    #[command(flatten)]
+    pub bound: crate::waiting::Bound,
     /// The job: its JSON handle or provider:id.
     pub job: String,
 }

@@ -10,6 +10,8 @@ use videogen::Provider;
 /// `videogen list [--provider P]`.
 #[derive(Args, Debug)]
 pub struct List {
+    #[command(flatten)]
+    pub bound: crate::waiting::Bound,
     /// oxen, videodb, aihubmix or openai.
     #[arg(long, short)]
     pub provider: Option<Provider>,

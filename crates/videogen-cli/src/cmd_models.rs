@@ -28,6 +28,8 @@ pub struct Models {
     /// Exit 7 when anything differs, so a scheduled job can alert.
     #[arg(long, conflicts_with = "search")]
     pub drift: bool,
+    #[command(flatten)]
+    pub bound: crate::waiting::Bound,
 }
 
 impl Run for Models {

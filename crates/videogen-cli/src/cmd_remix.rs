@@ -1,7 +1,7 @@
 //! `videogen remix <job> "<prompt>"`.
 
 use crate::cmd::Run;
-use crate::context::{Global, context};
+use crate::context::{Global, context_within};
 use crate::exit::CliError;
 use crate::output::{Report, clean};
 use crate::waiting::parse_job;
@@ -14,6 +14,10 @@ pub struct Remix {
     pub job: String,
     /// The new prompt.
     pub prompt: String,
+    /// Give up the remix's create after this many seconds (default: 120, each request's
+    /// limit); a create cut by it may have reached the provider (exit 6).
+    #[arg(long)]
+    pub timeout: Option<f64>,
 }
 
 impl Run for Remix {
@@ -22,7 +26,8 @@ impl Run for Remix {
     /// and `download` take.
     async fn run(self, global: Global) -> Result<Report, CliError> {
         let source = parse_job(&self.job)?;
-        let ctx = context(&[source.provider], global).await?;
+        let limit = self.timeout.map(|t| crate::waiting::positive_seconds(t, "timeout")).transpose()?;
+        let ctx = context_within(&[source.provider], global, limit).await?;
         let job = ctx.client.remix(&source, &self.prompt).await?;
         let handle = serde_json::to_string(&job).unwrap_or_default();
         Ok(Report { text: vec![clean(&handle)], json: serde_json::to_value(&job).unwrap_or_default() })

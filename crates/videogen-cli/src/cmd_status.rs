@@ -12,6 +12,8 @@ use videogen::JobStatus;
 /// `videogen status <job>`.
 #[derive(Args, Debug)]
 pub struct Status {
+    #[command(flatten)]
+    pub bound: crate::waiting::Bound,
     /// The job: its JSON handle (from `submit --json`) or provider:id.
     pub job: String,
 }

@@ -85,7 +85,7 @@ enum Command {
     /// Submit a request, wait for it with a progress spinner, download the video.
     Generate(cmd_generate::Generate),
     /// Submit a request and print the job handle (JSON with --json), without waiting.
-    Submit(request::RequestArgs),
+    Submit(cmd_submit::Submit),
     /// Print a job's status (with --json: cost, expiry).
     Status(cmd_status::Status),
     /// Wait for a job to finish; with --out, download the result.
@@ -119,15 +119,22 @@ impl Command {
         match self {
             Command::Generate(c) => c.run(global).await,
             Command::Submit(c) => c.run(global).await,
-            Command::Status(c) => c.run(global).await,
+            Command::Status(c) => c.bound.clone().run("the status read", c.run(global)).await,
             Command::Wait(c) => c.run(global).await,
             Command::Download(c) => c.run(global).await,
-            Command::List(c) => c.run(global).await,
-            Command::Cancel(c) => c.run(global).await,
-            Command::Models(c) => c.run(global).await,
+            Command::List(c) => c.bound.clone().run("the job list read", c.run(global)).await,
+            Command::Cancel(c) => {
+                c.bound
+                    .clone()
+                    .run("the cancel (it may have reached the provider: `videogen status` tells)", c.run(global))
+                    .await
+            }
+            Command::Models(c) => c.bound.clone().run("the model list read", c.run(global)).await,
             Command::Remix(c) => c.run(global).await,
-            Command::Delete(c) => c.run(global).await,
-            Command::Collections(c) => c.run(global).await,
+            Command::Delete(c) => {
+                c.bound.clone().run("the delete (it may have reached the provider)", c.run(global)).await
+            }
+            Command::Collections(c) => c.bound.clone().run("the collections request", c.run(global)).await,
             Command::Batch(c) => c.run(global).await,
             Command::Sim(c) => c.run(global).await,
             Command::Schema(c) => c.run(global).await,

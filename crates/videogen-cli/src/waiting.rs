@@ -36,6 +36,45 @@ impl WaitOptions {
     }
 }
 
+/// How long a command that makes one request (or a few) may take before it gives up: 60 s.
+/// Retries, `Retry-After` sleeps and a held connection all count.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `--timeout` of the commands that read or change one thing (status, list, cancel, delete,
+/// models --live, collections).
+#[derive(Args, Debug, Clone, Default)]
+pub struct Bound {
+    /// Give up after this many seconds (default 60), retries and Retry-After included: exit 5.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+}
+
+impl Bound {
+    /// `--timeout`, or [`DEFAULT_COMMAND_TIMEOUT`].
+    pub fn limit(&self) -> Result<Duration, CliError> {
+        Ok(self.timeout.map(|t| positive_seconds(t, "timeout")).transpose()?.unwrap_or(DEFAULT_COMMAND_TIMEOUT))
+    }
+
+    /// `work` within the limit: past it, exit 5 saying what may or may not have happened.
+    pub async fn run<T>(
+        &self,
+        what: &str,
+        work: impl std::future::Future<Output = Result<T, CliError>>,
+    ) -> Result<T, CliError> {
+        let limit = self.limit()?;
+        match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_) => Err(CliError::new(
+                crate::exit::ExitCode::Timeout,
+                format!(
+                    "{what} did not finish within {} s (the provider held the connection or asked to retry later); rerun, or give a longer --timeout",
+                    limit.as_secs_f64()
+                ),
+            )),
+        }
+    }
+}
+
 /// What to download: the video, or its thumbnail or spritesheet (library `Variant`).
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum VariantArg {

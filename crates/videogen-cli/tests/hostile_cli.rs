@@ -305,3 +305,26 @@ fn cli_case(case: &Case, server: &Server, json: bool) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// One-shot commands are bounded: `status` against a server that holds its
+/// requests ends with exit 5 within its --timeout (default 60 s), instead of hanging.
+#[test]
+fn status_against_held_requests_exits_5_within_its_timeout() {
+    let rt = runtime();
+    for api in Api::ALL {
+        let server = rt.block_on(Server::start(case(api, Target::Status, Mutation::Hold, false)));
+        let submitted = videogen(api, &server)
+            .args(["submit", "A held status", "-p", api.name(), "-m", api.model(), "--allow-retired"])
+            .output()
+            .unwrap();
+        assert!(submitted.status.success(), "{api:?}: {}", String::from_utf8_lossy(&submitted.stderr));
+        let handle = String::from_utf8(submitted.stdout).unwrap();
+        let started = Instant::now();
+        let output = videogen(api, &server).args(["status", handle.trim(), "--timeout", "2"]).output().unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(5), "{api:?}: {stderr}");
+        assert!(took < Duration::from_secs(3), "{api:?}: took {took:?}");
+        assert!(stderr.contains("did not finish within 2 s"), "{api:?}: {stderr}");
+    }
+}

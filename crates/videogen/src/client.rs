@@ -54,6 +54,11 @@ impl std::fmt::Debug for ClientBuilder {
     }
 }
 
+/// How long the optional check of a request against its model's published schema may take
+/// before the create goes without it: 10 s (far below a create's own limit, so a models endpoint
+/// that holds the connection cannot double a submit's time).
+pub const SCHEMA_CHECK_LIMIT: Duration = Duration::from_secs(10);
+
 /// Default cap on a downloaded file: 16 GiB.
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 16 << 30;
 /// Default time a download may go without receiving a byte before it is resumed: 60 s.
@@ -344,11 +349,16 @@ impl Client {
     async fn check_published_schema(&self, request: &VideoRequest) -> Result<()> {
         let backend = self.inner.backend(request.provider)?;
         let Some(parameters) = backend.model_parameters(request)? else { return Ok(()) };
-        match self.inner.model(request.provider, &request.model).await {
-            Ok(Some(model)) => model.validate_body(&parameters),
-            Ok(None) => Ok(()),
-            Err(e) => {
+        let read = tokio::time::timeout(SCHEMA_CHECK_LIMIT, self.inner.model(request.provider, &request.model));
+        match read.await {
+            Ok(Ok(Some(model))) => model.validate_body(&parameters),
+            Ok(Ok(None)) => Ok(()),
+            Ok(Err(e)) => {
                 tracing::debug!(error = %e, model = %request.model, "the model's request_schema could not be read; not checked");
+                Ok(())
+            }
+            Err(_) => {
+                tracing::debug!(model = %request.model, "the model's request_schema was not read within {SCHEMA_CHECK_LIMIT:?}; not checked");
                 Ok(())
             }
         }

@@ -173,6 +173,7 @@ pub use backend::{Operation, generated};
 pub use client::{
     Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_LIST_LIMIT,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef, ListOptions,
+    SCHEMA_CHECK_LIMIT,
 };
 pub use cost::Cost;
 pub use error::{Error, ErrorSource, Result};
