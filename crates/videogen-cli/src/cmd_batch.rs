@@ -231,8 +231,12 @@ impl Run for BatchRun {
             retry_failed: self.retry_failed,
             retry_failed_jobs: self.retry_failed_jobs,
         };
-        let runner = Runner::new(ctx, ledger, progress.clone(), out_dir.clone(), self.wait.clone(), rerun);
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let signal = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
+        let listener = tokio::spawn(listen_for_stop(stop, signal.clone(), progress.clone()));
+        let runner = Runner::new(ctx, ledger, progress.clone(), out_dir.clone(), self.wait.clone(), rerun, stopping);
         let ran = runner.run(&items, self.concurrency).await;
+        listener.abort();
         let closed = runner.ledger().close().await;
         ticker.abort();
         progress.finish();
@@ -240,6 +244,10 @@ impl Run for BatchRun {
         closed?;
         results.sort_by_key(|(n, _)| *n);
         let (mut report, error) = summary(&results, &out_dir, progress.elapsed());
+        let error = match signal.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => error,
+            code => Some(interrupted(code, &results, self.resume_command())),
+        };
         if let (Some(ledger), serde_json::Value::Object(map)) = (runner.ledger().describe(), &mut report.json) {
             map.insert("ledger".into(), ledger);
         }
@@ -264,7 +272,69 @@ impl Run for BatchRun {
     }
 }
 
+/// Waits for SIGINT or SIGTERM: the first asks the batch to stop (no new line or create; jobs
+/// in flight are recorded, their waits and downloads end) and remembers the exit code (130 or
+/// 143); a second one clears the display and exits at once with that code.
+async fn listen_for_stop(
+    stop: tokio::sync::watch::Sender<bool>,
+    signal: std::sync::Arc<std::sync::atomic::AtomicU8>,
+    progress: std::sync::Arc<Progress>,
+) {
+    use tokio::signal::unix::{SignalKind, signal as unix_signal};
+    let (Ok(mut int), Ok(mut term)) = (unix_signal(SignalKind::interrupt()), unix_signal(SignalKind::terminate()))
+    else {
+        return;
+    };
+    loop {
+        let code = tokio::select! {
+            _ = int.recv() => crate::exit::ExitCode::Interrupted,
+            _ = term.recv() => crate::exit::ExitCode::Terminated,
+        };
+        if signal.swap(code as u8, std::sync::atomic::Ordering::SeqCst) != 0 {
+            progress.finish();
+            output::err("stopped at once by a second signal: the ledger has every job submitted; rerun to resume");
+            std::process::exit(code as i32);
+        }
+        output::err(
+            "stopping: no new line or create starts; the jobs in flight are recorded and go on at the provider (a second signal exits at once)",
+        );
+        let _ = stop.send(true);
+    }
+}
+
+/// The error of a batch stopped by a signal: exit 130 (SIGINT) or 143 (SIGTERM), with the
+/// command that resumes it.
+fn interrupted(code: u8, results: &[(usize, batch::progress::Outcome)], resume: String) -> CliError {
+    let stopped = results.iter().filter(|(_, o)| matches!(o, batch::progress::Outcome::Stopped(_))).count();
+    let code = if code == crate::exit::ExitCode::Terminated as u8 {
+        crate::exit::ExitCode::Terminated
+    } else {
+        crate::exit::ExitCode::Interrupted
+    };
+    CliError::new(
+        code,
+        format!("interrupted: {stopped} lines stopped (their jobs go on at the provider); resume with: {resume}"),
+    )
+}
+
 impl BatchRun {
+    /// The command that resumes this batch.
+    fn resume_command(&self) -> String {
+        let quote =
+            |p: &std::path::Path| format!("'{}'", output::clean(&p.display().to_string()).replace('\'', "'\\''"));
+        let mut command = String::from("videogen batch");
+        if let Some(file) = &self.file {
+            command.push_str(&format!(" {}", quote(file)));
+        }
+        if let Some(dir) = &self.out_dir {
+            command.push_str(&format!(" --out-dir {}", quote(dir)));
+        }
+        if let Some(url) = &self.ledger {
+            command.push_str(&format!(" --ledger {}", quote(std::path::Path::new(url))));
+        }
+        command
+    }
+
     /// The journal in `out_dir`, checked against this file: a file a line wrote in an earlier
     /// run is never overwritten by another line.
     fn embedded(&self, items: &[batch::Item], out_dir: &std::path::Path) -> Result<Ledger, CliError> {

@@ -27,11 +27,13 @@ pub enum ExitCode {
     Drift = 7,
     /// Interrupted (Ctrl-C): the job goes on; the command that resumes it is printed.
     Interrupted = 130,
+    /// Terminated (SIGTERM, from a supervisor): as 130.
+    Terminated = 143,
 }
 
 impl ExitCode {
     /// Every code, in order.
-    pub const ALL: [ExitCode; 9] = [
+    pub const ALL: [ExitCode; 10] = [
         ExitCode::Done,
         ExitCode::Failed,
         ExitCode::Usage,
@@ -41,6 +43,7 @@ impl ExitCode {
         ExitCode::OutcomeUnknown,
         ExitCode::Drift,
         ExitCode::Interrupted,
+        ExitCode::Terminated,
     ];
 
     /// What the code means, in one line.
@@ -57,6 +60,7 @@ impl ExitCode {
             ExitCode::OutcomeUnknown => "a create's outcome is unknown (look the job up before submitting again)",
             ExitCode::Drift => "models --drift: the provider's live model list and the catalogue differ",
             ExitCode::Interrupted => "interrupted (the job goes on; the command to resume is printed)",
+            ExitCode::Terminated => "terminated by SIGTERM (batch: as 130, the command to resume is printed)",
         }
     }
 

@@ -200,3 +200,67 @@ async fn a_lost_create_behind_a_lagging_list_is_never_paid_twice_by_plain_reruns
     assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 2, "asked for, it may pay twice");
     sim.stop().await;
 }
+
+/// Runs a batch of `lines` lines as a child process, sends `signal` once every line's job is
+/// created, and returns (exit code, stdout, stderr, seconds from the signal to the exit).
+fn batch_stopped_by(sim: &Sim, dir: &Path, lines: usize, signal: i32) -> (Option<i32>, String, String, f64) {
+    use std::io::Read;
+    let file = dir.join("b.jsonl");
+    let text: Vec<String> =
+        (1..=lines).map(|i| format!("{{\"prompt\": \"signal line {i}\", \"duration\": 5}}")).collect();
+    std::fs::write(&file, text.join("\n")).unwrap();
+    let before = sim.counters().jobs_created(videogen_sim::Provider::Oxen);
+    let mut child = videogen_process_at(sim, &[videogen::Provider::Oxen], &dir.join("sim-state.json"))
+        .args(["batch", "--events", "--poll-interval", "0.1"])
+        .arg(&file)
+        .arg("--out-dir")
+        .arg(dir.join("videos"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sim.counters().jobs_created(videogen_sim::Provider::Oxen) < before + lines as u64 {
+        assert!(Instant::now() < deadline, "the jobs were not created");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    // SAFETY: the pid is our own child's, still running (it waits for its jobs).
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let status = child.wait().unwrap();
+    let took = signalled.elapsed().as_secs_f64();
+    let (mut out, mut err) = (String::new(), String::new());
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (status.code(), out, err, took)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_stops_a_batch_with_its_summary_and_the_command_that_resumes_it() {
+    // Jobs that take 4 s: the signal comes while every line waits on its job.
+    let sim = Sim::start(SimConfig {
+        queued_for: Duration::from_millis(100),
+        processing_for: Duration::from_secs(4),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let dir = scratch("batch-signal");
+        let (exit, stdout, stderr, took) = tokio::task::block_in_place(|| batch_stopped_by(&sim, &dir, 3, signal));
+        assert_eq!(exit, Some(code), "{stderr}");
+        assert!(took < 3.0, "stopped at once, not after the jobs: {took} s");
+        let last: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+        assert_eq!(last["event"], "summary", "{stdout}");
+        assert_eq!(last["exit_code"], code, "{last}");
+        assert!(stderr.contains("resume with: videogen batch"), "{stderr}");
+        // The rerun resumes the three jobs: nothing is created again.
+        let created = sim.counters().jobs_created(videogen_sim::Provider::Oxen);
+        let (rerun, summary) =
+            run_batch(videogen_at(&sim, &[videogen::Provider::Oxen]), &dir.join("b.jsonl"), &dir.join("videos"), &[]);
+        assert_eq!((rerun, summary["done"].as_u64()), (Some(0), Some(3)), "{summary}");
+        assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), created, "resumed, not created again");
+    }
+    sim.stop().await;
+}

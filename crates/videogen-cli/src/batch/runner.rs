@@ -51,6 +51,9 @@ pub struct Runner {
     out_dir: PathBuf,
     wait: WaitOptions,
     rerun: RerunOptions,
+    /// `true` once the batch is asked to stop (SIGINT or SIGTERM): no new line or create starts,
+    /// and waits and downloads end with their job recorded.
+    stop: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Runner {
@@ -62,8 +65,23 @@ impl Runner {
         out_dir: PathBuf,
         wait: WaitOptions,
         rerun: RerunOptions,
+        stop: tokio::sync::watch::Receiver<bool>,
     ) -> Self {
-        Self { ctx, ledger, progress, out_dir, wait, rerun }
+        Self { ctx, ledger, progress, out_dir, wait, rerun, stop }
+    }
+
+    /// Whether the batch was asked to stop.
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Resolves when the batch is asked to stop (never, if it is not).
+    async fn stopped(&self) {
+        let mut stop = self.stop.clone();
+        let _ = stop.wait_for(|s| *s).await;
+        if !*stop.borrow() {
+            std::future::pending::<()>().await;
+        }
     }
 
     /// The ledger the runner records in.
@@ -79,7 +97,9 @@ impl Runner {
     pub async fn run(&self, items: &[Item], concurrency: usize) -> Result<Vec<(usize, Outcome)>, CliError> {
         let results = Mutex::new(Vec::new());
         let lane = || async {
-            while let Some(claimed) = self.ledger.claim().await? {
+            while !self.stopping()
+                && let Some(claimed) = self.ledger.claim().await?
+            {
                 let item = &items[claimed.index];
                 let outcome = self.line(item, claimed.state).await;
                 self.ledger.release(item).await?;
@@ -166,6 +186,8 @@ impl Runner {
                     "{why}; look with `videogen list -p {}`, rerun to look again, or --resubmit-unknown to create it again (may pay twice)",
                     item.request.provider
                 )));
+            } else if self.stopping() {
+                return Ok(Outcome::Stopped("interrupted before its create was sent; rerun to generate it".into()));
             } else {
                 // A create resumed after a lost answer carries the first one's idempotency key.
                 let key = if in_flight { state.idempotency_key.clone() } else { None };
@@ -255,12 +277,20 @@ impl Runner {
             }
             let out = item.outs.get(i).cloned().unwrap_or_else(|| format!("{:04}-{}.mp4", item.number, i + 1));
             // A partial download of this job (a run killed while downloading) is resumed with Range.
-            let result = async {
+            let work = async {
                 let video = self.follow(item, job, policy).await?;
                 video.download_to(self.out_dir.join(&out)).await?;
                 Ok::<_, Error>(video.cost.clone())
-            }
-            .await;
+            };
+            let result = tokio::select! {
+                result = work => result,
+                () = self.stopped() => {
+                    // The job goes on at the provider; the ledger has it, and a rerun resumes it.
+                    let error = format!("interrupted; the job goes on at the provider (rerun to resume job {})", job.short_form());
+                    self.record(item, LineEvent::Stopped { error: error.clone() }).await?;
+                    return Ok(Outcome::Stopped(error));
+                }
+            };
             match result {
                 Ok(cost) => {
                     self.record(item, LineEvent::Done { output: i, file: out.clone(), cost: cost.clone() }).await?;
