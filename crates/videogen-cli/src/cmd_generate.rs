@@ -109,6 +109,13 @@ impl Run for Generate {
         let policy = wait_policy(provider, &self.wait, simulated)?;
         let mut reports = Vec::new();
         let mut failures: Vec<CliError> = Vec::new();
+        if let Ok(mut pending) = crate::waiting::PENDING.lock() {
+            pending.extend(
+                jobs.iter()
+                    .enumerate()
+                    .map(|(i, job)| (job.clone(), nth_out(self.out.as_deref(), i, jobs.len(), job, self.variant))),
+            );
+        }
         for (i, job) in jobs.iter().enumerate() {
             let out = nth_out(self.out.as_deref(), i, jobs.len(), job, self.variant);
             let result = async {
@@ -116,6 +123,9 @@ impl Run for Generate {
                 download(&video, self.variant, &out, global, self.wait.time_left(started), simulated, self.force).await
             }
             .await;
+            if let Ok(mut pending) = crate::waiting::PENDING.lock() {
+                pending.retain(|(j, _)| j != job);
+            }
             match result {
                 Ok(report) => reports.push(report),
                 // The other outputs go on; every failed one is reported with its handle.

@@ -181,19 +181,33 @@ pub fn check_out(path: &Path, force: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Says that a job goes on and the command that resumes it, then exits 130.
+/// The other paid jobs a command still waits for (every output of `generate --count N`) with
+/// their output files: an interruption reports them all, not only the one being waited on.
+pub static PENDING: std::sync::Mutex<Vec<(Job, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+/// Says that the job (and every other [`PENDING`] job) goes on and the command that resumes
+/// each, then exits 130.
 pub fn interrupted(job: &Job, global: Global, simulated: bool, command: &str, out: Option<&Path>) -> ! {
-    let handle = serde_json::to_string(job).unwrap_or_default();
+    let mut jobs: Vec<(Job, Option<PathBuf>)> = vec![(job.clone(), out.map(Path::to_path_buf))];
+    let pending = PENDING.lock().map(|p| p.clone()).unwrap_or_default();
+    jobs.extend(pending.into_iter().filter(|(j, _)| j != job).map(|(j, o)| (j, Some(o))));
     if global.json {
-        output::json(&json!({"interrupted": true, "job": job}));
+        let all: Vec<&Job> = jobs.iter().map(|(j, _)| j).collect();
+        output::json(&json!({"interrupted": true, "job": job, "jobs": all}));
     }
     let place = if simulated { "the built-in simulator".to_string() } else { job.provider.to_string() };
-    output::err(&format!(
-        "interrupted: job {} goes on at {place}.\nresume with: videogen {command} '{}'{}",
-        clean(&job.short_form()),
-        clean(&handle),
-        out.map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
-    ));
+    let what =
+        if jobs.len() == 1 { format!("job {}", clean(&job.short_form())) } else { format!("{} jobs", jobs.len()) };
+    output::err(&format!("interrupted: {what} go on at {place}."));
+    for (j, out) in &jobs {
+        // The first job resumes with the interrupted command; the others with `wait`.
+        let command = if j == job { command } else { "wait" };
+        output::err(&format!(
+            "resume with: videogen {command} '{}'{}",
+            clean(&serde_json::to_string(j).unwrap_or_default()),
+            out.as_ref().map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
+        ));
+    }
     std::process::exit(ExitCode::Interrupted as i32);
 }
 

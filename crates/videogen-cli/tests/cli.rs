@@ -626,3 +626,38 @@ fn a_configured_pipeline_never_falls_back_to_the_simulator() {
     assert!(String::from_utf8_lossy(&simulated.stderr).contains("--sim: using the built-in simulator"));
     rt.block_on(sim.stop());
 }
+
+/// `generate --count 3` interrupted names every paid job and how to resume each, in text and in
+/// `--json` (`"jobs"`), not only the one being waited on.
+#[test]
+fn an_interrupted_generate_count_reports_every_job() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let config = videogen_sim::SimConfig { processing_for: Duration::from_secs(30), ..Default::default() };
+    let sim = rt.block_on(videogen_sim::Sim::start(config)).unwrap();
+    let dir = scratch("count-interrupted");
+    let child = videogen_process_at(&sim, &[videogen::Provider::Oxen], &dir.join("sim-state.json"))
+        .args(["--json", "generate", "Three cats", "--count", "3", "--poll-interval", "0.2", "--out"])
+        .arg(dir.join("cats.mp4"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sim.counters().jobs_created(videogen_sim::Provider::Oxen) < 3 {
+        assert!(std::time::Instant::now() < deadline, "the jobs were not created");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: our own child's pid, still running (its jobs take 30 s).
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.matches("resume with: videogen").count(), 3, "{stderr}");
+    for n in 1..=3 {
+        assert!(stderr.contains(&format!("cats-{n}.mp4")), "{stderr}");
+    }
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["jobs"].as_array().map(Vec::len), Some(3), "{json}");
+    rt.block_on(sim.stop());
+}
