@@ -159,10 +159,18 @@ impl CliError {
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
+        let message = match &e {
+            Error::OutcomeUnknown { provider, attempt: Some(attempt), .. } => format!(
+                "{e}; look for the job with `videogen list -p {provider}` (created after {}, idempotency key {}) before submitting again",
+                attempt.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                attempt.idempotency_key
+            ),
+            _ => e.to_string(),
+        };
         Self {
             code: ExitCode::of(&e),
             job: e.job().map(|j| Box::new(j.clone())),
-            message: e.to_string(),
+            message,
             details: Vec::new(),
             reported: false,
         }

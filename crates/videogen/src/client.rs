@@ -416,6 +416,7 @@ impl Client {
             None => None,
         };
         let key = key.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+        let started_at = chrono::Utc::now();
         // Built at the first retry (boxed: every job's task is as large as its largest step).
         let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
         let mut rate_limited = 0;
@@ -443,6 +444,11 @@ impl Client {
                         None => break Err(e),
                     }
                 }
+                Err(Error::OutcomeUnknown { provider, model, message, status, body, source, .. }) => {
+                    let attempt =
+                        Some(Box::new(crate::error::CreateAttempt { idempotency_key: key.clone(), started_at }));
+                    break Err(Error::OutcomeUnknown { provider, model, message, status, body, source, attempt });
+                }
                 other => break other,
             };
             tokio::time::sleep(delay).await;
@@ -454,6 +460,37 @@ impl Client {
             }
         }
         Ok(jobs)
+    }
+
+    /// The jobs a create of `request` may have made: the provider's jobs (newest first) with the
+    /// request's prompt and model, created since `since` (less a minute, for clocks that
+    /// differ). The lookup after [`Error::OutcomeUnknown`], with its `attempt.started_at`. Job
+    /// lists lag behind creates: an empty answer right after the attempt proves nothing; look
+    /// again later before sending the create again.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] where the provider lists no unfinished jobs (VideoDB) or the
+    /// request has no prompt to match (multi-shot); the list read's errors.
+    pub async fn find_created(
+        &self,
+        request: &VideoRequest,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::JobSummary>> {
+        require(request.provider, Operation::ListUnfinished)?;
+        let Some(prompt) = request.prompt.as_deref() else {
+            return Err(Error::Unsupported { provider: request.provider, operation: "find_created (multi-shot)" });
+        };
+        let since = since - chrono::Duration::seconds(60);
+        let mut found: Vec<crate::JobSummary> = self
+            .list(request.provider)
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.prompt.as_deref() == Some(prompt) && s.job.model == request.model && s.job.created_at >= since
+            })
+            .collect();
+        found.sort_by(|a, b| b.job.created_at.cmp(&a.job.created_at));
+        Ok(found)
     }
 
     /// The one job of a create that asked for one output. A server that made more anyway is

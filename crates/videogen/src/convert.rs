@@ -42,9 +42,15 @@ pub(crate) async fn convert<E: ErrorBody + serde::de::DeserializeOwned>(
 ) -> Error {
     use progenitor_client::Error as P;
     let unknown = |message: String, status: Option<u16>, body: Option<String>, source: Option<ErrorSource>| match call {
-        Call::Create { model } => {
-            Ok(Error::OutcomeUnknown { source, provider, model: model.to_string(), message, status, body })
-        }
+        Call::Create { model } => Ok(Error::OutcomeUnknown {
+            attempt: None,
+            source,
+            provider,
+            model: model.to_string(),
+            message,
+            status,
+            body,
+        }),
         Call::Read => Err(source),
     };
     match error {
@@ -129,6 +135,7 @@ fn classify<E: ErrorBody + serde::de::DeserializeOwned>(
     match status {
         200..=299 => match create_model {
             Some(model) => Error::OutcomeUnknown {
+                attempt: None,
                 source: None,
                 provider,
                 model: model.to_string(),
@@ -154,6 +161,7 @@ fn classify<E: ErrorBody + serde::de::DeserializeOwned>(
             let message = error_message::<E>(body).unwrap_or_else(|| format!("HTTP {status}"));
             match create_model {
                 Some(model) => Error::OutcomeUnknown {
+                    attempt: None,
                     source: None,
                     provider,
                     model: model.to_string(),

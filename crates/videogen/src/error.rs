@@ -101,7 +101,8 @@ pub enum Error {
 
     /// A create request failed after it may have reached the server: the job may exist (and be
     /// billed) or not. It was **not** retried (no provider documents an idempotency key). Look
-    /// for it in the provider's job list before submitting again.
+    /// for it before submitting again: [`crate::Client::find_created`] with the request and
+    /// `attempt.started_at` returns the provider's jobs that match.
     #[error(
         "{provider}: the create request may or may not have reached the server ({message}); it was not retried to avoid a double charge"
     )]
@@ -111,6 +112,9 @@ pub enum Error {
         message: String,
         status: Option<u16>,
         body: Option<String>,
+        /// When the create was sent and under which `Idempotency-Key` (set by
+        /// [`crate::Client::submit`] and [`crate::Client::submit_many`]).
+        attempt: Option<Box<CreateAttempt>>,
         /// The transport error underneath, when there was one (its URL removed).
         #[source]
         source: Option<ErrorSource>,
@@ -155,6 +159,17 @@ pub enum Error {
     /// temporary file's); `job` is set when a job had been created.
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error, job: Option<Box<Job>> },
+}
+
+/// A create whose outcome is unknown: when it was sent and under which key, to look the job up
+/// ([`crate::Client::find_created`]) or to send it again with the same key where a provider
+/// honours one.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CreateAttempt {
+    /// The create's `Idempotency-Key`.
+    pub idempotency_key: String,
+    /// When the create was first sent (UTC).
+    pub started_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The error underneath a [`Error::Transport`] or [`Error::OutcomeUnknown`], for
@@ -416,6 +431,7 @@ mod tests {
         let policy = from_status(true, Provider::Oxen, 400, &h, "rejected by the content policy".into(), String::new());
         assert!(policy.is_content_policy());
         let unknown = Error::OutcomeUnknown {
+            attempt: None,
             source: None,
             provider: Provider::Oxen,
             model: "m".into(),

@@ -176,7 +176,7 @@ pub use client::{
     SCHEMA_CHECK_LIMIT,
 };
 pub use cost::Cost;
-pub use error::{Error, ErrorSource, Result};
+pub use error::{CreateAttempt, Error, ErrorSource, Result};
 pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
 pub use provider::Provider;
 pub use request::{

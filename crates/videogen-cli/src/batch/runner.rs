@@ -368,20 +368,10 @@ impl Runner {
         if !listable(item) {
             return Ok(Vec::new());
         }
-        let provider = item.request.provider;
-        let jobs = self.ctx.client.list(provider).await?;
-        let since = since.map(|t| t - chrono::Duration::seconds(60));
-        let candidates: Vec<Job> = jobs
-            .into_iter()
-            .rev()
-            .filter(|s| {
-                s.prompt.is_some()
-                    && s.prompt == item.request.prompt
-                    && s.job.model == item.request.model
-                    && since.is_none_or(|t| s.job.created_at >= t)
-            })
-            .map(|s| s.job)
-            .collect();
+        // The library's lookup (same prompt and model, created since the attempt), oldest first.
+        let since = since.unwrap_or(chrono::DateTime::UNIX_EPOCH);
+        let found = self.ctx.client.find_created(&item.request, since).await?;
+        let candidates: Vec<Job> = found.into_iter().rev().map(|s| s.job).collect();
         let found = self.ledger.adopt(item, candidates).await?;
         for job in &found {
             tracing::info!(line = item.number, job = %job.short_form(), "adopted the job a lost create made");

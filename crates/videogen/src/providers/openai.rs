@@ -249,6 +249,7 @@ pub(crate) async fn create(client: &videogen_openai::Client, request: &VideoRequ
             Some(id) if !id.is_empty() => id.to_string(),
             _ => {
                 return Err(Error::OutcomeUnknown {
+                    attempt: None,
                     source: None,
                     provider,
                     model: model.to_string(),

@@ -103,6 +103,7 @@ pub(crate) async fn create(client: &videogen_oxen::Client, request: &VideoReques
     };
     if answer.generations.is_empty() {
         return Err(Error::OutcomeUnknown {
+            attempt: None,
             source: None,
             provider: P,
             model: request.model.clone(),
@@ -363,6 +364,7 @@ pub(crate) async fn generate_now(
         Err(e) => return Err(convert(P, Call::Create { model }, e).await),
     };
     let unknown = |message: String| Error::OutcomeUnknown {
+        attempt: None,
         source: None,
         provider: P,
         model: model.to_string(),

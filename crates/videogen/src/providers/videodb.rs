@@ -50,6 +50,7 @@ pub(crate) async fn create(client: &videogen_videodb::Client, request: &VideoReq
             idempotency_key: None,
         }),
         (_, None) => Err(Error::OutcomeUnknown {
+            attempt: None,
             source: None,
             provider: P,
             model: model.to_string(),
