@@ -489,7 +489,7 @@ impl Client {
                 s.prompt.as_deref() == Some(prompt) && s.job.model == request.model && s.job.created_at >= since
             })
             .collect();
-        found.sort_by(|a, b| b.job.created_at.cmp(&a.job.created_at));
+        found.sort_by_key(|s| std::cmp::Reverse(s.job.created_at));
         Ok(found)
     }
 

@@ -27,7 +27,7 @@ pub enum Error {
     /// The model is retired: shut down by its provider. Either the model catalogue says so
     /// ([`crate::models::check_lifecycle`]; refused before anything is sent, unless the client
     /// allows retired models with [`crate::ClientBuilder::allow_retired_models`]) or the
-    /// provider's answer to a create did (`source` quotes it; nothing was created).
+    /// provider's answer to a create did (`reason` quotes it; nothing was created).
     #[error(
         "{provider} model {model} is retired{}{} ({reason})",
         since.map(|d| format!(" since {d}")).unwrap_or_default(),
