@@ -353,10 +353,14 @@ impl Runner {
         loop {
             let found = self.look_up(item, since).await?;
             let left = window.saturating_sub(started.elapsed());
-            if !found.is_empty() || left.is_zero() {
+            if !found.is_empty() || left.is_zero() || self.stopping() {
                 return Ok(found);
             }
-            tokio::time::sleep(pause.min(left)).await;
+            // A stop request ends the look: the line stays unknown, and a rerun looks again.
+            tokio::select! {
+                () = tokio::time::sleep(pause.min(left)) => {}
+                () = self.stopped() => {}
+            }
             pause = (pause * 2).min(Duration::from_secs(8));
         }
     }
