@@ -25,8 +25,20 @@ impl Run for Status {
     /// `expires_at`, and `cost` (`{amount, currency}`) when the provider reports one.
     async fn run(self, global: Global) -> Result<Report, CliError> {
         let job = parse_job(&self.job)?;
+        // A provider:id handle has no creation time of its own: when the provider knows no such
+        // job, no handle is printed (it would be an invented one, created "now").
+        let short_form = !self.job.trim_start().starts_with('{');
         let ctx = context(&[job.provider], global).await?;
-        let status = ctx.client.status(&job).await.map_err(|e| CliError::from(e).with_job(&job))?;
+        let status = ctx.client.status(&job).await.map_err(|e| {
+            let unknown_job = short_form && matches!(e, videogen::Error::NotFound { .. });
+            let mut e = CliError::from(e);
+            if unknown_job {
+                e.job = None;
+                e
+            } else {
+                e.with_job(&job)
+            }
+        })?;
         let video = match &status {
             JobStatus::Succeeded(v) => Some(v),
             _ => None,

@@ -661,3 +661,14 @@ fn an_interrupted_generate_count_reports_every_job() {
     assert_eq!(json["jobs"].as_array().map(Vec::len), Some(3), "{json}");
     rt.block_on(sim.stop());
 }
+
+/// `status provider:id` for a job the provider does not know prints no invented handle (no
+/// `job` with a creation time of "now"), in text or JSON.
+#[test]
+fn status_of_an_unknown_job_invents_no_handle() {
+    let output = videogen().args(["--json", "status", "oxen:doesnotexist"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["job"].is_null(), "{json}");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("job: {"));
+}
