@@ -91,18 +91,15 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("checked by build.rs")
 }
 
-fn provider(name: &str) -> Provider {
-    match name {
-        "oxen" => Provider::Oxen,
-        "videodb" => Provider::VideoDb,
-        "aihubmix" => Provider::AiHubMix,
-        _ => Provider::OpenAi,
-    }
-}
-
 fn convert(file_providers: &[String], row: schema::ModelRow) -> models::ModelInfo {
     use models::{Durations, Family};
-    let providers = row.providers.as_deref().unwrap_or(file_providers).iter().map(|p| provider(p)).collect();
+    let providers = row
+        .providers
+        .as_deref()
+        .unwrap_or(file_providers)
+        .iter()
+        .map(|p| p.parse::<Provider>().expect("checked by build.rs"))
+        .collect();
     let family = match row.family.as_str() {
         "oxen" => Family::Oxen,
         "videodb" => Family::VideoDb,
@@ -203,7 +200,7 @@ mod tests {
             source = ""
             read = "yesterday"
         "#;
-        let file: schema::CatalogFile = toml_like(text);
+        let file: schema::CatalogFile = toml::from_str(text).unwrap();
         let problems = schema::problems("x.toml", &file, &|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok());
         let all = problems.join("\n");
         for expected in [
@@ -215,22 +212,5 @@ mod tests {
         ] {
             assert!(all.contains(expected), "{expected} missing from:\n{all}");
         }
-    }
-
-    /// The build script reads TOML; the test builds the same structure from JSON to keep `toml`
-    /// out of the crate's own dependencies.
-    fn toml_like(text: &str) -> schema::CatalogFile {
-        let mut providers: Vec<String> = Vec::new();
-        let mut row = serde_json::Map::new();
-        for line in text.lines().map(str::trim).filter(|l| l.contains('=')) {
-            let (k, v) = line.split_once('=').unwrap();
-            let (k, v) = (k.trim(), v.trim());
-            if k == "providers" {
-                providers = serde_json::from_str(v).unwrap();
-            } else {
-                row.insert(k.into(), serde_json::from_str(v).unwrap());
-            }
-        }
-        serde_json::from_value(serde_json::json!({"providers": providers, "model": [row]})).unwrap()
     }
 }
