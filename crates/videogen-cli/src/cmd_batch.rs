@@ -15,7 +15,6 @@ use crate::exit::CliError;
 use crate::output::{self, Report};
 use crate::waiting::{WaitOptions, check_out, positive_seconds};
 use clap::{Args, Subcommand};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use videogen::Provider;
@@ -305,7 +304,7 @@ async fn listen_for_stop(
 /// The error of a batch stopped by a signal: exit 130 (SIGINT) or 143 (SIGTERM), with the
 /// command that resumes it.
 fn interrupted(code: u8, results: &[(usize, batch::progress::Outcome)], resume: String) -> CliError {
-    let stopped = results.iter().filter(|(_, o)| matches!(o, batch::progress::Outcome::Stopped(_))).count();
+    let stopped = results.iter().filter(|(_, o)| matches!(o, batch::progress::Outcome::Stopped(..))).count();
     let code = if code == crate::exit::ExitCode::Terminated as u8 {
         crate::exit::ExitCode::Terminated
     } else {
@@ -335,30 +334,11 @@ impl BatchRun {
         command
     }
 
-    /// The journal in `out_dir`, checked against this file: a file a line wrote in an earlier
-    /// run is never overwritten by another line.
+    /// The journal in `out_dir`. A line's file is never another's: a taken name is not
+    /// replaced but the next free one used ([`batch::files`]), so nothing here refuses a moved,
+    /// inserted or edited line.
     fn embedded(&self, items: &[batch::Item], out_dir: &std::path::Path) -> Result<Ledger, CliError> {
         let (journal, states) = Journal::open(&out_dir.join("videogen-journal.jsonl"), items)?;
-        let mut owners: HashMap<&str, usize> = HashMap::new();
-        for item in items {
-            for (file, _) in states.get(&item.key).map(|s| s.done.values().collect::<Vec<_>>()).unwrap_or_default() {
-                owners.insert(file.as_str(), item.number);
-            }
-        }
-        for item in items {
-            // A line done before writes nothing; the others must not write over another's video.
-            if states.get(&item.key).is_some_and(|s| s.done.len() == item.outs.len()) {
-                continue;
-            }
-            for out in &item.outs {
-                if let Some(owner) = owners.get(out.as_str()).filter(|n| **n != item.number) {
-                    return Err(CliError::usage(format!(
-                        "line {}: {out} holds the video of line {owner} from an earlier run; give line {} an \"out\" of its own",
-                        item.number, item.number
-                    )));
-                }
-            }
-        }
         Ok(Ledger::Embedded(Box::new(EmbeddedLedger::new(journal, items, &states, self.max_creates_in_flight))))
     }
 }

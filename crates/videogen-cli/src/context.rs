@@ -38,11 +38,22 @@ fn set(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
 }
 
-/// Whether `provider` is configured: its API key is set, and for the OpenAI-compatible gateway
-/// its base URL too (`OPENAI_API_KEY` alone, exported for OpenAI's other APIs, configures
-/// nothing: OpenAI's own Videos API was shut down on 2026-09-24).
+/// Whether `provider` is configured: its API key is set; for the OpenAI-compatible gateway, its
+/// base URL (the key is optional: a gateway without one is used keyless). `OPENAI_API_KEY`
+/// alone, exported for OpenAI's other APIs, configures nothing: OpenAI's own Videos API was shut
+/// down on 2026-09-24.
 pub fn configured(provider: Provider) -> bool {
-    set(provider.api_key_env()) && (provider != Provider::OpenAi || set(provider.base_url_env()))
+    match provider {
+        Provider::OpenAi => set(provider.base_url_env()),
+        _ => set(provider.api_key_env()),
+    }
+}
+
+/// Whether anything of `provider`'s is set (its key or its base URL; for the gateway its base
+/// URL, since `OPENAI_API_KEY` alone is OpenAI's other APIs'): a user who set one is not running
+/// the first-run demo, so no provider may fall back to the simulator.
+fn touched(provider: Provider) -> bool {
+    set(provider.base_url_env()) || (provider != Provider::OpenAi && set(provider.api_key_env()))
 }
 
 /// The provider to use when none is given: the first configured, else Oxen (on the simulator,
@@ -71,7 +82,7 @@ fn not_configured(provider: Provider) -> CliError {
          set OPENAI_BASE_URL to your gateway, or use --sim"
             .to_string()
     } else if provider == Provider::OpenAi {
-        "the openai provider is an OpenAI-compatible gateway: set OPENAI_BASE_URL and OPENAI_API_KEY, or use --sim"
+        "the openai provider is an OpenAI-compatible gateway: set OPENAI_BASE_URL (and OPENAI_API_KEY unless it is keyless), or use --sim"
             .to_string()
     } else {
         format!("{provider} is not configured: set {} (or use --sim for the simulator)", provider.api_key_env())
@@ -125,7 +136,7 @@ pub async fn context_with(
     // demo). Once any provider is configured, one that is not is an error naming its variable:
     // a simulated video and a made-up cost must never pass for real ones. OPENAI_API_KEY without
     // a gateway is refused too (OpenAI's own Videos API is shut down).
-    let demo = !Provider::ALL.into_iter().any(configured);
+    let demo = !Provider::ALL.into_iter().any(touched);
     if !global.sim
         && let Some(p) =
             providers.iter().find(|p| !configured(**p) && (!demo || (**p == Provider::OpenAi && set(p.api_key_env()))))
@@ -162,7 +173,12 @@ pub async fn context_with(
     }
     for p in providers.iter().filter(|p| !simulated.contains(p)) {
         let key = std::env::var(p.api_key_env()).unwrap_or_default();
-        builder = builder.api_key(*p, key.trim().to_string());
+        builder = if key.trim().is_empty() {
+            // Only the gateway is configured without a key (see `configured`).
+            builder.without_key(*p)
+        } else {
+            builder.api_key(*p, key.trim().to_string())
+        };
         if let Ok(url) = std::env::var(p.base_url_env())
             && !url.trim().is_empty()
         {

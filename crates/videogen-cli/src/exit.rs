@@ -12,8 +12,8 @@ pub enum ExitCode {
     Done = 0,
     /// Failed: an API error, the network, a download, a redirect.
     Failed = 1,
-    /// Bad arguments, request, model (unknown or retired), an operation the provider lacks, batch
-    /// file or output path (an existing file included): nothing was created.
+    /// Refused before anything was sent: bad arguments, request, model (unknown or retired), an
+    /// operation the provider lacks, batch file or output path (an existing file included).
     Usage = 2,
     /// Configuration or authentication.
     Config = 3,
@@ -25,6 +25,9 @@ pub enum ExitCode {
     OutcomeUnknown = 6,
     /// `models --drift`: the provider's live model list and the catalogue differ.
     Drift = 7,
+    /// The provider refused the request (HTTP 400 or 422, or a model it does not know): it was
+    /// sent and nothing was created.
+    Refused = 8,
     /// Interrupted (Ctrl-C): the job goes on; the command that resumes it is printed.
     Interrupted = 130,
     /// Terminated (SIGTERM, from a supervisor): as 130.
@@ -33,7 +36,7 @@ pub enum ExitCode {
 
 impl ExitCode {
     /// Every code, in order.
-    pub const ALL: [ExitCode; 10] = [
+    pub const ALL: [ExitCode; 11] = [
         ExitCode::Done,
         ExitCode::Failed,
         ExitCode::Usage,
@@ -42,9 +45,15 @@ impl ExitCode {
         ExitCode::Timeout,
         ExitCode::OutcomeUnknown,
         ExitCode::Drift,
+        ExitCode::Refused,
         ExitCode::Interrupted,
         ExitCode::Terminated,
     ];
+
+    /// The code whose number is `n`.
+    pub fn from_u8(n: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| *c as u8 == n)
+    }
 
     /// What the code means, in one line.
     pub fn meaning(self) -> &'static str {
@@ -52,25 +61,28 @@ impl ExitCode {
             ExitCode::Done => "done",
             ExitCode::Failed => "failed (API, network, download, redirect)",
             ExitCode::Usage => {
-                "bad arguments, request, model (unknown or retired), unsupported operation, batch file or output path (nothing was created)"
+                "refused before sending: bad arguments, request, model (unknown or retired), unsupported operation, batch file or output path (an existing file included)"
             }
             ExitCode::Config => "configuration or authentication",
             ExitCode::JobFailed => "the job failed at the provider (content policy included) or was cancelled",
             ExitCode::Timeout => "--timeout passed (the job goes on; a partial download is kept for a resume)",
             ExitCode::OutcomeUnknown => "a create's outcome is unknown (look the job up before submitting again)",
             ExitCode::Drift => "models --drift: the provider's live model list and the catalogue differ",
+            ExitCode::Refused => {
+                "the provider refused the request (HTTP 400/422, or a model it does not know): sent, nothing created"
+            }
             ExitCode::Interrupted => "interrupted (the job goes on; the command to resume is printed)",
-            ExitCode::Terminated => "terminated by SIGTERM (batch: as 130, the command to resume is printed)",
+            ExitCode::Terminated => {
+                "terminated by SIGTERM, a supervisor's stop (as 130: the command to resume is printed)"
+            }
         }
     }
 
     /// The code of a library error.
     pub fn of(e: &Error) -> Self {
         match e {
-            Error::InvalidRequest { .. }
-            | Error::ModelRetired { .. }
-            | Error::ModelNotFound { .. }
-            | Error::Unsupported { .. } => ExitCode::Usage,
+            Error::InvalidRequest { status: Some(_), .. } | Error::ModelNotFound { .. } => ExitCode::Refused,
+            Error::InvalidRequest { .. } | Error::ModelRetired { .. } | Error::Unsupported { .. } => ExitCode::Usage,
             Error::Config { .. } | Error::Auth { .. } => ExitCode::Config,
             Error::JobFailed { .. } | Error::ContentPolicy { .. } | Error::Cancelled { .. } => ExitCode::JobFailed,
             Error::Timeout { .. } => ExitCode::Timeout,
@@ -86,6 +98,9 @@ pub fn exit_code_help() -> String {
     for code in ExitCode::ALL {
         text.push_str(&format!("  {:>3}  {}\n", code as u8, code.meaning()));
     }
+    text.push_str(
+        "A batch exits with the first code one of its lines has, in this order: 6, 3, 1, 8, 2, 5, 4 (a signal: 130 or 143).\n",
+    );
     text.push_str("After a create, every error also prints `job: <handle>`.");
     text
 }
@@ -188,6 +203,19 @@ mod tests {
             assert_eq!(help.matches(&format!(" {}  ", code as u8)).count(), 1, "{help}");
         }
         let invalid = Error::InvalidRequest { message: "x".into(), status: None, body: None };
-        assert_eq!(ExitCode::of(&invalid), ExitCode::Usage);
+        assert_eq!(ExitCode::of(&invalid), ExitCode::Usage, "a local refusal: nothing was sent");
+        let refused = Error::InvalidRequest { message: "x".into(), status: Some(422), body: Some("{}".into()) };
+        assert_eq!(ExitCode::of(&refused), ExitCode::Refused, "the provider's refusal has its own code");
+        let order: Vec<u8> = crate::batch::progress::BATCH_PRECEDENCE.iter().map(|c| *c as u8).collect();
+        assert!(
+            help.contains(&format!(
+                "in this order: {}",
+                order.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")
+            )),
+            "{help}"
+        );
+        for code in ExitCode::ALL {
+            assert_eq!(ExitCode::from_u8(code as u8), Some(code));
+        }
     }
 }

@@ -162,7 +162,23 @@ pub(crate) fn print_error(e: &CliError, global: Global) {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // A usage error is exit 2 like every refusal before sending; with --json it is one
+            // JSON value on standard output too, as every other error is.
+            if std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == "--json") {
+                let message = e.render().to_string();
+                let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+                output::json(&serde_json::json!({
+                    "error": first, "exit_code": exit::ExitCode::Usage as u8, "job": null, "details": message.lines().skip(1).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>(),
+                }));
+            }
+            let _ = e.print();
+            std::process::exit(exit::ExitCode::Usage as i32);
+        }
+    };
     if cli.verbose {
         let filter =
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,videogen=debug".into());

@@ -197,9 +197,10 @@ pub struct RequestArgs {
     /// What to generate (or give --shot).
     #[arg(required_unless_present = "shots")]
     pub prompt: Option<String>,
-    /// One shot of a multi-shot video, "TEXT" or "TEXT:SECONDS" (repeatable; 5 seconds when none is
-    /// given; Oxen.ai multi-shot models).
-    #[arg(long = "shot", value_name = "TEXT[:SECONDS]", conflicts_with = "prompt")]
+    /// One shot of a multi-shot video, "TEXT" or "SECONDS=TEXT", e.g. "5=A clock showing 10:05"
+    /// (repeatable; 5 seconds when none is given; Oxen.ai multi-shot models). Only digits then
+    /// `=` at the very start are a length: a colon or `=` inside the text is text.
+    #[arg(long = "shot", value_name = "[SECONDS=]TEXT", conflicts_with = "prompt")]
     pub shots: Vec<String>,
     /// oxen, videodb, aihubmix or openai (default: the first with an API key set, else oxen on the simulator).
     #[arg(long, short)]
@@ -294,14 +295,19 @@ impl RequestArgs {
     }
 }
 
-/// `"TEXT[:SECONDS]"`: the seconds when the text ends with `:` and digits.
+/// `"[SECONDS=]TEXT"`: a length in seconds when the text starts with digits and `=` (an `s`
+/// after the digits is allowed: `"5s=…"`); everything else is the shot's text, colons and all.
 pub fn parse_shot(text: &str) -> ShotFields {
-    match text.rsplit_once(':') {
-        Some((prompt, secs)) if !secs.is_empty() && secs.bytes().all(|b| b.is_ascii_digit()) => {
-            ShotFields { prompt: prompt.to_string(), duration: secs.parse().ok() }
+    if let Some((secs, prompt)) = text.split_once('=') {
+        let digits = secs.trim().strip_suffix('s').unwrap_or(secs.trim());
+        if !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(duration) = digits.parse()
+        {
+            return ShotFields { prompt: prompt.trim_start().to_string(), duration: Some(duration) };
         }
-        _ => ShotFields { prompt: text.to_string(), duration: None },
     }
+    ShotFields { prompt: text.to_string(), duration: None }
 }
 
 /// A field error as the command line says it (`field images: …` → `--image: …`, without the
@@ -326,10 +332,14 @@ mod tests {
 
     #[test]
     fn shots_parse_with_and_without_seconds() {
-        assert_eq!(parse_shot("a dog: running:4"), ShotFields { prompt: "a dog: running".into(), duration: Some(4) });
-        assert_eq!(parse_shot("at 10:30"), ShotFields { prompt: "at 10".into(), duration: Some(30) });
+        assert_eq!(parse_shot("4=a dog: running"), ShotFields { prompt: "a dog: running".into(), duration: Some(4) });
+        assert_eq!(parse_shot("5s= a dog"), ShotFields { prompt: "a dog".into(), duration: Some(5) });
+        let clock = "A clock showing 10:05";
+        assert_eq!(parse_shot(clock), ShotFields { prompt: clock.into(), duration: None }, "a colon is text");
+        assert_eq!(parse_shot("a dog: running:4"), ShotFields { prompt: "a dog: running:4".into(), duration: None });
+        assert_eq!(parse_shot("x=5"), ShotFields { prompt: "x=5".into(), duration: None }, "= inside the text");
         assert_eq!(parse_shot("no time"), ShotFields { prompt: "no time".into(), duration: None });
-        assert_eq!(parse_shot("ends with:"), ShotFields { prompt: "ends with:".into(), duration: None });
+        assert_eq!(parse_shot("99999999999=a"), ShotFields { prompt: "99999999999=a".into(), duration: None });
     }
 
     #[test]

@@ -185,15 +185,28 @@ pub fn check_out(path: &Path, force: bool) -> Result<(), CliError> {
 /// their output files: an interruption reports them all, not only the one being waited on.
 pub static PENDING: std::sync::Mutex<Vec<(Job, PathBuf)>> = std::sync::Mutex::new(Vec::new());
 
+/// Resolves at the first SIGINT (Ctrl-C) or SIGTERM (a supervisor's stop) with the exit code it
+/// means: 130 or 143. Never resolves where the signals cannot be listened to.
+pub async fn stop_signal() -> ExitCode {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => ExitCode::Interrupted,
+        _ = term.recv() => ExitCode::Terminated,
+    }
+}
+
 /// Says that the job (and every other [`PENDING`] job) goes on and the command that resumes
-/// each, then exits 130.
-pub fn interrupted(job: &Job, global: Global, simulated: bool, command: &str, out: Option<&Path>) -> ! {
+/// each, then exits with `code` (130 for SIGINT, 143 for SIGTERM).
+pub fn interrupted(job: &Job, global: Global, simulated: bool, command: &str, out: Option<&Path>, code: ExitCode) -> ! {
     let mut jobs: Vec<(Job, Option<PathBuf>)> = vec![(job.clone(), out.map(Path::to_path_buf))];
     let pending = PENDING.lock().map(|p| p.clone()).unwrap_or_default();
     jobs.extend(pending.into_iter().filter(|(j, _)| j != job).map(|(j, o)| (j, Some(o))));
     if global.json {
         let all: Vec<&Job> = jobs.iter().map(|(j, _)| j).collect();
-        output::json(&json!({"interrupted": true, "job": job, "jobs": all}));
+        output::json(&json!({"interrupted": true, "job": job, "jobs": all, "exit_code": code as u8}));
     }
     let place = if simulated { "the built-in simulator".to_string() } else { job.provider.to_string() };
     let what =
@@ -208,7 +221,7 @@ pub fn interrupted(job: &Job, global: Global, simulated: bool, command: &str, ou
             out.as_ref().map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
         ));
     }
-    std::process::exit(ExitCode::Interrupted as i32);
+    std::process::exit(code as i32);
 }
 
 /// Waits for `job` with a spinner on standard error (hidden with --json or without a terminal);
@@ -245,9 +258,9 @@ pub async fn wait_with_progress(
                 Some(Err(e)) => break Err(CliError::from(e)),
                 None => break Err(CliError::failed("the wait ended without a result")),
             },
-            _ = tokio::signal::ctrl_c() => {
+            code = stop_signal() => {
                 bar.finish_and_clear();
-                interrupted(job, global, simulated, "wait", out_hint);
+                interrupted(job, global, simulated, "wait", out_hint, code);
             }
         }
     };
@@ -277,6 +290,8 @@ pub async fn download(
         ))
         .with_job(job));
     }
+    // Without --force the file is put in place without replacing one that appears meanwhile.
+    let video = if force { video.clone() } else { video.clone().no_overwrite() };
     let transfer = async {
         match limit {
             Some(limit) => video.download_variant_to_within(variant.variant(), out, limit).await,
@@ -285,15 +300,22 @@ pub async fn download(
     };
     let file = tokio::select! {
         file = transfer => file.map_err(|e| CliError::from(e).with_job(job))?,
-        _ = tokio::signal::ctrl_c() => {
-            interrupted(job, global, simulated, "download", Some(out));
+        code = stop_signal() => {
+            interrupted(job, global, simulated, "download", Some(out), code);
         }
     };
     let resumed =
         if file.resumed_from > 0 { format!(", resumed from byte {}", file.resumed_from) } else { String::new() };
-    Ok(Report::line(
-        format!("{} ({} bytes{resumed})", clean(&file.path.display().to_string()), file.bytes),
-        json!({"job": job, "file": file.path, "bytes": file.bytes, "resumed_from": file.resumed_from,
-               "variant": variant.variant(), "cost": video.cost}),
-    ))
+    // A simulated video is marked as such, and its cost (the simulator's figure) is no cost.
+    let (mark, cost) = if simulated {
+        (" (simulated by the built-in simulator: not a real video, no cost)", None)
+    } else {
+        ("", video.cost.clone())
+    };
+    let mut json = json!({"job": job, "file": file.path, "bytes": file.bytes, "resumed_from": file.resumed_from,
+                          "variant": variant.variant(), "cost": cost});
+    if simulated {
+        json["simulated"] = true.into();
+    }
+    Ok(Report::line(format!("{} ({} bytes{resumed}){mark}", clean(&file.path.display().to_string()), file.bytes), json))
 }

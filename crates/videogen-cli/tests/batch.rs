@@ -18,6 +18,17 @@ fn quick_sim(faults: Vec<FaultRule>) -> SimConfig {
     }
 }
 
+/// The files the summary says line `line` wrote.
+fn files_of(summary: &Value, line: u64) -> Vec<String> {
+    summary["written"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no written list: {summary}"))
+        .iter()
+        .filter(|w| w["line"].as_u64() == Some(line))
+        .map(|w| w["file"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Runs the batch with `--json`; returns the exit code and the summary.
 fn run_batch(mut cmd: assert_cmd::Command, file: &Path, out_dir: &Path, extra: &[&str]) -> (Option<i32>, Value) {
     let output = cmd
@@ -58,7 +69,10 @@ async fn an_edited_line_is_regenerated_exactly_once() {
     assert_eq!(code, Some(0), "{second}");
     assert_eq!((second["done"].as_u64(), second["done_before"].as_u64()), (Some(3), Some(2)), "{second}");
     assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), 4, "exactly the edited line was generated");
-    assert!(is_mp4(&out.join("0002.mp4")));
+    let first_file = files_of(&first, 2);
+    let edited_file = files_of(&second, 2);
+    assert_ne!(first_file, edited_file, "the edited line writes a file of its own");
+    assert!(is_mp4(&out.join(&edited_file[0])) && is_mp4(&out.join(&first_file[0])), "the earlier video is kept");
 
     // Unchanged, even moved below a new line, nothing is generated but the new line.
     std::fs::write(&file, [r#"{"prompt": "a new line", "out": "new.mp4"}"#, lines[0], &edited, lines[2]].join("\n"))
@@ -158,7 +172,8 @@ async fn a_mixed_batch_polls_each_provider_at_its_own_interval() {
     assert!(took >= Duration::from_secs(6), "the VideoDB job took its 6 s: {took:?}");
     // One interval for all (the Oxen.ai safety poll's or the simulator's) would have polled more.
     assert!((1..=4).contains(&polls), "VideoDB polled {polls} times in {took:?}");
-    assert!(is_mp4(&out.join("0001.mp4")) && is_mp4(&out.join("0002.mp4")));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(is_mp4(&out.join(&files_of(&summary, 1)[0])) && is_mp4(&out.join(&files_of(&summary, 2)[0])));
     sim.stop().await;
 }
 
@@ -262,5 +277,74 @@ async fn a_signal_stops_a_batch_with_its_summary_and_the_command_that_resumes_it
         assert_eq!((rerun, summary["done"].as_u64()), (Some(0), Some(3)), "{summary}");
         assert_eq!(sim.counters().jobs_created(videogen_sim::Provider::Oxen), created, "resumed, not created again");
     }
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_never_writes_over_a_file_it_did_not_write() {
+    let sim = Sim::start(quick_sim(Vec::new())).await.unwrap();
+    let dir = scratch("batch-files");
+    let out = dir.join("videos");
+    std::fs::create_dir_all(&out).unwrap();
+    let oxen = [videogen::Provider::Oxen];
+    let jobs = || sim.counters().jobs_created(videogen_sim::Provider::Oxen);
+
+    // The user's file at the name a line asks for is kept; the video goes to the next free name.
+    std::fs::write(out.join("mine.mp4"), b"precious").unwrap();
+    let a = dir.join("a.jsonl");
+    std::fs::write(
+        &a,
+        [r#"{"prompt": "a red balloon", "out": "mine.mp4"}"#, r#"{"prompt": "a paper boat"}"#].join("\n"),
+    )
+    .unwrap();
+    let (code, first) = run_batch(videogen_at(&sim, &oxen), &a, &out, &[]);
+    assert_eq!(code, Some(0), "{first}");
+    assert_eq!(std::fs::read(out.join("mine.mp4")).unwrap(), b"precious");
+    assert_eq!(files_of(&first, 1), ["mine.2.mp4"], "{first}");
+    let a_files: Vec<String> = [files_of(&first, 1), files_of(&first, 2)].concat();
+    let a_bytes: Vec<Vec<u8>> = a_files.iter().map(|f| std::fs::read(out.join(f)).unwrap()).collect();
+    let journal = std::fs::read_to_string(out.join("videogen-journal.jsonl")).unwrap();
+    assert_eq!(journal.matches("\"sha256\":\"").count(), 2, "each file's digest is journaled: {journal}");
+
+    // Another batch file into the same folder: its lines 1 and 2 get names of their own.
+    let b = dir.join("b.jsonl");
+    std::fs::write(&b, [r#"{"prompt": "a drone"}"#, r#"{"prompt": "a kite"}"#].join("\n")).unwrap();
+    let (code, other) = run_batch(videogen_at(&sim, &oxen), &b, &out, &[]);
+    assert_eq!(code, Some(0), "{other}");
+    for f in [files_of(&other, 1), files_of(&other, 2)].concat() {
+        assert!(!a_files.contains(&f) && is_mp4(&out.join(&f)), "{f} is B's own: {other}");
+    }
+    for (f, bytes) in a_files.iter().zip(&a_bytes) {
+        assert_eq!(&std::fs::read(out.join(f)).unwrap(), bytes, "{f} still holds A's video");
+    }
+    assert_eq!(jobs(), 4);
+
+    // A rerun of A with a line inserted above: nothing refused, nothing generated but the new line.
+    std::fs::write(
+        &a,
+        [
+            r#"{"prompt": "a new first line"}"#,
+            r#"{"prompt": "a red balloon", "out": "mine.mp4"}"#,
+            r#"{"prompt": "a paper boat"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, again) = run_batch(videogen_at(&sim, &oxen), &a, &out, &[]);
+    assert_eq!((code, again["done_before"].as_u64()), (Some(0), Some(2)), "{again}");
+    assert_eq!(jobs(), 5);
+    assert_eq!(files_of(&again, 3), files_of(&first, 2), "a moved line keeps its file");
+
+    // A file changed by hand after the batch wrote it is not "done before", and it is kept: the
+    // line's video is downloaded again (from its job; nothing is generated) under a free name.
+    let boat = files_of(&first, 2)[0].clone();
+    std::fs::write(out.join(&boat), b"edited by hand").unwrap();
+    let (code, fixed) = run_batch(videogen_at(&sim, &oxen), &a, &out, &[]);
+    assert_eq!((code, fixed["done_before"].as_u64()), (Some(0), Some(2)), "{fixed}");
+    assert_eq!(std::fs::read(out.join(&boat)).unwrap(), b"edited by hand");
+    let moved = files_of(&fixed, 3);
+    assert_ne!(moved[0], boat, "{fixed}");
+    assert_eq!(std::fs::read(out.join(&moved[0])).unwrap(), a_bytes[1], "the line's own video, again");
+    assert_eq!(jobs(), 5, "nothing paid for twice");
     sim.stop().await;
 }

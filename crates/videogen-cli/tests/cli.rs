@@ -190,8 +190,13 @@ async fn a_killed_batch_resumes_without_paying_twice() {
     }
     assert!(finished, "the batch finishes after reruns");
     assert!(kills >= 3, "the batch was killed mid-run {kills} times");
+    let names: Vec<String> =
+        std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     for i in 1..=20 {
-        let path = out_dir.join(format!("{i:04}.mp4"));
+        let mine: Vec<&String> =
+            names.iter().filter(|n| n.starts_with(&format!("{i:04}-")) && n.ends_with(".mp4")).collect();
+        assert_eq!(mine.len(), 1, "line {i} has one file: {names:?}");
+        let path = out_dir.join(mine[0]);
         assert!(is_mp4(&path), "{} is a whole MP4", path.display());
     }
     let leftovers: Vec<String> = std::fs::read_dir(&out_dir)
@@ -254,7 +259,8 @@ fn batch_files_are_checked_whole_before_anything_is_sent() {
     let bom = dir.join("bom.jsonl");
     std::fs::write(&bom, "\u{feff}{\"prompt\": \"A balloon\"}\n").unwrap();
     videogen().args(["batch"]).arg(&bom).arg("--out-dir").arg(dir.join("o3")).assert().success();
-    assert!(is_mp4(&dir.join("o3").join("0001.mp4")));
+    let written: Vec<_> = std::fs::read_dir(dir.join("o3")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(written.iter().filter(|p| is_mp4(p)).count(), 1, "{written:?}");
 
     // A missing --image path is bad input (exit 2), found before anything is sent.
     let out = videogen()
@@ -263,6 +269,17 @@ fn batch_files_are_checked_whole_before_anything_is_sent() {
         .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("nope.png") && stderr.contains("no such file"), "{stderr}");
+
+    // A text file named like an image is refused by its bytes, not taken by its name (exit 2).
+    let text = dir.join("notimage.png");
+    std::fs::write(&text, "I am text, not a picture\n").unwrap();
+    let out = videogen()
+        .args(["generate", "a", "-p", "openai", "-m", "gateway-video-model", "--image"])
+        .arg(&text)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("notimage.png") && stderr.contains("not a PNG, JPEG or WebP image"), "{stderr}");
 }
 
 #[test]
@@ -464,7 +481,7 @@ fn the_readme_lists_the_exit_codes_that_help_prints() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(codes.len(), 10, "{help}");
+    assert_eq!(codes.len(), 11, "{help}");
     for line in codes {
         let (code, meaning) = line.trim().split_once("  ").unwrap();
         assert!(readme.contains(&format!("| {code} | {meaning} |")), "README lacks exit code {code}: {meaning}");
@@ -624,7 +641,34 @@ fn a_configured_pipeline_never_falls_back_to_the_simulator() {
         .get_output()
         .clone();
     assert!(String::from_utf8_lossy(&simulated.stderr).contains("--sim: using the built-in simulator"));
+
+    // A base URL alone is a configuration too, not the first-run demo: exit 3 naming the key.
+    let out = videogen()
+        .env("OXEN_BASE_URL", base_url(&sim, videogen::Provider::Oxen))
+        .args(["submit", "A red balloon", "--provider", "oxen"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("OXEN_API_KEY") && !stderr.contains("built-in simulator"), "{stderr}");
     rt.block_on(sim.stop());
+
+    // OPENAI_BASE_URL without OPENAI_API_KEY is a keyless gateway (a LiteLLM proxy without
+    // auth), used as such: no Authorization header, and never the simulator.
+    let keyless = rt
+        .block_on(videogen_sim::Sim::start(videogen_sim::SimConfig { keyless_gateway: true, ..Default::default() }))
+        .unwrap();
+    let out = videogen()
+        .env("OPENAI_BASE_URL", base_url(&keyless, videogen::Provider::OpenAi))
+        .args(["--json", "submit", "A red balloon", "--provider", "openai", "--model", "gateway-video-model"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("simulator"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(keyless.counters().jobs_created(videogen_sim::Provider::OpenAi), 1);
+    rt.block_on(keyless.stop());
 }
 
 /// `generate --count 3` interrupted names every paid job and how to resume each, in text and in
@@ -671,4 +715,18 @@ fn status_of_an_unknown_job_invents_no_handle() {
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(json["job"].is_null(), "{json}");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("job: {"));
+}
+
+/// With `--json`, a usage error clap finds is one JSON value on standard output too (exit 2),
+/// like every other error; `--help` stays text.
+#[test]
+fn usage_errors_are_json_with_json() {
+    let out = videogen().args(["--json", "generate", "x", "--size", "big"]).assert().code(2);
+    let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(value["exit_code"], 2, "{value}");
+    assert!(value["error"].as_str().unwrap().contains("--size"), "{value}");
+    let out = videogen().args(["generate", "--json", "--no-such-flag"]).assert().code(2);
+    assert!(serde_json::from_slice::<serde_json::Value>(&out.get_output().stdout).is_ok());
+    let out = videogen().args(["--json", "--help"]).assert().success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("Usage"));
 }

@@ -83,7 +83,12 @@ fn outputs_in_text_and_json() {
     .unwrap();
     golden!("batch-text", run(&["batch", "b.jsonl", "--out-dir", "videos"], 0));
     golden!("batch-rerun-json", run(&["--json", "batch", "b.jsonl", "--out-dir", "videos"], 0));
-    assert!(is_mp4(&dir.join("videos/0002.mp4")) && Path::new(&dir.join("balloon.mp4")).is_file());
+    let second = std::fs::read_dir(dir.join("videos"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("0002-"))
+        .expect("line 2's file");
+    assert!(is_mp4(&second) && Path::new(&dir.join("balloon.mp4")).is_file());
 }
 
 #[test]
@@ -134,7 +139,7 @@ fn the_exit_code_of_every_error_class() {
             vec![
                 "submit",
                 "--shot",
-                "A fox runs:5",
+                "5=A fox runs",
                 "--shot",
                 "It jumps",
                 "-m",
@@ -159,6 +164,11 @@ fn the_exit_code_of_every_error_class() {
             plain,
         ),
         ("usage: a bad job handle", vec!["status", "not-a-job"], plain),
+        (
+            "refused by the provider: a model it does not know (sent, nothing created)",
+            vec!["submit", "x", "--model", "no-such-video-model"],
+            plain,
+        ),
         ("usage: an operation the provider lacks", vec!["cancel", "openai:video_1"], plain),
         ("usage: a variant the provider lacks", vec!["generate", "x", "--variant", "spritesheet"], plain),
         (

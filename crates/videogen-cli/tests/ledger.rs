@@ -105,20 +105,28 @@ fn run_with_kills(
     }
 }
 
-/// Every line's file is there once, complete, and nothing else is left in the folder.
+/// Every line's file is there once (`NNNN-<fingerprint>.mp4`), complete, and nothing else is
+/// left in the folder.
 fn assert_files(out: &Path, extra: &[&str]) {
     let mut names: Vec<String> =
         std::fs::read_dir(out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    let mut expected: Vec<String> = (1..=LINES).map(|i| format!("{i:04}.mp4")).collect();
-    expected.extend(extra.iter().map(|s| s.to_string()));
-    expected.sort();
-    assert_eq!(names, expected, "one file per line, no partial download left");
-    let first = std::fs::read(out.join("0001.mp4")).unwrap();
+    let mut rest: Vec<String> = names.clone();
+    let mut lines = Vec::new();
     for i in 1..=LINES {
-        let path = out.join(format!("{i:04}.mp4"));
-        assert!(is_mp4(&path), "{} is a complete MP4", path.display());
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), first.len() as u64, "{} is whole", path.display());
+        let prefix = format!("{i:04}-");
+        let mine: Vec<&String> = names.iter().filter(|n| n.starts_with(&prefix) && n.ends_with(".mp4")).collect();
+        assert_eq!(mine.len(), 1, "one file for line {i}: {names:?}");
+        rest.retain(|n| n != mine[0]);
+        lines.push(out.join(mine[0]));
+    }
+    let mut extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    extra.sort();
+    assert_eq!(rest, extra, "one file per line, no partial download left");
+    let first = std::fs::read(&lines[0]).unwrap();
+    for path in &lines {
+        assert!(is_mp4(path), "{} is a complete MP4", path.display());
+        assert_eq!(std::fs::metadata(path).unwrap().len(), first.len() as u64, "{} is whole", path.display());
     }
 }
 
@@ -178,7 +186,13 @@ async fn four_workers_on_postgres_killed_at_random_do_every_line_once() {
         assert!(jobs.insert(line_jobs[0]["id"].as_str().unwrap().to_string()), "line {line}'s job is its own");
         let outputs = done.as_object().unwrap();
         assert_eq!(outputs.len(), 1, "line {line} done once: {done}");
-        assert_eq!(outputs["0"]["file"], format!("{line:04}.mp4"));
+        let file = outputs["0"]["file"].as_str().unwrap_or_default();
+        assert!(file.starts_with(&format!("{line:04}-")) && file.ends_with(".mp4"), "{done}");
+        assert_eq!(
+            outputs["0"]["sha256"].as_str().map(str::len),
+            Some(64),
+            "the ledger keeps the file's digest: {done}"
+        );
         assert!(outputs["0"]["worker"].as_str().is_some_and(|w| !w.is_empty()), "the ledger says who wrote it");
     }
     let owned: i64 = db.query_one("SELECT count(*) FROM videogen_jobs", &[]).await.unwrap().get(0);
@@ -233,7 +247,16 @@ async fn one_worker_on_the_embedded_journal_killed_at_random_does_every_line_onc
         run_with_kills(1, 8, |n| worker(&sim, &file, &out, None, &logs, n), || done_lines() >= LINES)
     });
     assert!(kills >= 4, "the batch met kills: {kills}");
-    assert_eq!(done_lines(), LINES, "each line's file recorded once");
+    // A run stopped between recording a file and putting it in place records it again on the
+    // rerun: under the same name, so each line has one file.
+    let recorded: std::collections::HashSet<(String, String)> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["event"] == "done")
+        .map(|v| (v["key"].as_str().unwrap().to_string(), v["file"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(recorded.len(), LINES, "each line's file recorded under one name");
     assert_files(&out, &["videogen-journal.jsonl"]);
     let counters = assert_paid_once(&sim);
     eprintln!(

@@ -99,10 +99,10 @@ fn check_auth(state: &SimState, provider: Provider, headers: &HeaderMap) -> Resu
     let valid = key.is_some_and(|k| {
         !k.is_empty() && (state.config.api_keys.is_empty() || state.config.api_keys.iter().any(|a| a == k))
     });
-    if valid {
+    let missing = key.is_none_or(str::is_empty);
+    if valid || (missing && provider == Provider::OpenAi && state.config.keyless_gateway) {
         return Ok(());
     }
-    let missing = key.is_none_or(str::is_empty);
     Err(match provider {
         Provider::Oxen => oxen_envelope(
             StatusCode::UNAUTHORIZED,

@@ -121,6 +121,9 @@ pub struct SimConfig {
     pub seed: u64,
     /// The API keys accepted; empty accepts any non-empty key (the default).
     pub api_keys: Vec<String>,
+    /// The OpenAI-compatible gateway surface (`/v1/videos`) takes requests without a key, as a
+    /// LiteLLM proxy run without authentication does (default `false`: a key is required).
+    pub keyless_gateway: bool,
     /// Add `openai-poll-after-ms` to `GET /v1/videos/{id}` answers of unfinished jobs (default 250).
     pub openai_poll_after_ms: Option<u64>,
     /// Keep jobs and collections in this file (JSON), shared by every simulator started with it,
@@ -159,6 +162,7 @@ impl Default for SimConfig {
             faults: Vec::new(),
             seed: 0,
             api_keys: Vec::new(),
+            keyless_gateway: false,
             openai_poll_after_ms: Some(250),
             state_file: None,
             honour_idempotency_keys: true,

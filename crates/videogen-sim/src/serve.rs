@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// Accept only this API key (repeatable); by default any non-empty key is accepted.
     #[arg(long = "api-key")]
     pub api_keys: Vec<String>,
+    /// The OpenAI-compatible gateway surface (`/v1/videos`) takes requests without a key, as a
+    /// LiteLLM proxy run without authentication does.
+    #[arg(long)]
+    pub keyless_gateway: bool,
     /// Keep jobs and collections in this JSON file, shared with other simulators started with
     /// it (default: in memory only).
     #[arg(long)]
@@ -92,6 +96,7 @@ impl ServeArgs {
             faults: self.faults.clone(),
             seed: self.seed,
             api_keys: self.api_keys.clone(),
+            keyless_gateway: self.keyless_gateway,
             openai_poll_after_ms: (self.openai_poll_after_ms > 0).then_some(self.openai_poll_after_ms),
             state_file: self.state_file.clone(),
             honour_idempotency_keys: !self.ignore_idempotency_keys,

@@ -78,7 +78,8 @@ impl Origin {
 #[derive(Clone)]
 pub struct ApiAuth {
     header: HeaderName,
-    value: HeaderValue,
+    /// `None` for a keyless gateway ([`ApiAuth::keyless`]): no key header is sent.
+    value: Option<HeaderValue>,
     origin: Origin,
     base_url: String,
 }
@@ -107,6 +108,17 @@ impl ApiAuth {
         Self::new(base_url, AUTHORIZATION, &format!("Bearer {key}"))
     }
 
+    /// No key at all: an OpenAI-compatible gateway run without authentication (a LiteLLM proxy
+    /// on a private network). Requests carry no `Authorization` header.
+    ///
+    /// # Errors
+    /// [`BuildError::InvalidBaseUrl`] as [`ApiAuth::bearer`].
+    pub fn keyless(base_url: &str) -> Result<Self, BuildError> {
+        let mut auth = Self::new(base_url, AUTHORIZATION, "")?;
+        auth.value = None;
+        Ok(auth)
+    }
+
     /// `<name>: <key>`, for example VideoDB's `x-access-token`.
     ///
     /// # Errors
@@ -129,7 +141,7 @@ impl ApiAuth {
         let mut value = HeaderValue::from_str(value)
             .map_err(|_| BuildError::InvalidApiKey("the key holds characters not allowed in an HTTP header"))?;
         value.set_sensitive(true);
-        Ok(Self { header, value, origin, base_url: base_url.trim_end_matches('/').to_string() })
+        Ok(Self { header, value: Some(value), origin, base_url: base_url.trim_end_matches('/').to_string() })
     }
 
     /// The base URL, without a trailing slash.
@@ -152,8 +164,10 @@ impl ApiAuth {
     /// adds the key header when, and only when, the request goes to the API's origin.
     pub fn prepare(&self, request: &mut reqwest::Request) {
         request.headers_mut().remove(PROGENITOR_API_VERSION_HEADER);
-        if self.is_api_origin(request.url()) {
-            request.headers_mut().insert(self.header.clone(), self.value.clone());
+        if self.is_api_origin(request.url())
+            && let Some(value) = &self.value
+        {
+            request.headers_mut().insert(self.header.clone(), value.clone());
         } else {
             request.headers_mut().remove(&self.header);
         }
@@ -524,6 +538,16 @@ mod tests {
             auth.prepare(&mut r);
             assert!(r.headers().get(AUTHORIZATION).is_none(), "{other}");
         }
+    }
+
+    #[test]
+    fn a_keyless_gateway_sends_no_key_header() {
+        let auth = ApiAuth::keyless("http://127.0.0.1:4000/v1").unwrap();
+        let mut r = request("http://127.0.0.1:4000/v1/videos");
+        r.headers_mut().insert(AUTHORIZATION, HeaderValue::from_static("Bearer leftover"));
+        auth.prepare(&mut r);
+        assert!(r.headers().get(AUTHORIZATION).is_none(), "a keyless gateway's requests carry no key");
+        assert!(ApiAuth::keyless("not a url").is_err());
     }
 
     #[test]

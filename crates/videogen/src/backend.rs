@@ -200,7 +200,13 @@ impl Backend {
             }
             #[cfg(feature = "openai")]
             Provider::OpenAi | Provider::AiHubMix => {
-                let auth = ApiAuth::bearer(base_url, key).map_err(config)?;
+                use secrecy::ExposeSecret;
+                // Only the gateway may run without a key (ClientBuilder::without_key).
+                let auth = if provider == Provider::OpenAi && key.expose_secret().is_empty() {
+                    ApiAuth::keyless(base_url).map_err(config)?
+                } else {
+                    ApiAuth::bearer(base_url, key).map_err(config)?
+                };
                 let http = videogen_transport::http_client(&auth).map_err(config)?;
                 let client = videogen_openai::Client::with_http_client(http, auth.clone())
                     .with_request_timeout(timeout)

@@ -83,6 +83,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Configures `provider` without an API key, at its [`Self::base_url`]. Only an
+    /// OpenAI-compatible gateway ([`Provider::OpenAi`]) may run without one (a LiteLLM proxy
+    /// without authentication): its requests carry no `Authorization` header. For any other
+    /// provider [`Self::build`] fails with [`Error::Config`] (their APIs require a key).
+    pub fn without_key(mut self, provider: Provider) -> Self {
+        self.keys.insert(provider, SecretString::from(String::new()));
+        self
+    }
+
     /// Points `provider` at another base URL, such as a running `videogen-sim`
     /// (`http://127.0.0.1:PORT`, or `…/v1` for OpenAI and AIHubMix).
     pub fn base_url(mut self, provider: Provider, url: impl Into<String>) -> Self {
@@ -229,9 +238,10 @@ impl Client {
 
     /// A client for every provider whose key is set: `OXEN_API_KEY`, `VIDEODB_API_KEY`,
     /// `AIHUBMIX_API_KEY`; base URLs from `OXEN_BASE_URL`, `VIDEODB_BASE_URL`,
-    /// `AIHUBMIX_BASE_URL` when set. An OpenAI-compatible gateway ([`Provider::OpenAi`]) needs
-    /// both `OPENAI_BASE_URL` and `OPENAI_API_KEY`: `OPENAI_API_KEY` alone (exported for
-    /// OpenAI's other APIs) configures nothing, since OpenAI's own Videos API was shut down.
+    /// `AIHUBMIX_BASE_URL` when set. An OpenAI-compatible gateway ([`Provider::OpenAi`]) is
+    /// configured by `OPENAI_BASE_URL`, with `OPENAI_API_KEY` when set and keyless
+    /// ([`ClientBuilder::without_key`]) when not; `OPENAI_API_KEY` alone (exported for OpenAI's
+    /// other APIs) configures nothing, since OpenAI's own Videos API was shut down.
     ///
     /// # Errors
     /// [`Error::Config`] when no provider is configured or a value is invalid.
@@ -240,6 +250,13 @@ impl Client {
         for provider in Provider::ALL {
             let gateway_without_url = provider == Provider::OpenAi
                 && std::env::var(provider.base_url_env()).map_or(true, |u| u.trim().is_empty());
+            let key_set = std::env::var(provider.api_key_env()).is_ok_and(|k| !k.trim().is_empty());
+            if provider == Provider::OpenAi && !gateway_without_url && !key_set {
+                // OPENAI_BASE_URL without a key: a keyless gateway.
+                let url = std::env::var(provider.base_url_env()).unwrap_or_default();
+                builder = builder.without_key(provider).base_url(provider, url.trim());
+                continue;
+            }
             if let Ok(key) = std::env::var(provider.api_key_env())
                 && !key.trim().is_empty()
                 && !gateway_without_url

@@ -263,8 +263,10 @@ pub const MAX_OXEN_GENERATIONS: u64 = 4;
 pub const MAX_REFERENCE_IMAGE_BYTES: u64 = 50 << 20;
 
 /// Checks every local reference image before anything is read or sent: it must exist, be a
-/// regular file (a symlink to one is fine; `/dev/zero`, a FIFO or a folder is not) and hold at
-/// most [`MAX_REFERENCE_IMAGE_BYTES`].
+/// regular file (a symlink to one is fine; `/dev/zero`, a FIFO or a folder is not), hold at
+/// most [`MAX_REFERENCE_IMAGE_BYTES`], and be a PNG, JPEG or WebP image by its first bytes (the
+/// formats OpenAI's and AIHubMix's `input_reference` take; the file name's extension is not
+/// trusted: a text file named `x.png` is refused).
 ///
 /// # Errors
 /// [`crate::Error::InvalidRequest`] naming the path and the reason.
@@ -299,9 +301,41 @@ pub(crate) fn check_image_file(path: &std::path::Path) -> crate::Result<u64> {
             meta.len()
         )));
     }
-    std::fs::File::open(path)
-        .map_err(|e| crate::Error::invalid(format!("reference image {shown}: cannot be opened: {e}")))?;
+    let mut head = [0u8; 12];
+    let read = {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)
+            .map_err(|e| crate::Error::invalid(format!("reference image {shown}: cannot be opened: {e}")))?;
+        let mut n = 0;
+        while n < head.len() {
+            match file.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) => return Err(crate::Error::invalid(format!("reference image {shown}: {e}"))),
+            }
+        }
+        n
+    };
+    if image_type(&head[..read]).is_none() {
+        return Err(crate::Error::invalid(format!(
+            "reference image {shown}: not a PNG, JPEG or WebP image (its first bytes are none of theirs)"
+        )));
+    }
     Ok(meta.len())
+}
+
+/// The media type of an image from its first bytes: `image/png` (`89 50 4E 47 0D 0A 1A 0A`),
+/// `image/jpeg` (`FF D8 FF`) or `image/webp` (`RIFF` … `WEBP`); `None` for anything else.
+pub(crate) fn image_type(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if head.len() >= 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -321,12 +355,25 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("videogen-img-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let ok = dir.join("a.png");
-        std::fs::write(&ok, b"png").unwrap();
+        std::fs::write(&ok, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        let jpeg_named_png = dir.join("b.png");
+        std::fs::write(&jpeg_named_png, [0xFF, 0xD8, 0xFF, 0xE0]).unwrap();
+        let webp = dir.join("c.bin");
+        std::fs::write(&webp, b"RIFF\x10\0\0\0WEBPVP8 ").unwrap();
+        let text = dir.join("notimage.png");
+        std::fs::write(&text, b"hello, I am text").unwrap();
+        let empty = dir.join("empty.png");
+        std::fs::write(&empty, b"").unwrap();
         let with = |p: &str| {
             VideoRequest::new(Provider::OpenAi, "gateway-video-model").prompt("p").image(ImageInput::parse(p))
         };
-        assert!(check_local_inputs(&with(ok.to_str().unwrap())).is_ok());
+        for good in [&ok, &jpeg_named_png, &webp] {
+            assert!(check_local_inputs(&with(good.to_str().unwrap())).is_ok(), "{}", good.display());
+        }
+        assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
         for (path, why) in [
+            (text, "not a PNG, JPEG or WebP image"),
+            (empty, "not a PNG, JPEG or WebP image"),
             (dir.join("missing.png"), "no such file"),
             (dir.clone(), "not a regular file"),
             (std::path::PathBuf::from("/dev/zero"), "not a regular file"),

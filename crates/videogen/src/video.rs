@@ -169,6 +169,8 @@ pub struct Video {
     inline: Option<Inline>,
     /// Which file this downloads (a variant is a copy with its own location).
     variant: Variant,
+    /// Whether a download may replace an existing file (see [`Video::no_overwrite`]).
+    replace: bool,
 }
 
 impl std::ops::Deref for Video {
@@ -199,12 +201,18 @@ impl std::fmt::Debug for Video {
 
 impl Video {
     pub(crate) fn new(inner: Arc<Inner>, info: VideoInfo) -> Self {
-        Self { inner, info, inline: None, variant: Variant::Video }
+        Self { inner, info, inline: None, variant: Variant::Video, replace: true }
     }
 
     #[cfg_attr(not(feature = "oxen"), allow(dead_code))]
     pub(crate) fn inline(inner: Arc<Inner>, job: &Job, inline: Inline) -> Self {
-        Self { inner, info: VideoInfo::new(job, VideoLocation::Inline), inline: Some(inline), variant: Variant::Video }
+        Self {
+            inner,
+            info: VideoInfo::new(job, VideoLocation::Inline),
+            inline: Some(inline),
+            variant: Variant::Video,
+            replace: true,
+        }
     }
 
     /// The data part, to store.
@@ -215,6 +223,27 @@ impl Video {
     /// The data part, to store.
     pub fn into_info(self) -> VideoInfo {
         self.info
+    }
+
+    /// This video, downloading only to a path where nothing exists: each download checks
+    /// before it starts and puts the finished file in place without replacing anything (a hard
+    /// link, then the partial file removed; a file that appeared meanwhile is kept). A program
+    /// that must never write over a user's file (the `videogen` command without `--force`, its
+    /// batch always) downloads through this.
+    ///
+    /// ```no_run
+    /// # async fn f(video: videogen::Video) -> videogen::Result<()> {
+    /// match video.no_overwrite().download_to("out.mp4").await {
+    ///     Err(videogen::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+    ///         // out.mp4 was there: kept as it was; the partial file stays for a download elsewhere.
+    ///     }
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn no_overwrite(mut self) -> Self {
+        self.replace = false;
+        self
     }
 }
 
@@ -409,14 +438,27 @@ impl Partial {
 
     /// Writes out the buffer, then fsync, rename to `target`, fsync the folder, in one trip to
     /// the blocking pool.
-    async fn commit(mut self, target: &Path) -> std::io::Result<()> {
+    /// With `replace` false the file is put in place without replacing anything: a hard link
+    /// (which fails when `target` exists), then the partial name removed; on a file system
+    /// without hard links, a rename after a look (a file that appears between the two is the
+    /// only one replaced). A refused commit keeps the partial file.
+    async fn commit(mut self, target: &Path, replace: bool) -> std::io::Result<()> {
         self.file.flush().await?;
         let file = self.file.into_inner().into_std().await;
         let (from, to) = (self.path, target.to_path_buf());
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             file.sync_all()?;
             drop(file);
-            std::fs::rename(&from, &to)?;
+            if replace {
+                std::fs::rename(&from, &to)?;
+            } else {
+                match std::fs::hard_link(&from, &to) {
+                    Ok(()) => std::fs::remove_file(&from)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists(&to)),
+                    Err(_) if std::fs::symlink_metadata(&to).is_ok() => return Err(exists(&to)),
+                    Err(_) => std::fs::rename(&from, &to)?,
+                }
+            }
             if let Some(dir) = to.parent().filter(|p| !p.as_os_str().is_empty())
                 && let Ok(dir) = std::fs::File::open(dir)
             {
@@ -432,6 +474,14 @@ impl Partial {
         drop(self.file);
         let _ = tokio::fs::remove_file(&self.path).await;
     }
+}
+
+/// The error of a download that would replace `path` (see [`Video::no_overwrite`]).
+fn exists(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("{} exists and is kept (nothing is written over it)", path.display()),
+    )
 }
 
 /// Why `head` (the first bytes of a finished body) with `content_type` is not a video, if it is
@@ -645,6 +695,9 @@ impl Video {
         let path = path.as_ref();
         let span = tracing::info_span!("videogen.download", provider = %self.job.provider, job_id = %self.job.id);
         let result = async {
+            if !self.replace && std::fs::symlink_metadata(path).is_ok() {
+                return Err(Error::Io { path: path.display().to_string(), source: exists(path), job: None });
+            }
             let target = resolve_output(path).map_err(|p| Error::Io {
                 path: path.display().to_string(),
                 source: std::io::Error::new(p.kind, p.message),
@@ -715,7 +768,7 @@ impl Video {
             return Err(e);
         }
         let bytes = partial.written;
-        partial.commit(target).await.map_err(|e| self.io(path, e))?;
+        partial.commit(target, self.replace).await.map_err(|e| self.io(path, e))?;
         Ok(Download { path: target.to_path_buf(), bytes, resumed: 0, resumed_from: 0 })
     }
 
@@ -751,7 +804,7 @@ impl Video {
             match attempt {
                 Ok(()) => {
                     let bytes = transfer.partial.written;
-                    transfer.partial.commit(target).await.map_err(|e| self.io(path, e))?;
+                    transfer.partial.commit(target, self.replace).await.map_err(|e| self.io(path, e))?;
                     tracing::info!(bytes, resumed, resumed_from, "downloaded");
                     return Ok(Download { path: target.to_path_buf(), bytes, resumed, resumed_from });
                 }
@@ -912,6 +965,14 @@ impl Video {
                     .ok()
                     .and_then(|v| v.pointer("/error/message").and_then(|m| m.as_str().map(String::from)))
                     .unwrap_or_else(|| format!("HTTP {status} for the result"));
+                if matches!(status, 401 | 403) {
+                    // The result host refused this URL (a signed URL gone bad, a forbidden
+                    // object): a failed download, not the client's configuration.
+                    return Err(self.fail(format!(
+                        "the result URL was refused with HTTP {status} ({}); a status read gives a fresh URL",
+                        message.chars().take(200).collect::<String>()
+                    )));
+                }
                 return Err(crate::error::from_status(false, provider, status, &headers, message, body));
             }
         }

@@ -311,3 +311,73 @@ async fn transport_errors_keep_their_source_without_the_url() {
     assert!(!chain.is_empty(), "the transport error underneath is kept");
     assert!(chain.iter().all(|s| !s.contains("/v1/videos")), "no URL in the chain: {chain:?}");
 }
+
+/// A result host that refuses the URL is a failed download, never the client's configuration:
+/// 401 is [`Error::Download`] naming the status, 403 on a signed result URL is
+/// [`Error::Expired`]; nothing is written either way.
+#[tokio::test]
+async fn a_result_url_refused_with_401_or_403_is_a_failed_download() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let status = if request.starts_with("GET /401") { "401 Unauthorized" } else { "403 Forbidden" };
+                let body = "<Error><Code>AccessDenied</Code></Error>";
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let sim = Sim::start(fast_config()).await.unwrap();
+    let client = client(&sim, Provider::Oxen);
+    let dir = scratch("refused-result");
+    let job = videogen::Job::from_short_form("oxen:gen-1").unwrap();
+    for (path, expired) in [("401", false), ("403", true)] {
+        let info: videogen::VideoInfo = serde_json::from_value(serde_json::json!({
+            "job": job,
+            "location": {"kind": "result_url", "url": format!("http://{addr}/{path}/v.mp4?signature=s")},
+        }))
+        .unwrap();
+        let err = client.video(&info).unwrap().download_to(dir.join("v.mp4")).await.unwrap_err();
+        match (&err, expired) {
+            (Error::Expired { .. }, true) => {}
+            (Error::Download { message, .. }, false) => assert!(message.contains("HTTP 401"), "{message}"),
+            _ => panic!("{path}: {err:?}"),
+        }
+        assert!(!matches!(err, Error::Auth { .. } | Error::Config { .. }), "{err:?}");
+        assert!(files_in(&dir).is_empty(), "{path}: nothing written");
+    }
+    server.abort();
+    sim.stop().await;
+}
+
+/// [`videogen::Video::no_overwrite`]: a download never replaces an existing file (checked
+/// before the transfer, and again when the file is put in place); a free path works as usual.
+#[tokio::test]
+async fn a_no_overwrite_download_keeps_an_existing_file() {
+    let sim = Sim::start(fast_config()).await.unwrap();
+    let client = client(&sim, Provider::Oxen);
+    let dir = scratch("no-overwrite");
+    let job = client.submit(&request(Provider::Oxen)).await.unwrap();
+    let video = client.wait(&job, policy()).await.unwrap();
+    let taken = dir.join("taken.mp4");
+    std::fs::write(&taken, b"precious").unwrap();
+    let err = video.clone().no_overwrite().download_to(&taken).await.unwrap_err();
+    assert!(matches!(&err, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists), "{err:?}");
+    assert_eq!(std::fs::read(&taken).unwrap(), b"precious");
+    let free = video.clone().no_overwrite().download_to(dir.join("free.mp4")).await.unwrap();
+    assert_eq!(&std::fs::read(&free.path).unwrap()[4..8], b"ftyp");
+    // Without it, the same call replaces the file, as documented.
+    video.download_to(&taken).await.unwrap();
+    assert_eq!(&std::fs::read(&taken).unwrap()[4..8], b"ftyp");
+    sim.stop().await;
+}

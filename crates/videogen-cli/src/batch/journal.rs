@@ -4,7 +4,7 @@
 //! soon as the create returns). A rerun replays it into a [`LineState`] per key.
 
 use super::Item;
-use crate::exit::CliError;
+use crate::exit::{CliError, ExitCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -34,7 +34,12 @@ pub enum LineEvent {
     RateLimited { retry_in_seconds: f64, error: String },
     /// The create was refused otherwise, or rate-limited too often: nothing was created;
     /// `--retry-failed` sends it again in a later run.
-    Refused { error: String },
+    Refused {
+        error: String,
+        /// The exit code of the error (`videogen --help`), which the batch's own exit weighs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<u8>,
+    },
     /// The create's outcome could not be known (`--resubmit-unknown` may pay twice).
     Unknown { error: String },
     /// A job's status changed (not journaled).
@@ -44,12 +49,20 @@ pub enum LineEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         progress: Option<u8>,
     },
-    /// Output `output` (0-based) is written to `file` inside the out folder.
+    /// Output `output` (0-based) is written to `file` inside the out folder: `bytes` long, with
+    /// this SHA-256 (lowercase hex), so a rerun knows whether the file still holds it;
+    /// `simulated` when the built-in simulator made it (not a real video, no cost).
     Done {
         output: usize,
         file: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cost: Option<Cost>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bytes: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        simulated: bool,
     },
     /// The job failed at the provider (content policy, cancelled, expired result);
     /// `--retry-failed-jobs` generates it again (and pays again).
@@ -87,6 +100,23 @@ struct RecordV1 {
     error: Option<String>,
 }
 
+/// One output a line wrote, as its ledger recorded it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Written {
+    /// The file's name inside the out folder.
+    pub file: String,
+    /// The cost the provider reported for its job.
+    pub cost: Option<Cost>,
+    /// Its size in bytes (recorded since the journal kept digests).
+    pub bytes: Option<u64>,
+    /// Its SHA-256, lowercase hex (recorded since the journal kept digests).
+    pub sha256: Option<String>,
+    /// Made by the built-in simulator: not a real video, no cost.
+    pub simulated: bool,
+    /// Written by another worker of a shared ledger, in its own folder.
+    pub elsewhere: bool,
+}
+
 /// What the journal says of one line's work.
 #[derive(Clone, Debug, Default)]
 pub struct LineState {
@@ -96,12 +126,12 @@ pub struct LineState {
     pub idempotency_key: Option<String>,
     /// The jobs the create made.
     pub jobs: Vec<Job>,
-    /// The outputs written: output index → file name.
-    pub done: HashMap<usize, (String, Option<Cost>)>,
+    /// The outputs written: output index → what was written.
+    pub done: HashMap<usize, Written>,
     /// The job failed at the provider.
     pub failed: Option<String>,
-    /// The create was refused (nothing created).
-    pub refused: Option<String>,
+    /// The create was refused (nothing created): why, and the exit code of that error.
+    pub refused: Option<(String, ExitCode)>,
     /// The create's outcome is unknown.
     pub unknown: bool,
 }
@@ -120,13 +150,14 @@ impl LineState {
             }
             // Nothing was created.
             LineEvent::RateLimited { .. } => self.submitting_at = None,
-            LineEvent::Refused { error } => {
+            LineEvent::Refused { error, exit_code } => {
                 self.submitting_at = None;
-                self.refused = Some(error);
+                let code = exit_code.and_then(ExitCode::from_u8).unwrap_or(ExitCode::Failed);
+                self.refused = Some((error, code));
             }
             LineEvent::Unknown { .. } => self.unknown = true,
-            LineEvent::Done { output, file, cost } => {
-                self.done.insert(output, (file, cost));
+            LineEvent::Done { output, file, cost, bytes, sha256, simulated } => {
+                self.done.insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false });
             }
             LineEvent::Failed { error } => self.failed = Some(error),
             LineEvent::Skipped | LineEvent::Status { .. } | LineEvent::Stopped { .. } => {}
@@ -181,7 +212,14 @@ impl Journal {
                                 LineEvent::Submitting { at: v1.at.unwrap_or_else(Utc::now), idempotency_key: None }
                             }
                             "submitted" => LineEvent::Submitted { jobs: v1.job.into_iter().collect() },
-                            "done" => LineEvent::Done { output: 0, file: v1.file.unwrap_or_default(), cost: None },
+                            "done" => LineEvent::Done {
+                                output: 0,
+                                file: v1.file.unwrap_or_default(),
+                                cost: None,
+                                bytes: None,
+                                sha256: None,
+                                simulated: false,
+                            },
                             "failed" => LineEvent::Failed { error: v1.error.unwrap_or_default() },
                             "unknown" => LineEvent::Unknown { error: v1.error.unwrap_or_default() },
                             _ => continue,
@@ -240,7 +278,7 @@ mod tests {
         journal
             .append(&items[0], &LineEvent::Status { job: "x".into(), status: "queued".into(), progress: None })
             .unwrap();
-        journal.append(&items[0], &LineEvent::Refused { error: "429".into() }).unwrap();
+        journal.append(&items[0], &LineEvent::Refused { error: "429".into(), exit_code: None }).unwrap();
         let err = Journal::open(&path, &items).err().expect("a second process on the same journal is refused").message;
         assert!(err.contains("another `videogen batch`"), "{err}");
         drop(journal);

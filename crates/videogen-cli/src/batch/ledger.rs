@@ -57,12 +57,6 @@ pub enum Ledger {
 }
 
 impl Ledger {
-    /// Whether other workers share it: a line they finished is done even though its file is in
-    /// their output folder, not in this one.
-    pub fn shared(&self) -> bool {
-        matches!(self, Ledger::Postgres(_))
-    }
-
     /// The next line for this worker, or `None` when none is left for it. On a shared ledger
     /// it waits while lines are held by live workers, whose leases may yet run out.
     pub async fn claim(&self) -> Result<Option<Claimed>, CliError> {

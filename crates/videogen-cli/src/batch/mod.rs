@@ -13,6 +13,7 @@
 //! - [`progress`]: the live display, the steady summary line without a terminal, `--events`
 //!   JSON lines, and the final summary.
 
+pub mod files;
 pub mod journal;
 pub mod ledger;
 pub mod postgres;
@@ -37,7 +38,9 @@ pub struct Item {
     pub fields: RequestFields,
     /// The request it sends.
     pub request: VideoRequest,
-    /// The output file names inside the out folder, one per output (`count`).
+    /// The output file names inside the out folder, one per output (`count`): the line's `out`,
+    /// else `NNNN-<fingerprint's first 8 hex digits>.mp4`. A name that is taken when the output
+    /// is written is not replaced: the next free one is used ([`files::free_name`]).
     pub outs: Vec<String>,
 }
 
@@ -123,7 +126,8 @@ fn item(
     let n = seen.entry(fingerprint.clone()).or_default();
     *n += 1;
     let key = format!("{fingerprint}#{n}");
-    let base = fields.out.clone().unwrap_or_else(|| format!("{number:04}.mp4"));
+    // The number orders the files; the fingerprint's start keeps other work's files apart.
+    let base = fields.out.clone().unwrap_or_else(|| format!("{number:04}-{}.mp4", &fingerprint[..8]));
     if base.is_empty() || base.contains('/') || base.contains('\\') || base.starts_with('.') {
         return Err(format!("field out: {base:?} must be a plain file name"));
     }
@@ -158,7 +162,8 @@ mod tests {
         let err = parse(retired, Provider::Oxen).unwrap_err().full_text();
         assert!(err.contains("line 1, field model") && err.contains("retired since 2026-09-24"), "{err}");
         let ok = parse("{\"prompt\": \"x\", \"out\": \"a.mp4\"}\n{\"prompt\": \"y\"}\n", Provider::Oxen).unwrap();
-        assert_eq!(ok.iter().map(|i| i.outs[0].as_str()).collect::<Vec<_>>(), ["a.mp4", "0002.mp4"]);
+        assert_eq!(ok[0].outs, ["a.mp4"]);
+        assert_eq!(ok[1].outs, [format!("0002-{}.mp4", &ok[1].key[..8])]);
         assert!(parse("{\"prompt\": \"x\", \"out\": \"../a.mp4\"}\n", Provider::Oxen).is_err());
         let shots = r#"{"model": "a-multi-shot-model", "shots": [{"prompt": "a", "duration": 5}, {"prompt": "b"}], "audio": true}"#;
         let items = parse(shots, Provider::Oxen).unwrap();
@@ -189,5 +194,11 @@ mod tests {
         assert_eq!(items[2].outs, ["y-1.mp4", "y-2.mp4"]);
         let moved = parse("{\"prompt\": \"new\"}\n{\"prompt\": \"x\"}\n", Provider::Oxen).unwrap();
         assert_eq!(moved[1].key, items[0].key, "a line keeps its identity when lines are inserted above it");
+        let other = parse("{\"prompt\": \"z\"}\n", Provider::Oxen).unwrap();
+        assert_ne!(
+            other[0].outs,
+            parse("{\"prompt\": \"x\"}\n", Provider::Oxen).unwrap()[0].outs,
+            "another batch's line 1 has another name"
+        );
     }
 }

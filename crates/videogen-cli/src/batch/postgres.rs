@@ -22,7 +22,7 @@
 //!   advisory lock; a ledger newer than this `videogen` is refused.
 
 use super::Item;
-use super::journal::{LineEvent, LineState};
+use super::journal::{LineEvent, LineState, Written};
 use super::ledger::{Claimed, CreateSlot};
 use crate::exit::CliError;
 use chrono::{DateTime, Utc};
@@ -404,7 +404,7 @@ impl PgLedger {
                 )
                 .await
                 .map_err(db("recording"))?,
-            LineEvent::Refused { error } | LineEvent::Unknown { error } | LineEvent::Failed { error } => {
+            LineEvent::Refused { error, .. } | LineEvent::Unknown { error } | LineEvent::Failed { error } => {
                 let state = match event {
                     LineEvent::Refused { .. } => "refused",
                     LineEvent::Unknown { .. } => "unknown",
@@ -417,13 +417,16 @@ impl PgLedger {
                 .await
                 .map_err(db("recording"))?
             }
-            LineEvent::Done { output, file, cost } => {
+            LineEvent::Done { output, file, cost, bytes, sha256, simulated } => {
                 let entry = json!({
                     "file": file,
                     "out_dir": self.options.out_dir.to_string_lossy(),
                     "host": self.host,
                     "worker": self.worker_id,
                     "cost": cost,
+                    "bytes": bytes,
+                    "sha256": sha256,
+                    "simulated": simulated,
                 });
                 let output = output.to_string();
                 let row = tx
@@ -707,18 +710,25 @@ fn line_state(
             line.unknown = true;
         }
         "failed" => line.failed = Some(error.unwrap_or_default()),
-        "refused" => line.refused = Some(error.unwrap_or_default()),
+        "refused" => line.refused = Some((error.unwrap_or_default(), crate::exit::ExitCode::Failed)),
         _ => {}
     }
     if let Value::Object(outputs) = done {
         for (output, entry) in outputs {
             let (Ok(output), Some(file)) = (output.parse::<usize>(), entry["file"].as_str()) else { continue };
             let here = entry["out_dir"].as_str().is_some_and(|d| std::path::Path::new(d) == out_dir);
-            if here && !out_dir.join(file).is_file() {
-                continue;
-            }
-            let cost = serde_json::from_value(entry["cost"].clone()).ok();
-            line.done.insert(output, (file.to_string(), cost));
+            // Whether a file in this folder still holds the output is the runner's check.
+            line.done.insert(
+                output,
+                Written {
+                    file: file.to_string(),
+                    cost: serde_json::from_value(entry["cost"].clone()).ok(),
+                    bytes: entry["bytes"].as_u64(),
+                    sha256: entry["sha256"].as_str().map(str::to_string),
+                    simulated: entry["simulated"].as_bool().unwrap_or(false),
+                    elsewhere: !here,
+                },
+            );
         }
     }
     line

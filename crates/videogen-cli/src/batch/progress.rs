@@ -26,17 +26,45 @@ const MAX_SPINNERS: usize = 12;
 /// How a line ended in this run.
 #[derive(Clone, Debug)]
 pub enum Outcome {
-    /// Every output is written (`skipped`: in an earlier run).
-    Done { files: Vec<String>, costs: Vec<Cost>, skipped: bool },
-    /// The job failed at the provider.
+    /// Every output is written (`skipped`: in an earlier run); `simulated` when the built-in
+    /// simulator made them (their cost is never counted).
+    Done { files: Vec<String>, costs: Vec<Cost>, skipped: bool, simulated: bool },
+    /// The job failed at the provider (exit 4).
     Failed(String),
-    /// The create was refused; nothing was created.
-    Refused(String),
-    /// The create's outcome is unknown.
+    /// The create was refused; nothing was created (the exit code of the error).
+    Refused(String, ExitCode),
+    /// The create's outcome is unknown (exit 6).
     Unknown(String),
-    /// The run stopped following the job; a rerun resumes it.
-    Stopped(String),
+    /// The run stopped following the job; a rerun resumes it (the exit code of the cause: 5
+    /// for `--timeout`, 130 for a signal, 1 for the network …).
+    Stopped(String, ExitCode),
 }
+
+impl Outcome {
+    /// The exit code this line's outcome alone would give.
+    pub fn code(&self) -> ExitCode {
+        match self {
+            Outcome::Done { .. } => ExitCode::Done,
+            Outcome::Failed(_) => ExitCode::JobFailed,
+            Outcome::Refused(_, code) | Outcome::Stopped(_, code) => *code,
+            Outcome::Unknown(_) => ExitCode::OutcomeUnknown,
+        }
+    }
+}
+
+/// A batch exits with the first of these codes that one of its lines has (`videogen --help`):
+/// an unknown outcome first (a job may exist and be paid for), then configuration, then other
+/// failures, a provider's refusal, a bad request, `--timeout`, and a job failed at the provider
+/// last. A signal (130, 143) overrides them all.
+pub const BATCH_PRECEDENCE: [ExitCode; 7] = [
+    ExitCode::OutcomeUnknown,
+    ExitCode::Config,
+    ExitCode::Failed,
+    ExitCode::Refused,
+    ExitCode::Usage,
+    ExitCode::Timeout,
+    ExitCode::JobFailed,
+];
 
 #[derive(Default)]
 struct Tally {
@@ -199,18 +227,25 @@ impl Progress {
                 Outcome::Done { skipped: true, .. } => t.skipped += 1,
                 Outcome::Done { .. } => t.done += 1,
                 Outcome::Failed(_) => t.failed += 1,
-                Outcome::Refused(_) => t.refused += 1,
+                Outcome::Refused(..) => t.refused += 1,
                 Outcome::Unknown(_) => t.unknown += 1,
-                Outcome::Stopped(_) => t.stopped += 1,
+                Outcome::Stopped(..) => t.stopped += 1,
             }
         }
         let text = match outcome {
-            Outcome::Done { skipped: true, .. } => format!("line {}: done before", item.number),
-            Outcome::Done { files, .. } => format!("line {}: done: {}", item.number, clean(&files.join(", "))),
+            Outcome::Done { skipped: true, files, .. } => {
+                format!("line {}: done before: {}", item.number, clean(&files.join(", ")))
+            }
+            Outcome::Done { files, simulated, .. } => format!(
+                "line {}: done: {}{}",
+                item.number,
+                clean(&files.join(", ")),
+                if *simulated { " (simulated)" } else { "" }
+            ),
             Outcome::Failed(m) => format!("line {}: failed: {}", item.number, clean(m)),
-            Outcome::Refused(m) => format!("line {}: refused (nothing created): {}", item.number, clean(m)),
+            Outcome::Refused(m, _) => format!("line {}: refused (nothing created): {}", item.number, clean(m)),
             Outcome::Unknown(m) => format!("line {}: outcome unknown: {}", item.number, clean(m)),
-            Outcome::Stopped(m) => format!("line {}: stopped: {}", item.number, clean(m)),
+            Outcome::Stopped(m, _) => format!("line {}: stopped: {}", item.number, clean(m)),
         };
         match &self.live {
             Some(live) => {
@@ -248,34 +283,50 @@ fn hms(d: Duration) -> String {
 }
 
 /// The final summary: a table of the counts, the reasons of every line that did not finish, the
-/// files written and the cost the providers reported (summed per currency); and the error that
-/// sets the exit code (6 when an outcome is unknown, else 1 when a line did not finish).
+/// files written (each with its line, in `written`) and the cost the providers reported (summed
+/// per currency; simulated lines never count); and the error that sets the exit code: the first
+/// of [`BATCH_PRECEDENCE`] that a line has.
 pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) -> (Report, Option<CliError>) {
     let mut done = 0;
     let mut skipped = 0;
+    let mut simulated = 0;
     let mut files = Vec::new();
+    let mut written = Vec::new();
     let mut cost: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut problems: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for (line, outcome) in results {
         let mut problem = |kind: &'static str, why: &String| {
-            problems.entry(kind).or_default().push(json!({"line": line, "error": why}));
+            problems
+                .entry(kind)
+                .or_default()
+                .push(json!({"line": line, "error": why, "exit_code": outcome.code() as u8}));
         };
         match outcome {
-            Outcome::Done { files: f, costs, skipped: s } => {
+            Outcome::Done { files: f, costs, skipped: s, simulated: sim } => {
                 if *s {
                     skipped += 1;
                 } else {
                     done += 1;
                 }
+                if *sim {
+                    simulated += 1;
+                }
+                for file in f {
+                    let mut entry = json!({"line": line, "file": file});
+                    if *sim {
+                        entry["simulated"] = true.into();
+                    }
+                    written.push(entry);
+                }
                 files.extend(f.iter().cloned());
-                for c in costs {
+                for c in costs.iter().filter(|_| !*sim) {
                     *cost.entry(c.currency.clone()).or_default() += c.amount;
                 }
             }
             Outcome::Failed(m) => problem("failed", m),
-            Outcome::Refused(m) => problem("refused", m),
+            Outcome::Refused(m, _) => problem("refused", m),
             Outcome::Unknown(m) => problem("unknown", m),
-            Outcome::Stopped(m) => problem("stopped", m),
+            Outcome::Stopped(m, _) => problem("stopped", m),
         }
     }
     let count = |k: &str| problems.get(k).map_or(0, Vec::len);
@@ -304,6 +355,15 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         ),
         format!("{:<10} {:>6}", "elapsed", hms(elapsed)),
     ];
+    if simulated > 0 {
+        text.insert(
+            7,
+            format!(
+                "{:<10} {:>6}  lines made by the built-in simulator: not real videos, no cost",
+                "simulated", simulated
+            ),
+        );
+    }
     for (kind, list) in &problems {
         for p in list {
             text.push(format!("{kind} line {}: {}", p["line"], clean(p["error"].as_str().unwrap_or_default())));
@@ -315,17 +375,20 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         "refused": problems.get("refused").cloned().unwrap_or_default(),
         "unknown": problems.get("unknown").cloned().unwrap_or_default(),
         "stopped": problems.get("stopped").cloned().unwrap_or_default(),
-        "files": files, "cost": costs, "out_dir": out_dir, "elapsed_seconds": elapsed.as_secs_f64(),
+        "files": files, "written": written, "simulated": simulated,
+        "cost": costs, "out_dir": out_dir, "elapsed_seconds": elapsed.as_secs_f64(),
     });
-    let error = if count("unknown") > 0 {
-        Some(CliError::new(
-            ExitCode::OutcomeUnknown,
-            format!(
-                "{} lines have an unknown outcome (their job may exist and be paid for): a plain rerun looks for them in the job list again and never sends them again; --resubmit-unknown sends them again (may pay twice)",
-                count("unknown")
-            ),
-        ))
-    } else {
+    let code = BATCH_PRECEDENCE.into_iter().find(|c| results.iter().any(|(_, o)| o.code() == *c));
+    let error = code.map(|code| {
+        if code == ExitCode::OutcomeUnknown {
+            return CliError::new(
+                code,
+                format!(
+                    "{} lines have an unknown outcome (their job may exist and be paid for): a plain rerun looks for them in the job list again and never sends them again; --resubmit-unknown sends them again (may pay twice)",
+                    count("unknown")
+                ),
+            );
+        }
         let unfinished = count("failed") + count("refused") + count("stopped");
         let mut hints = Vec::new();
         if count("refused") > 0 {
@@ -337,7 +400,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         if count("stopped") > 0 {
             hints.push("a rerun resumes stopped jobs");
         }
-        (unfinished > 0).then(|| CliError::failed(format!("{unfinished} lines did not finish ({})", hints.join("; "))))
-    };
+        CliError::new(code, format!("{unfinished} lines did not finish ({})", hints.join("; ")))
+    });
     (Report { text, json }, error)
 }

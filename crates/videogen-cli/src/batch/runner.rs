@@ -4,14 +4,16 @@
 //! step in the ledger and reporting it to the progress display.
 
 use super::Item;
-use super::journal::{LineEvent, LineState};
+use super::files;
+use super::journal::{LineEvent, LineState, Written};
 use super::ledger::Ledger;
 use super::progress::{Outcome, Progress};
 use crate::context::Context;
-use crate::exit::CliError;
+use crate::exit::{CliError, ExitCode};
+use crate::output;
 use crate::waiting::{WaitOptions, wait_policy};
 use futures::StreamExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use videogen::{Client, Error, Job, Operation, WaitEvent, WaitPolicy};
@@ -114,28 +116,51 @@ impl Runner {
         }
     }
 
-    /// Whether output `file` of a line is written: in this folder, or — on a shared ledger —
-    /// recorded by another worker in its own.
-    fn present(&self, file: &str) -> bool {
-        self.ledger.shared() || self.out_dir.join(file).is_file()
+    /// Whether an output recorded as written still holds the line's video: the same bytes in
+    /// this folder ([`files::holds`]), or written by another worker of a shared ledger.
+    async fn holds(&self, written: &Written) -> bool {
+        let (dir, written) = (self.out_dir.clone(), written.clone());
+        tokio::task::spawn_blocking(move || files::holds(&dir, &written)).await.unwrap_or(false)
     }
 
     async fn line(&self, item: &Item, state: LineState) -> Outcome {
-        let done_before = (0..item.outs.len()).all(|i| state.done.get(&i).is_some_and(|(file, _)| self.present(file)));
+        let mut done_before = true;
+        for i in 0..item.outs.len() {
+            match state.done.get(&i) {
+                Some(written) if self.holds(written).await => {}
+                Some(written) => {
+                    // Changed since: the line is not done, and the file is not ours to replace.
+                    if std::fs::symlink_metadata(self.out_dir.join(&written.file)).is_ok() {
+                        output::err(&format!(
+                            "line {}: {} no longer holds the video this batch wrote there; it is kept, and the video is written under a free name",
+                            item.number,
+                            output::clean(&written.file)
+                        ));
+                    }
+                    done_before = false;
+                }
+                None => done_before = false,
+            }
+        }
         if done_before {
+            // A run stopped after putting a file in place, before removing its staged copy.
+            for i in 0..item.outs.len() {
+                let _ = std::fs::remove_file(self.out_dir.join(files::staging_name(&item.key, i)));
+            }
             self.progress.event(item, &LineEvent::Skipped);
-            let mut files: Vec<(usize, String)> = state.done.iter().map(|(i, (f, _))| (*i, f.clone())).collect();
-            files.sort();
+            let mut written: Vec<(usize, &Written)> = state.done.iter().map(|(i, w)| (*i, w)).collect();
+            written.sort_by_key(|(i, _)| *i);
             let outcome = Outcome::Done {
-                files: files.into_iter().map(|(_, f)| f).collect(),
-                costs: state.done.values().filter_map(|(_, c)| c.clone()).collect(),
+                files: written.iter().map(|(_, w)| w.file.clone()).collect(),
+                costs: written.iter().filter(|(_, w)| !w.simulated).filter_map(|(_, w)| w.cost.clone()).collect(),
                 skipped: true,
+                simulated: written.iter().any(|(_, w)| w.simulated),
             };
             self.progress.ended(item, &outcome);
             return outcome;
         }
         self.progress.started(item);
-        let outcome = self.work(item, state).await.unwrap_or_else(|e| Outcome::Stopped(e.message));
+        let outcome = self.work(item, state).await.unwrap_or_else(|e| Outcome::Stopped(e.message, e.code));
         self.progress.ended(item, &outcome);
         outcome
     }
@@ -154,9 +179,9 @@ impl Runner {
             }
             state = LineState::default();
         }
-        if let Some(error) = &state.refused {
+        if let Some((error, code)) = &state.refused {
             if !self.rerun.retry_failed {
-                return Ok(Outcome::Refused(error.clone()));
+                return Ok(Outcome::Refused(error.clone(), *code));
             }
             state = LineState::default();
         }
@@ -187,7 +212,10 @@ impl Runner {
                     item.request.provider
                 )));
             } else if self.stopping() {
-                return Ok(Outcome::Stopped("interrupted before its create was sent; rerun to generate it".into()));
+                return Ok(Outcome::Stopped(
+                    "interrupted before its create was sent; rerun to generate it".into(),
+                    ExitCode::Interrupted,
+                ));
             } else {
                 // A create resumed after a lost answer carries the first one's idempotency key.
                 let key = if in_flight { state.idempotency_key.clone() } else { None };
@@ -254,8 +282,9 @@ impl Runner {
                 // Every other create error created nothing (the library reports a create that
                 // may have made a job as OutcomeUnknown).
                 Err(e) => {
-                    self.record(item, LineEvent::Refused { error: e.to_string() }).await?;
-                    return Ok(Err(Outcome::Refused(e.to_string())));
+                    let code = ExitCode::of(&e);
+                    self.record(item, LineEvent::Refused { error: e.to_string(), exit_code: Some(code as u8) }).await?;
+                    return Ok(Err(Outcome::Refused(e.to_string(), code)));
                 }
             }
         }
@@ -265,22 +294,36 @@ impl Runner {
     async fn finish(&self, item: &Item, jobs: &[Job], state: &LineState) -> Result<Outcome, CliError> {
         let provider = item.request.provider;
         let policy = wait_policy(provider, &self.wait, self.ctx.simulated(provider))?;
+        let simulated = self.ctx.simulated(provider);
         let mut files = Vec::new();
         let mut costs = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
-            if let Some((file, cost)) = state.done.get(&i)
-                && self.present(file)
+            if let Some(written) = state.done.get(&i)
+                && self.holds(written).await
             {
-                files.push(file.clone());
-                costs.extend(cost.clone());
+                files.push(written.file.clone());
+                costs.extend(written.cost.clone().filter(|_| !written.simulated));
                 continue;
             }
-            let out = item.outs.get(i).cloned().unwrap_or_else(|| format!("{:04}-{}.mp4", item.number, i + 1));
+            let preferred = item.outs.get(i).cloned().unwrap_or_else(|| format!("{:04}-{}.mp4", item.number, i + 1));
+            let staging = self.out_dir.join(files::staging_name(&item.key, i));
             // A partial download of this job (a run killed while downloading) is resumed with Range.
             let work = async {
+                // A run stopped between recording the file and putting it in place left it staged.
+                if let Some(written) = state.done.get(&i)
+                    && let Some((bytes, sha256)) = staged(&staging, written).await
+                {
+                    return Ok((written.cost.clone(), bytes, sha256));
+                }
                 let video = self.follow(item, job, policy).await?;
-                video.download_to(self.out_dir.join(&out)).await?;
-                Ok::<_, Error>(video.cost.clone())
+                // The staging name is this line's own: a stale file there is replaced.
+                video.download_to(&staging).await?;
+                let (bytes, sha256) = digest(&staging).await.map_err(|source| Error::Io {
+                    path: staging.display().to_string(),
+                    source,
+                    job: Some(Box::new(job.clone())),
+                })?;
+                Ok::<_, Error>((video.cost.clone(), bytes, sha256))
             };
             let result = tokio::select! {
                 result = work => result,
@@ -288,14 +331,24 @@ impl Runner {
                     // The job goes on at the provider; the ledger has it, and a rerun resumes it.
                     let error = format!("interrupted; the job goes on at the provider (rerun to resume job {})", job.short_form());
                     self.record(item, LineEvent::Stopped { error: error.clone() }).await?;
-                    return Ok(Outcome::Stopped(error));
+                    return Ok(Outcome::Stopped(error, ExitCode::Interrupted));
                 }
             };
             match result {
-                Ok(cost) => {
-                    self.record(item, LineEvent::Done { output: i, file: out.clone(), cost: cost.clone() }).await?;
+                Ok((cost, bytes, sha256)) => {
+                    let placed =
+                        self.place(item, i, &staging, &preferred, cost.clone(), bytes, sha256, simulated).await?;
+                    let out = match placed {
+                        Ok(out) => out,
+                        Err(e) => {
+                            let error = format!("{e} (rerun to write it; job {})", job.short_form());
+                            self.record(item, LineEvent::Stopped { error: error.clone() }).await?;
+                            return Ok(Outcome::Stopped(error, ExitCode::Failed));
+                        }
+                    };
                     files.push(out);
-                    costs.extend(cost);
+                    // A simulated job's cost is the simulator's figure, never money.
+                    costs.extend(cost.filter(|_| !simulated));
                 }
                 Err(
                     e @ (Error::JobFailed { .. }
@@ -310,11 +363,52 @@ impl Runner {
                 Err(e) => {
                     let error = format!("{e} (rerun to resume job {})", job.short_form());
                     self.record(item, LineEvent::Stopped { error: error.clone() }).await?;
-                    return Ok(Outcome::Stopped(error));
+                    return Ok(Outcome::Stopped(error, ExitCode::of(&e)));
                 }
             }
         }
-        Ok(Outcome::Done { files, costs, skipped: false })
+        Ok(Outcome::Done { files, costs, skipped: false, simulated })
+    }
+
+    /// Puts the staged output in place under `preferred`, or the next free name when that one
+    /// is taken: the file is recorded (name, size, SHA-256) before it is put in place, and put
+    /// there without replacing anything (a hard link, refused when the name exists). A run
+    /// stopped between the two finds the file recorded but absent and stages it again.
+    #[allow(clippy::too_many_arguments)]
+    async fn place(
+        &self,
+        item: &Item,
+        output: usize,
+        staging: &Path,
+        preferred: &str,
+        cost: Option<videogen::Cost>,
+        bytes: u64,
+        sha256: String,
+        simulated: bool,
+    ) -> Result<Result<String, std::io::Error>, CliError> {
+        for _ in 0..16 {
+            let Some(out) = files::free_name(&self.out_dir, preferred) else { break };
+            let done = LineEvent::Done {
+                output,
+                file: out.clone(),
+                cost: cost.clone(),
+                bytes: Some(bytes),
+                sha256: Some(sha256.clone()),
+                simulated,
+            };
+            self.record(item, done).await?;
+            let (from, to) = (staging.to_path_buf(), self.out_dir.join(&out));
+            let linked = tokio::task::spawn_blocking(move || files::put_in_place(&from, &to))
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            match linked {
+                Ok(()) => return Ok(Ok(out)),
+                // A file appeared at that name meanwhile: kept; the next free name is used.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        Ok(Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("no free name left beside {preferred}"))))
     }
 
     /// Waits for `job`, reporting each status change.
@@ -385,6 +479,22 @@ impl Runner {
         }
         Ok(found)
     }
+}
+
+/// The size and SHA-256 of the file at `path` (read on the blocking pool).
+async fn digest(path: &Path) -> std::io::Result<(u64, String)> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || files::digest(&path)).await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+}
+
+/// The size and SHA-256 of the staged file when it is the output `written` records (a run
+/// stopped after recording it, before putting it in place).
+async fn staged(staging: &Path, written: &Written) -> Option<(u64, String)> {
+    if !tokio::fs::try_exists(staging).await.unwrap_or(false) {
+        return None;
+    }
+    let (bytes, sha256) = digest(staging).await.ok()?;
+    (written.sha256.as_deref() == Some(sha256.as_str())).then_some((bytes, sha256))
 }
 
 /// A new `Idempotency-Key` for a create attempt (a UUID v4, as the facade makes its own).

@@ -39,7 +39,7 @@ pub fn videogen_at(sim: &videogen_sim::Sim, providers: &[videogen::Provider]) ->
 }
 
 /// `sim`'s base URL for `provider`.
-fn base_url(sim: &videogen_sim::Sim, provider: videogen::Provider) -> String {
+pub fn base_url(sim: &videogen_sim::Sim, provider: videogen::Provider) -> String {
     match provider {
         videogen::Provider::OpenAi => sim.openai_base_url(),
         videogen::Provider::AiHubMix => sim.aihubmix_base_url(),

@@ -172,21 +172,14 @@ fn json_body(request: &VideoRequest, fam: Family) -> Result<Map<String, Value>> 
     Ok(body)
 }
 
-fn content_type_of(path: &std::path::Path) -> Result<&'static str> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => Ok("image/png"),
-        Some("jpg" | "jpeg") => Ok("image/jpeg"),
-        Some("webp") => Ok("image/webp"),
-        _ => Err(Error::invalid(format!("{}: reference images must be .png, .jpg, .jpeg or .webp", path.display()))),
-    }
-}
-
 async fn multipart_body(request: &VideoRequest, fam: Family) -> Result<videogen_openai::CreateVideoMultipart> {
     let Some(ImageInput::File(path)) = request.images.first() else {
         return Err(Error::invalid("a multipart create needs a local reference image"));
     };
-    let content_type = content_type_of(path)?;
     let bytes = read_image_file(path).await?;
+    // The type its bytes say (read_image_file refuses anything else), never its name's.
+    let content_type = crate::request::image_type(&bytes)
+        .ok_or_else(|| Error::invalid(format!("reference image {}: not a PNG, JPEG or WebP image", path.display())))?;
     let prompt = request.prompt.clone().unwrap_or_default();
     let prompt =
         types::CreateVideoMultipartBodyPrompt::try_from(prompt).map_err(|e| Error::invalid(format!("prompt: {e}")))?;
