@@ -398,3 +398,132 @@ fn run_status(url: &str) -> String {
     assert_eq!(out.status.code(), Some(2));
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The database through an outage: three workers share a PostgreSQL ledger, and PostgreSQL is
+/// crashed (`pg_ctl stop -m immediate`) for 12 s mid-batch, well within the 30-second lease.
+/// No worker exits: each keeps its jobs in flight, reconnects with backoff, and carries on; every
+/// line is done exactly once (jobs created = lines = files).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_ride_out_a_12_second_database_crash() {
+    const LINES: usize = 90;
+    let cluster = videogen_testpg::Cluster::start().unwrap();
+    let sim = Sim::start(SimConfig {
+        queued_for: Duration::from_millis(200),
+        processing_for: Duration::from_secs(3),
+        honour_idempotency_keys: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("ledger-outage");
+    let file = dir.join("prompts.jsonl");
+    let lines: Vec<String> =
+        (1..=LINES).map(|i| format!("{{\"prompt\": \"Outage shot {i}: a lighthouse\"}}")).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = dir.join("videos");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut workers: Vec<Child> = (0..3)
+        .map(|n| {
+            let mut cmd = videogen_process_at(&sim, &[videogen::Provider::Oxen], &logs.join("sim-state.json"));
+            cmd.args(["--json", "batch"]).arg(&file).arg("--out-dir").arg(&out);
+            cmd.args(["--concurrency", "8", "--poll-interval", "0.2", "--ledger", &cluster.url]);
+            let log = std::fs::File::create(logs.join(format!("worker-{n}.log"))).unwrap();
+            cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap()
+        })
+        .collect();
+    let url = cluster.url.clone();
+    let done_lines = move || -> i64 {
+        let url = url.clone();
+        let rt = tokio::runtime::Handle::current();
+        tokio::task::block_in_place(|| {
+            rt.block_on(async {
+                let Ok((db, connection)) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await else { return 0 };
+                tokio::spawn(connection);
+                match db.query_one("SELECT count(*) FROM videogen_lines WHERE state = 'done'", &[]).await {
+                    Ok(row) => row.get(0),
+                    Err(_) => 0,
+                }
+            })
+        })
+    };
+    let started = Instant::now();
+    while done_lines() < 5 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the batch did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let before = done_lines();
+    cluster.crash().unwrap();
+    std::thread::sleep(Duration::from_secs(12));
+    for w in &mut workers {
+        assert!(w.try_wait().unwrap().is_none(), "a worker exited during the outage");
+    }
+    cluster.restart().unwrap();
+    for (n, w) in workers.iter_mut().enumerate() {
+        let status = loop {
+            if let Some(status) = w.try_wait().unwrap() {
+                break status;
+            }
+            assert!(started.elapsed() < DEADLINE, "the batch was not done within {DEADLINE:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let log = std::fs::read_to_string(logs.join(format!("worker-{n}.log"))).unwrap_or_default();
+        assert!(status.success(), "worker {n} ended with {status}: {log}");
+    }
+    assert!(before < LINES as i64, "the crash came mid-batch ({before} lines done before it)");
+    assert_eq!(done_lines(), LINES as i64, "every line done");
+    let oxen = videogen_sim::Provider::Oxen;
+    assert_eq!(sim.counters().jobs_created(oxen), LINES as u64, "one job per line: {:?}", sim.counters());
+    let files = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".mp4"))
+        .count();
+    assert_eq!(files, LINES, "one file per line");
+    eprintln!("lines done before the crash: {before}; jobs {}", sim.counters().jobs_created(oxen));
+    sim.stop().await;
+}
+
+/// Past its lease, a worker cut off from the ledger stops its lines and the command ends with
+/// exit 1 and a message saying why (no background task exits the process); a rerun finishes the
+/// batch without a second job for any line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_cut_off_past_its_lease_stops_and_a_rerun_finishes() {
+    const LINES: usize = 6;
+    let cluster = videogen_testpg::Cluster::start().unwrap();
+    let sim = Sim::start(SimConfig {
+        queued_for: Duration::from_millis(200),
+        processing_for: Duration::from_secs(2),
+        honour_idempotency_keys: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("ledger-lease-lost");
+    let file = dir.join("prompts.jsonl");
+    let lines: Vec<String> = (1..=LINES).map(|i| format!("{{\"prompt\": \"Cut-off shot {i}\"}}")).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = dir.join("videos");
+    let run = || {
+        let mut cmd = videogen_process_at(&sim, &[videogen::Provider::Oxen], &dir.join("sim-state.json"));
+        cmd.args(["batch"]).arg(&file).arg("--out-dir").arg(&out);
+        cmd.args(["--concurrency", "2", "--poll-interval", "0.2", "--lease", "3", "--ledger", &cluster.url]);
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+    };
+    let child = run();
+    let oxen = videogen_sim::Provider::Oxen;
+    let started = Instant::now();
+    while sim.counters().jobs_created(oxen) < 1 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no job was created");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cluster.crash().unwrap();
+    let output = tokio::task::block_in_place(|| child.wait_with_output()).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("lease"), "says why: {stderr}");
+    cluster.restart().unwrap();
+    let output = tokio::task::block_in_place(|| run().wait_with_output()).unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(sim.counters().jobs_created(oxen), LINES as u64, "one job per line: {:?}", sim.counters());
+    sim.stop().await;
+}

@@ -10,6 +10,7 @@ use std::process::Command;
 pub struct Cluster {
     dir: PathBuf,
     bin: PathBuf,
+    port: u16,
     /// `postgres://postgres@127.0.0.1:PORT/postgres`.
     pub url: String,
 }
@@ -98,20 +99,42 @@ impl Cluster {
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("a free port: {e}"))?
             .port();
-        let mut start = as_cluster_user(&bin.join("pg_ctl"));
+        let cluster = Self { dir, bin, port, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
+        cluster.restart()?;
+        Ok(cluster)
+    }
+
+    /// Stops the server at once, as a crash does (`pg_ctl stop -m immediate`: connections are
+    /// cut, nothing is shut down cleanly; the data survives for [`Cluster::restart`]).
+    ///
+    /// # Errors
+    /// `pg_ctl stop` failed (its output).
+    pub fn crash(&self) -> Result<(), String> {
+        let mut stop = as_cluster_user(&self.bin.join("pg_ctl"));
+        stop.arg("-D").arg(self.dir.join("data")).args(["-m", "immediate", "-w", "stop"]);
+        run(stop, "pg_ctl stop")
+    }
+
+    /// Starts the server (again, after [`Cluster::crash`]) on the same port, and waits until
+    /// it takes connections.
+    ///
+    /// # Errors
+    /// `pg_ctl start` failed (its output).
+    pub fn restart(&self) -> Result<(), String> {
+        let mut start = as_cluster_user(&self.bin.join("pg_ctl"));
         start
             .arg("-D")
-            .arg(&data)
+            .arg(self.dir.join("data"))
             .arg("-l")
-            .arg(dir.join("log"))
+            .arg(self.dir.join("log"))
             .arg("-o")
             .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-                dir.display()
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                self.port,
+                self.dir.display()
             ))
             .args(["-w", "start"]);
-        run(start, "pg_ctl start")?;
-        Ok(Self { dir, bin, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") })
+        run(start, "pg_ctl start")
     }
 }
 

@@ -11,8 +11,11 @@
 //!   next worker resumes it from what the ledger says — a `submitted` line from its jobs
 //!   (never created again), a `submitting` line through the lookup of a lost create.
 //! - **Fencing**: every write of a line's state names its owner; a worker whose line was taken
-//!   over gets no row back and stops working on it. A worker that cannot renew its lease for
-//!   half of it exits before another may take its lines.
+//!   over gets no row back and stops working on it.
+//! - **Outages**: a lost connection is made again with backoff and the statement run again
+//!   (every one is safe to repeat), so a database that restarts within a worker's lease costs a
+//!   pause, not the batch; jobs in flight go on meanwhile. A worker whose lease ran out unrenewed
+//!   refuses every ledger call and ends with exit 1 (its lines go to the others or a rerun).
 //! - **Limits**: the intent (`submitting`) is committed under a per-provider advisory lock that
 //!   also checks the provider's pause (`videogen_providers.paused_until`, set by any worker
 //!   that got a 429) and the cap on creates in flight across all workers.
@@ -114,7 +117,12 @@ pub struct WorkerOptions {
 
 /// A worker's connection to the ledger.
 pub struct PgLedger {
-    client: tokio::sync::Mutex<Client>,
+    /// The ledger's connection; `None` while it is lost (made again by [`through_outages!`]).
+    client: tokio::sync::Mutex<Option<Client>>,
+    url: String,
+    /// Set by the heartbeat when this worker's lease ran out unrenewed (the database stayed
+    /// unreachable): its lines may be another's now, so every ledger call refuses.
+    lease_lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
     batch_id: String,
     worker_id: String,
     host: String,
@@ -221,7 +229,69 @@ fn seconds(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
+/// How long one attempt to connect to the ledger may take during an outage: 2 seconds.
+const RECONNECT_LIMIT: Duration = Duration::from_secs(2);
+
+/// Runs `$body` (an async call on `$client: &mut Client`) on the ledger's connection. When the
+/// connection is lost (the database restarted, crashed or is unreachable), it is made again
+/// with backoff (0.25 s doubling to 2 s) and `$body` runs again, for as long as this worker's
+/// lease lasts; past it the last error is returned. Every statement run this way is safe to run
+/// again: writes are fenced by ownership and set states rather than add to them.
+macro_rules! through_outages {
+    ($self:ident, |$client:ident| $body:expr) => {{
+        let mut outage: Option<Instant> = None;
+        let mut pause = Duration::from_millis(250);
+        loop {
+            $self.check_lease()?;
+            let mut guard = $self.client.lock().await;
+            if guard.as_ref().is_none_or(Client::is_closed) {
+                *guard = tokio::time::timeout(RECONNECT_LIMIT, connect(&$self.url)).await.ok().and_then(Result::ok);
+            }
+            let lost = match guard.as_mut() {
+                Some($client) => {
+                    let result = $body.await;
+                    match result {
+                        Err(e) if $client.is_closed() => e,
+                        other => break other,
+                    }
+                }
+                None => CliError::failed("the ledger: the database is unreachable"),
+            };
+            *guard = None;
+            drop(guard);
+            let since = *outage.get_or_insert_with(Instant::now);
+            if since.elapsed() >= $self.options.lease {
+                break Err(lost);
+            }
+            tracing::warn!(error = %lost.message, "the ledger's connection is lost; reconnecting");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }};
+}
+
+/// What one claim attempt found.
+enum Claim {
+    /// A line for this worker.
+    Line(Claimed),
+    /// Other workers hold the lines left: look again soon.
+    Held,
+    /// Nothing left for this worker.
+    Done,
+}
+
 impl PgLedger {
+    /// Fails once the heartbeat found this worker's lease run out.
+    fn check_lease(&self) -> Result<(), CliError> {
+        if self.lease_lost.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CliError::failed(format!(
+                "the ledger: this worker's lease ran out while the database was unreachable (over {:.0} s); its lines are left to the other workers or a rerun",
+                self.options.lease.as_secs_f64()
+            )));
+        }
+        Ok(())
+    }
+
     /// Joins batch `batch_id` (registering it and its lines if this worker is the first) as a
     /// new worker, and starts the heartbeat.
     pub async fn join(
@@ -267,12 +337,20 @@ impl PgLedger {
         .await
         .map_err(db("registering the worker"))?;
         tx.commit().await.map_err(db("registering the batch"))?;
-        let heartbeat =
-            tokio::spawn(heartbeat(url.to_string(), batch_id.to_string(), worker_id.clone(), options.lease));
+        let lease_lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let heartbeat = tokio::spawn(heartbeat(
+            url.to_string(),
+            batch_id.to_string(),
+            worker_id.clone(),
+            options.lease,
+            lease_lost.clone(),
+        ));
         let index = items.iter().enumerate().map(|(i, item)| (item.key.clone(), i)).collect();
         let keys = items.iter().map(|i| i.key.clone()).collect();
         Ok(Self {
-            client: tokio::sync::Mutex::new(client),
+            client: tokio::sync::Mutex::new(Some(client)),
+            url: url.to_string(),
+            lease_lost,
             batch_id: batch_id.to_string(),
             worker_id,
             host,
@@ -320,18 +398,30 @@ impl PgLedger {
     /// The next line: the first free one in file order; while none is free but live workers
     /// hold some, waits (their leases may run out).
     pub async fn claim(&self) -> Result<Option<Claimed>, CliError> {
+        loop {
+            match through_outages!(self, |client| self.claim_once(client))? {
+                Claim::Line(claimed) => return Ok(Some(claimed)),
+                Claim::Done => return Ok(None),
+                // Lines held by other workers end soon, or their leases run out: look again.
+                Claim::Held => tokio::time::sleep((self.options.lease / 3).min(HELD_LINES_RECHECK)).await,
+            }
+        }
+    }
+
+    /// One look for a free line. A line this worker owns but has not taken in this run (a claim
+    /// whose commit was cut by an outage) is free to it.
+    async fn claim_once(&self, client: &mut Client) -> Result<Claim, CliError> {
         let states = self.claimable();
         let lease = seconds(self.options.lease);
         loop {
             let tried: Vec<String> = self.tried.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
-            let client = self.client.lock().await;
             let busy = self.busy();
             let row = client
                 .query_opt(
                     "WITH next AS (
                         SELECT key FROM videogen_lines
                         WHERE batch_id = $1 AND state = ANY($2) AND NOT (key = ANY($3)) AND key = ANY($6)
-                          AND (owner IS NULL OR lease_until < now())
+                          AND (owner IS NULL OR lease_until < now() OR owner = $4)
                         ORDER BY line_no
                         LIMIT 1
                         FOR UPDATE SKIP LOCKED)
@@ -357,7 +447,7 @@ impl PgLedger {
                     row.get(6),
                     &self.options.out_dir,
                 );
-                return Ok(Some(Claimed { index, state }));
+                return Ok(Claim::Line(Claimed { index, state }));
             }
             let held: i64 = client
                 .query_one(
@@ -369,18 +459,16 @@ impl PgLedger {
                 .map_err(db("reading the batch"))?
                 .get(0);
             drop(busy);
-            drop(client);
-            if held == 0 {
-                return Ok(None);
-            }
-            // Lines held by other workers end soon, or their leases run out: look again.
-            tokio::time::sleep((self.options.lease / 3).min(HELD_LINES_RECHECK)).await;
+            return Ok(if held == 0 { Claim::Done } else { Claim::Held });
         }
     }
 
     /// Applies `event` to the line's row, fenced by this worker's ownership.
     pub async fn record(&self, item: &Item, event: &LineEvent) -> Result<(), CliError> {
-        let mut client = self.client.lock().await;
+        through_outages!(self, |client| self.record_once(client, item, event))
+    }
+
+    async fn record_once(&self, client: &mut Client, item: &Item, event: &LineEvent) -> Result<(), CliError> {
         let _busy = self.busy();
         let tx = client.transaction().await.map_err(db("recording"))?;
         let fence = "batch_id = $1 AND key = $2 AND owner = $3";
@@ -478,10 +566,24 @@ impl PgLedger {
 
     /// Waits for the provider's pause and a free create slot, then commits the intent.
     pub async fn begin_create(&self, item: &Item, idempotency_key: &str) -> Result<CreateSlot, CliError> {
+        loop {
+            match through_outages!(self, |client| self.begin_create_once(client, item, idempotency_key))? {
+                Ok(slot) => return Ok(slot),
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    /// One try at the intent: the slot, or how long to wait (a pause, or the cap reached).
+    async fn begin_create_once(
+        &self,
+        client: &mut Client,
+        item: &Item,
+        idempotency_key: &str,
+    ) -> Result<Result<CreateSlot, Duration>, CliError> {
         let provider = item.request.provider.as_str();
         let cap = self.options.max_creates_in_flight.map(|c| c as i64);
-        loop {
-            let mut client = self.client.lock().await;
+        {
             let busy = self.busy();
             let tx = client.transaction().await.map_err(db("opening a create"))?;
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('videogen.create:' || $1::text))", &[&provider])
@@ -513,9 +615,7 @@ impl PgLedger {
             if let Some(wait) = wait {
                 drop(tx);
                 drop(busy);
-                drop(client);
-                tokio::time::sleep(wait).await;
-                continue;
+                return Ok(Err(wait));
             }
             let at = Utc::now();
             let n = tx
@@ -532,13 +632,16 @@ impl PgLedger {
                 return Err(self.taken_over(item));
             }
             tx.commit().await.map_err(db("recording a create"))?;
-            return Ok(CreateSlot::new(at));
+            Ok(Ok(CreateSlot::new(at)))
         }
     }
 
     /// Pauses `provider`'s creates for every worker for `wait`.
     pub async fn rate_limited(&self, provider: Provider, wait: Duration) -> Result<(), CliError> {
-        let client = self.client.lock().await;
+        through_outages!(self, |client| self.rate_limited_once(client, provider, wait))
+    }
+
+    async fn rate_limited_once(&self, client: &mut Client, provider: Provider, wait: Duration) -> Result<(), CliError> {
         let _busy = self.busy();
         client
             .execute(
@@ -553,11 +656,14 @@ impl PgLedger {
 
     /// Takes up to one unowned candidate per output and records them, in one transaction.
     pub async fn adopt(&self, item: &Item, candidates: Vec<Job>) -> Result<Vec<Job>, CliError> {
-        let mut client = self.client.lock().await;
+        through_outages!(self, |client| self.adopt_once(client, item, &candidates))
+    }
+
+    async fn adopt_once(&self, client: &mut Client, item: &Item, candidates: &[Job]) -> Result<Vec<Job>, CliError> {
         let _busy = self.busy();
         let tx = client.transaction().await.map_err(db("adopting a job"))?;
         let mut taken = Vec::new();
-        for job in candidates {
+        for job in candidates.iter().cloned() {
             if taken.len() == item.outs.len() {
                 break;
             }
@@ -597,12 +703,26 @@ impl PgLedger {
             )
             .await
             .map_err(db("recording the jobs"))?;
-        Ok(inserted == 1)
+        if inserted == 1 {
+            return Ok(true);
+        }
+        // Already this line's (a step run again after its commit was cut by an outage)?
+        let mine = tx
+            .query_opt(
+                "SELECT 1 FROM videogen_jobs WHERE provider = $1 AND job_id = $2 AND batch_id = $3 AND key = $4",
+                &[&job.provider.as_str(), &job.id, &self.batch_id, &item.key],
+            )
+            .await
+            .map_err(db("recording the jobs"))?;
+        Ok(mine.is_some())
     }
 
     /// Gives the line back (its state stays as recorded).
     pub async fn release(&self, item: &Item) -> Result<(), CliError> {
-        let client = self.client.lock().await;
+        through_outages!(self, |client| self.release_once(client, item))
+    }
+
+    async fn release_once(&self, client: &mut Client, item: &Item) -> Result<(), CliError> {
         let _busy = self.busy();
         client
             .execute(
@@ -617,7 +737,10 @@ impl PgLedger {
     /// Stops the heartbeat and marks the worker stopped.
     pub async fn close(&self) -> Result<(), CliError> {
         self.heartbeat.abort();
-        let client = self.client.lock().await;
+        through_outages!(self, |client| self.close_once(client))
+    }
+
+    async fn close_once(&self, client: &mut Client) -> Result<(), CliError> {
         client
             .execute(
                 "UPDATE videogen_lines SET owner = NULL, lease_until = NULL WHERE batch_id = $1 AND owner = $2",
@@ -642,33 +765,45 @@ impl Drop for PgLedger {
     }
 }
 
-/// Renews the worker's leases every third of the lease, on a connection of its own; a worker
-/// that could not renew for half the lease exits (exit code 1) before another may take its lines.
-async fn heartbeat(url: String, batch_id: String, worker_id: String, lease: Duration) {
+/// Renews the worker's leases every third of the lease, on a connection of its own; while it
+/// cannot (the database restarting or unreachable), it tries again every second. When a sixth of
+/// the lease is all that is left unrenewed, it gives up: it sets `lost`, and every ledger call of
+/// the worker refuses from then on (the command ends; no background task exits the process).
+/// Before that, nothing stops: jobs in flight go on, and the worker carries on when the
+/// database is back.
+async fn heartbeat(
+    url: String,
+    batch_id: String,
+    worker_id: String,
+    lease: Duration,
+    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
     let mut client: Option<Client> = None;
     let mut renewed = Instant::now();
+    let mut ok = true;
     loop {
-        tokio::time::sleep(lease / 3).await;
+        tokio::time::sleep(if ok { lease / 3 } else { (lease / 10).min(Duration::from_secs(1)) }).await;
         // Each try is cut at a quarter of the lease, so a hung connection cannot outlast it.
         let limit = lease / 4;
         if client.as_ref().is_none_or(Client::is_closed) {
             client = tokio::time::timeout(limit, connect(&url)).await.ok().and_then(Result::ok);
         }
-        let ok = match &client {
+        ok = match &client {
             Some(c) => matches!(tokio::time::timeout(limit, renew(c, &batch_id, &worker_id, lease)).await, Ok(Ok(()))),
             None => false,
         };
-        if !ok {
-            client = None;
-        }
         if ok {
             renewed = Instant::now();
-        } else if renewed.elapsed() > lease / 2 {
+            continue;
+        }
+        client = None;
+        if renewed.elapsed() > lease.mul_f64(5.0 / 6.0) {
             crate::output::err(&format!(
-                "error: the ledger could not renew this worker's lease for {:.0} s; stopping before another worker takes its lines over",
+                "error: the ledger could not renew this worker's lease for {:.0} s; stopping its lines before another worker may take them over",
                 renewed.elapsed().as_secs_f64()
             ));
-            std::process::exit(crate::exit::ExitCode::Failed as i32);
+            lost.store(true, std::sync::atomic::Ordering::SeqCst);
+            return;
         }
     }
 }
