@@ -485,15 +485,19 @@ impl Client {
     /// lists lag behind creates: an empty answer right after the attempt proves nothing; look
     /// again later before sending the create again.
     ///
+    /// VideoDB lists videos, not jobs: a generation shows up (as its video, `videodb:m-…`, whose
+    /// status reads the video) once it has finished, with the prompt as its description
+    /// (`GET /video?collection_id=`, the default collection). Until then it is not found.
+    ///
     /// # Errors
-    /// [`Error::Unsupported`] where the provider lists no unfinished jobs (VideoDB) or the
-    /// request has no prompt to match (multi-shot); the list read's errors.
+    /// [`Error::Unsupported`] where the provider lists nothing or the request has no prompt to
+    /// match (multi-shot); the list read's errors.
     pub async fn find_created(
         &self,
         request: &VideoRequest,
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<crate::JobSummary>> {
-        require(request.provider, Operation::ListUnfinished)?;
+        require(request.provider, Operation::List)?;
         let Some(prompt) = request.prompt.as_deref() else {
             return Err(Error::Unsupported { provider: request.provider, operation: "find_created (multi-shot)" });
         };

@@ -36,10 +36,37 @@ async fn a_lost_create_carries_its_attempt_and_is_found() {
     }
 }
 
+/// VideoDB lists videos, not jobs: a lost create's generation is found once it has finished
+/// (as its video, whose status reads succeeded), never declared unfindable.
+#[tokio::test]
+async fn a_lost_videodb_create_is_found_once_its_video_is_finished() {
+    let rule = FaultRule::new(videogen_sim::Provider::VideoDb, "generate_video", FaultKind::ResetAfterProcessing)
+        .schedule(Schedule::First(1));
+    let sim = Sim::start(SimConfig { faults: vec![rule], ..fast_config() }).await.unwrap();
+    let client = client(&sim, Provider::VideoDb);
+    let request = request(Provider::VideoDb).prompt("a lost VideoDB create");
+    let err = client.submit(&request).await.unwrap_err();
+    let Error::OutcomeUnknown { attempt: Some(attempt), .. } = &err else { panic!("{err:?}") };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let found = loop {
+        let found = client.find_created(&request, attempt.started_at).await.unwrap();
+        if !found.is_empty() || std::time::Instant::now() > deadline {
+            break found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(matches!(client.status(&found[0].job).await.unwrap(), videogen::JobStatus::Succeeded(_)));
+    let other = request.clone().prompt("another prompt");
+    assert!(client.find_created(&other, attempt.started_at).await.unwrap().is_empty());
+    sim.stop().await;
+}
+
 #[tokio::test]
 async fn find_created_says_where_it_cannot_look() {
     let sim = Sim::start(fast_config()).await.unwrap();
-    let client = client(&sim, Provider::VideoDb);
-    let err = client.find_created(&request(Provider::VideoDb), chrono::Utc::now()).await.unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    let client = client(&sim, Provider::Oxen);
+    let shots = videogen::VideoRequest::new(Provider::Oxen, "kling-video-o3-omni").shot("a", 5).shot("b", 5);
+    let err = client.find_created(&shots, chrono::Utc::now()).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "a multi-shot request has no prompt to match: {err:?}");
 }

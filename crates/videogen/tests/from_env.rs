@@ -39,4 +39,26 @@ fn keys_and_base_urls_come_from_the_environment() {
     }
     assert!(matches!(Client::from_env(), Err(Error::Config { .. })));
     runtime.block_on(sim.stop());
+
+    // OPENAI_BASE_URL without a key: a keyless gateway (a LiteLLM proxy without auth).
+    let keyless = runtime
+        .block_on(videogen_sim::Sim::start(videogen_sim::SimConfig { keyless_gateway: true, ..Default::default() }))
+        .unwrap();
+    // SAFETY: as above.
+    unsafe {
+        std::env::set_var("OPENAI_BASE_URL", keyless.openai_base_url());
+    }
+    let client = Client::from_env().unwrap();
+    assert_eq!(client.providers(), vec![Provider::OpenAi]);
+    runtime
+        .block_on(
+            client.submit(&VideoRequest::new(Provider::OpenAi, "gateway-video-model").prompt("A keyless gateway")),
+        )
+        .unwrap();
+    assert_eq!(keyless.counters().jobs_created(videogen_sim::Provider::OpenAi), 1);
+    // SAFETY: as above.
+    unsafe {
+        std::env::remove_var("OPENAI_BASE_URL");
+    }
+    runtime.block_on(keyless.stop());
 }

@@ -196,8 +196,13 @@ impl Runner {
                 // Never taken as proof that nothing was created: the job may exist and be paid
                 // for. Only the user's explicit --resubmit-unknown sends the create again.
                 let why = if listable(item) {
+                    let lag = if Client::supports(item.request.provider, Operation::ListUnfinished) {
+                        "lists lag"
+                    } else {
+                        "it lists a video once it is finished"
+                    };
                     format!(
-                        "the create's answer was lost and {}'s job list did not show the job within {} s (lists lag)",
+                        "the create's answer was lost and {}'s list did not show the job within {} s ({lag})",
                         item.request.provider,
                         self.lookup_window().as_secs_f64()
                     )
@@ -502,8 +507,9 @@ fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Whether a lost create of this line can be looked up in the provider's job list (the list
-/// carries prompt and model; a multi-shot line has no prompt to match).
+/// Whether a lost create of this line can be looked up in the provider's list (the list
+/// carries prompt and model; a multi-shot line has no prompt to match). VideoDB's lists only
+/// finished videos: its lost creates are found once finished ([`Client::find_created`]).
 fn listable(item: &Item) -> bool {
-    Client::supports(item.request.provider, Operation::ListUnfinished) && item.request.prompt.is_some()
+    Client::supports(item.request.provider, Operation::List) && item.request.prompt.is_some()
 }
