@@ -117,7 +117,7 @@ pub struct WorkerOptions {
 
 /// A worker's connection to the ledger.
 pub struct PgLedger {
-    /// The ledger's connection; `None` while it is lost (made again by [`through_outages!`]).
+    /// The ledger's connection; `None` while it is lost (made again by `through_outages!`).
     client: tokio::sync::Mutex<Option<Client>>,
     url: String,
     /// Set by the heartbeat when this worker's lease ran out unrenewed (the database stayed
