@@ -128,7 +128,7 @@ fn model_line(m: &models::Model) -> String {
 
 /// `--drift`: the provider's live list against the catalogue.
 async fn drift(provider: Provider, global: Global) -> Result<Report, CliError> {
-    if provider != Provider::Oxen {
+    if !provider.lists_models_live() {
         return Err(CliError::usage(format!(
             "--drift compares a live model list; {provider} publishes none the API reads (Oxen.ai does)"
         )));

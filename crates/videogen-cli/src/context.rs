@@ -43,17 +43,15 @@ fn set(name: &str) -> bool {
 /// alone, exported for OpenAI's other APIs, configures nothing: OpenAI's own Videos API was shut
 /// down on 2026-09-24.
 pub fn configured(provider: Provider) -> bool {
-    match provider {
-        Provider::OpenAi => set(provider.base_url_env()),
-        _ => set(provider.api_key_env()),
-    }
+    let base = set(provider.base_url_env());
+    (!provider.base_url_required() || base) && (set(provider.api_key_env()) || (provider.keyless_allowed() && base))
 }
 
 /// Whether anything of `provider`'s is set (its key or its base URL; for the gateway its base
 /// URL, since `OPENAI_API_KEY` alone is OpenAI's other APIs'): a user who set one is not running
 /// the first-run demo, so no provider may fall back to the simulator.
 fn touched(provider: Provider) -> bool {
-    set(provider.base_url_env()) || (provider != Provider::OpenAi && set(provider.api_key_env()))
+    set(provider.base_url_env()) || (!provider.base_url_required() && set(provider.api_key_env()))
 }
 
 /// The provider to use when none is given: the first configured, else Oxen (on the simulator,
@@ -77,11 +75,11 @@ pub fn default_model(provider: Provider) -> Result<&'static str, String> {
 /// variable to set. Answering it from the simulator instead would present a simulated video (and
 /// a made-up cost) as a real one.
 fn not_configured(provider: Provider) -> CliError {
-    let message = if provider == Provider::OpenAi && set(provider.api_key_env()) {
+    let message = if provider.base_url_required() && set(provider.api_key_env()) {
         "the openai provider is an OpenAI-compatible gateway (OpenAI shut down its own Videos API on 2026-09-24): \
          set OPENAI_BASE_URL to your gateway, or use --sim"
             .to_string()
-    } else if provider == Provider::OpenAi {
+    } else if provider.base_url_required() {
         "the openai provider is an OpenAI-compatible gateway: set OPENAI_BASE_URL (and OPENAI_API_KEY unless it is keyless), or use --sim"
             .to_string()
     } else {
@@ -139,7 +137,7 @@ pub async fn context_with(
     let demo = !Provider::ALL.into_iter().any(touched);
     if !global.sim
         && let Some(p) =
-            providers.iter().find(|p| !configured(**p) && (!demo || (**p == Provider::OpenAi && set(p.api_key_env()))))
+            providers.iter().find(|p| !configured(**p) && (!demo || (p.base_url_required() && set(p.api_key_env()))))
     {
         return Err(not_configured(*p));
     }
@@ -156,11 +154,9 @@ pub async fn context_with(
         };
         let s = videogen_sim::Sim::start(config).await.map_err(|e| CliError::failed(e.to_string()))?;
         for p in &simulated {
-            let base = match p {
-                Provider::OpenAi => s.openai_base_url(),
-                Provider::AiHubMix => s.aihubmix_base_url(),
-                Provider::Oxen | Provider::VideoDb => s.base_url(),
-            };
+            let simulated: videogen_sim::Provider =
+                p.as_str().parse().map_err(|e: String| CliError::failed(format!("the simulator: {e}")))?;
+            let base = s.base_url_for(simulated);
             builder = builder.api_key(*p, "videogen-sim").base_url(*p, base);
         }
         let names: Vec<&str> = simulated.iter().map(|p| p.as_str()).collect();

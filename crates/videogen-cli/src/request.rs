@@ -153,7 +153,7 @@ impl RequestFields {
         }
         match self.count {
             None | Some(1) => {}
-            Some(n) if provider != Provider::Oxen => {
+            Some(n) if provider.max_outputs() == 1 => {
                 return Err(format!(
                     "field count: {provider} makes one video per request; {n} needs {n} requests (Oxen.ai makes up to 4 from one)"
                 ));

@@ -1,6 +1,6 @@
 //! The client: configuration, submit, status, wait, cancel.
 
-use crate::backend::{Backend, Operation, require};
+use crate::operation::{Operation, require};
 use crate::retry::RetryPolicy;
 use crate::state::Inner;
 use crate::wait::{WaitEvent, WaitPolicy};
@@ -192,10 +192,10 @@ impl ClientBuilder {
         for (provider, key) in self.keys {
             let base =
                 self.base_urls.get(&provider).cloned().unwrap_or_else(|| provider.default_base_url().to_string());
-            if provider == Provider::OpenAi && crate::provider::is_openai_shut_down_api(&base) {
-                return Err(Error::Config { message: crate::provider::OPENAI_SHUTDOWN.to_string() });
+            if let Some(why) = (crate::providers::profile(provider).refuse_base_url)(&base) {
+                return Err(Error::Config { message: why.to_string() });
             }
-            backends.insert(provider, Backend::new(provider, key, &base, timeout)?);
+            backends.insert(provider, crate::providers::connect(provider, key, &base, timeout)?);
         }
         let inner = Inner {
             backends,
@@ -247,26 +247,21 @@ impl Client {
     /// [`Error::Config`] when no provider is configured or a value is invalid.
     pub fn from_env() -> Result<Self> {
         let mut builder = Self::builder();
+        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         for provider in Provider::ALL {
-            let gateway_without_url = provider == Provider::OpenAi
-                && std::env::var(provider.base_url_env()).map_or(true, |u| u.trim().is_empty());
-            let key_set = std::env::var(provider.api_key_env()).is_ok_and(|k| !k.trim().is_empty());
-            if provider == Provider::OpenAi && !gateway_without_url && !key_set {
-                // OPENAI_BASE_URL without a key: a keyless gateway.
-                let url = std::env::var(provider.base_url_env()).unwrap_or_default();
-                builder = builder.without_key(provider).base_url(provider, url.trim());
+            let profile = crate::providers::profile(provider);
+            let (key, url) = (var(provider.api_key_env()), var(provider.base_url_env()));
+            if profile.base_url_required && url.is_none() {
                 continue;
             }
-            if let Ok(key) = std::env::var(provider.api_key_env())
-                && !key.trim().is_empty()
-                && !gateway_without_url
-            {
-                builder = builder.api_key(provider, key);
-                if let Ok(url) = std::env::var(provider.base_url_env())
-                    && !url.trim().is_empty()
-                {
-                    builder = builder.base_url(provider, url.trim());
-                }
+            builder = match key {
+                Some(key) => builder.api_key(provider, key),
+                // A base URL without a key: a keyless gateway.
+                None if profile.keyless_allowed && url.is_some() => builder.without_key(provider),
+                None => continue,
+            };
+            if let Some(url) = url {
+                builder = builder.base_url(provider, url);
             }
         }
         builder.build()
@@ -287,7 +282,7 @@ impl Client {
     /// assert!(!Client::supports(Provider::VideoDb, Operation::ListUnfinished));
     /// ```
     pub fn supports(provider: Provider, operation: Operation) -> bool {
-        crate::backend::supports(provider, operation)
+        crate::operation::supports(provider, operation)
     }
 
     /// Submits `request`: checks it against the capability table and its local files, sends
@@ -602,7 +597,10 @@ impl Client {
             self.inner.check_lifecycle(request)?;
             let backend = self.inner.backend(request.provider)?;
             let _permit = self.inner.permit().await;
-            backend.generate_now(&self.inner, request).await
+            Ok(match backend.generate_now(request).await? {
+                crate::backend::Generated::At(info) => Video::new(self.inner.clone(), info),
+                crate::backend::Generated::Inline(job, inline) => Video::inline(self.inner.clone(), &job, inline),
+            })
         }
         .instrument(span)
         .await

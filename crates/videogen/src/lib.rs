@@ -159,17 +159,19 @@ mod cost;
 mod error;
 mod job;
 pub mod models;
+mod operation;
 mod provider;
 mod providers;
 mod push;
 mod request;
+mod result;
 mod retry;
 mod state;
 mod video;
 mod wait;
 pub mod webhook;
 
-pub use backend::{Operation, generated};
+pub use backend::generated;
 pub use client::{
     Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_LIST_LIMIT,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef, ListOptions,
@@ -178,14 +180,14 @@ pub use client::{
 pub use cost::Cost;
 pub use error::{CreateAttempt, Error, ErrorSource, Result};
 pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
+pub use operation::Operation;
 pub use provider::Provider;
 pub use request::{
     ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs,
 };
+pub use result::{Download, Variant, VideoInfo, VideoLocation};
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
 pub use rust_decimal::Decimal;
 pub use secrecy::SecretString;
-pub use video::{
-    Download, MAX_DOWNLOAD_REDIRECTS, Variant, Video, VideoInfo, VideoLocation, check_output_path, partial_path,
-};
+pub use video::{MAX_DOWNLOAD_REDIRECTS, Video, check_output_path, partial_path};
 pub use wait::{DEFAULT_MIN_POLL_INTERVAL, DEFAULT_PUSH_SAFETY_POLL, FINAL_LOOK, MAX_POLL_HINT, WaitEvent, WaitPolicy};

@@ -147,25 +147,7 @@ pub fn lookup(provider: Provider, model: &str) -> Option<&'static ModelInfo> {
 /// The wire family of `model` on `provider`. Every model of an OpenAI-compatible gateway takes
 /// OpenAI's body ([`Family::OpenAi`]): the gateway translates it for the model's vendor.
 pub fn family(provider: Provider, model: &str) -> Family {
-    match provider {
-        Provider::Oxen => Family::Oxen,
-        Provider::VideoDb => Family::VideoDb,
-        Provider::OpenAi => Family::OpenAi,
-        Provider::AiHubMix => lookup(provider, model).map_or(
-            if model.starts_with("sora") {
-                Family::OpenAi
-            } else if model.starts_with("veo") {
-                Family::Veo
-            } else if model.contains("seedance") {
-                Family::Seedance
-            } else if model.starts_with("happyhorse") {
-                Family::Dashscope
-            } else {
-                Family::Generic
-            },
-            |m| m.family,
-        ),
-    }
+    (crate::providers::profile(provider).family)(model)
 }
 
 /// The `extra` keys that would replace what the request itself models after its rules ran: the
@@ -280,12 +262,7 @@ pub fn check_lifecycle(
 /// - VideoDB: `videodb` (its one generator takes no model id).
 /// - AIHubMix: `wan2.6-t2v` (the model of AIHubMix's own Video-Gen Quick Start).
 pub fn default_model(provider: Provider) -> Option<&'static str> {
-    match provider {
-        Provider::Oxen => Some("kling-video-v2-6-pro-text-to-video"),
-        Provider::VideoDb => Some("videodb"),
-        Provider::AiHubMix => Some("wan2.6-t2v"),
-        Provider::OpenAi => None,
-    }
+    crate::providers::profile(provider).default_model
 }
 
 fn list(values: &[u32]) -> String {
@@ -300,7 +277,7 @@ fn list(values: &[u32]) -> String {
 /// [`Error::InvalidRequest`] naming the broken rule and its source.
 pub fn check(request: &VideoRequest) -> Result<(), Error> {
     let model = request.model.trim();
-    if model.is_empty() && request.provider != Provider::VideoDb {
+    if model.is_empty() && crate::providers::profile(request.provider).model_required {
         return Err(Error::invalid("a model is required"));
     }
     let has_prompt = request.prompt.as_deref().is_some_and(|p| !p.trim().is_empty());
@@ -317,7 +294,7 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
     }
     check_extra(request)?;
     if let Some(url) = &request.callback_url {
-        if request.provider != Provider::VideoDb {
+        if !crate::operation::supports(request.provider, crate::Operation::Callback) {
             return Err(Error::invalid(format!(
                 "callback_url is VideoDB's; {} has none in its API (wait for the job instead)",
                 request.provider
@@ -334,7 +311,7 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
         }
     }
     let Some(info) = lookup(request.provider, model) else {
-        if request.provider == Provider::OpenAi {
+        if !crate::providers::profile(request.provider).catalogued {
             // A gateway's models are its operator's: not knowing them is the normal case.
             tracing::debug!(model, "a gateway model: sending the request without per-model rules");
         } else {

@@ -236,7 +236,7 @@ impl VideoRequest {
     /// is set for a provider other than Oxen.ai (the others make one video per request).
     pub fn outputs(&self) -> crate::Result<u32> {
         let Some(value) = self.extra.get("num_generations") else { return Ok(1) };
-        if self.provider != Provider::Oxen {
+        if crate::providers::profile(self.provider).max_outputs == 1 {
             return Err(crate::Error::invalid(format!(
                 "num_generations is an Oxen.ai parameter; {} makes one video per request",
                 self.provider

@@ -2,7 +2,7 @@
 //! the cap on requests in flight. The provider modules, downloads and waits use this; none of them
 //! imports the client module.
 
-use crate::backend::Backend;
+use crate::backend::ProviderApi;
 use crate::retry::RetryPolicy;
 use crate::{Error, Job, JobStatus, Provider, Result};
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use videogen_transport::ApiAuth;
 
 pub(crate) struct Inner {
     /// The configured providers.
-    pub backends: BTreeMap<Provider, Backend>,
+    pub backends: BTreeMap<Provider, Box<dyn ProviderApi>>,
     /// For result URLs: sends no key except to a provider's own API origin.
     pub downloads: reqwest::Client,
     pub retry: RetryPolicy,
@@ -96,13 +96,13 @@ impl Inner {
     }
 
     /// `provider`'s backend, or a configuration error.
-    pub(crate) fn backend(&self, provider: Provider) -> Result<&Backend> {
-        self.backends.get(&provider).ok_or_else(|| Self::not_configured(provider))
+    pub(crate) fn backend(&self, provider: Provider) -> Result<&dyn ProviderApi> {
+        self.backends.get(&provider).map(|b| &**b).ok_or_else(|| Self::not_configured(provider))
     }
 
     /// The origin-bound key of `provider`, when configured.
     pub(crate) fn auth(&self, provider: Provider) -> Option<&ApiAuth> {
-        self.backends.get(&provider).map(Backend::auth)
+        self.backends.get(&provider).map(|b| b.auth())
     }
 
     /// `provider`'s published `model` (cached for the client's life); `None` when the provider

@@ -68,12 +68,7 @@ impl WaitPolicy {
     /// VideoDB 5 s (its SDKs poll every 5 s); AIHubMix 15 s (its guide); OpenAI 1 s, growing to
     /// 10 s, and `openai-poll-after-ms` when sent (openai-python). Deadline 30 minutes.
     pub fn for_provider(provider: Provider) -> Self {
-        let (interval, max_interval) = match provider {
-            Provider::Oxen => (10, 30),
-            Provider::VideoDb => (5, 5),
-            Provider::AiHubMix => (15, 15),
-            Provider::OpenAi => (1, 10),
-        };
+        let (interval, max_interval) = crate::providers::profile(provider).poll_seconds;
         Self {
             interval: Duration::from_secs(interval),
             backoff: 1.5,

@@ -47,5 +47,5 @@ pub fn parse(job: &Job, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Re
             return Err(decode(format!("the callback's Content-Type is {ct:?}, not JSON")));
         }
     }
-    crate::backend::parse_callback(job, body)
+    crate::providers::parse_callback(job, body)
 }

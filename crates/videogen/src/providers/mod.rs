@@ -1,12 +1,112 @@
-//! One module per provider, each behind [`crate::backend::Backend`]: the request shapes, the
-//! answers' decoding and the provider's own rules. They use the shared state
-//! ([`crate::state::Inner`]) and never the client module.
+//! One module per provider. Each owns two things:
+//!
+//! - its [`Profile`] (always compiled, whatever the cargo features): the operations its API has,
+//!   its poll guidance, its default model and its request rules, with their sources;
+//! - its implementation of [`crate::backend::ProviderApi`] in `api.rs` (compiled with its cargo
+//!   feature): the request shapes, the answers' decoding, the provider's own behaviour.
+//!
+//! This module is the only place that names every provider: [`profile`] (the table of profiles),
+//! [`connect`] (the one constructor) and [`parse_callback`]. The cargo features stay here and in
+//! the generated-client accessors of [`crate::backend`].
+//!
+//! **Adding a provider** is: a generated crate (`cargo xtask regen`), one module here (its
+//! profile and its `api.rs`), one arm in [`profile`], [`connect`] and `Provider`'s own tables
+//! (name, key variable, base URL), and its catalogue rows (`catalog/<name>.toml`). **Adding an
+//! operation** is: the [`Operation`] and its docs-table row, a default method on
+//! [`crate::backend::ProviderApi`] (returning `Unsupported`), the override and profile entry in
+//! each provider that has it, and the public method on `Client`.
 
-#[cfg(feature = "openai")]
 pub(crate) mod openai;
-#[cfg(feature = "oxen")]
 pub(crate) mod oxen;
-#[cfg(feature = "oxen")]
-pub(crate) mod oxen_events;
-#[cfg(feature = "videodb")]
 pub(crate) mod videodb;
+
+use crate::backend::ProviderApi;
+use crate::models::Family;
+use crate::operation::Operation;
+use crate::{Error, Job, JobStatus, Provider, Result};
+use secrecy::SecretString;
+use std::time::Duration;
+
+/// What the facade knows of a provider whatever this build's cargo features.
+#[derive(Debug)]
+pub(crate) struct Profile {
+    /// The operations its API has ([`crate::Client::supports`]).
+    pub operations: &'static [Operation],
+    /// Its poll guidance: the first interval and the longest, in seconds
+    /// ([`crate::WaitPolicy::for_provider`]).
+    pub poll_seconds: (u64, u64),
+    /// The model used when none is given ([`crate::models::default_model`]); `None` where the
+    /// models are someone else's (a gateway's operator's).
+    pub default_model: Option<&'static str>,
+    /// Whether a request must name a model (VideoDB's one generator takes none).
+    pub model_required: bool,
+    /// Whether the catalogue lists its models (false for a gateway: its models are its
+    /// operator's, and one the catalogue does not know is the normal case).
+    pub catalogued: bool,
+    /// The most paid outputs one create may ask for (`num_generations`); 1 where each request
+    /// makes one video.
+    pub max_outputs: u32,
+    /// The wire family of a model ([`crate::models::family`]).
+    pub family: fn(&str) -> Family,
+    /// Whether it needs a base URL of the user's (a gateway's is its operator's): without one
+    /// the environment configures nothing ([`crate::Client::from_env`]).
+    pub base_url_required: bool,
+    /// Whether it may run without a key ([`crate::ClientBuilder::without_key`]).
+    pub keyless_allowed: bool,
+    /// Whether its API lists its models (with their schemas and prices), so a client reads them
+    /// live ([`crate::Client::models`]); elsewhere the catalogue is the list.
+    pub live_models: bool,
+    /// Why a base URL cannot serve it, if it cannot (OpenAI's own API, shut down).
+    pub refuse_base_url: fn(&str) -> Option<&'static str>,
+}
+
+/// `provider`'s profile.
+pub(crate) fn profile(provider: Provider) -> &'static Profile {
+    match provider {
+        Provider::Oxen => &oxen::PROFILE,
+        Provider::VideoDb => &videodb::PROFILE,
+        Provider::OpenAi => &openai::GATEWAY,
+        Provider::AiHubMix => &openai::AIHUBMIX,
+    }
+}
+
+/// `provider`'s implementation at `base_url` with `key`; each API request gets `timeout`.
+///
+/// # Errors
+/// [`Error::Config`] for a bad key or base URL, or a provider left out at compile time.
+#[cfg_attr(not(all(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
+pub(crate) fn connect(
+    provider: Provider,
+    key: SecretString,
+    base_url: &str,
+    timeout: Duration,
+) -> Result<Box<dyn ProviderApi>> {
+    match provider {
+        #[cfg(feature = "oxen")]
+        Provider::Oxen => Ok(Box::new(oxen::Oxen::new(key, base_url, timeout)?)),
+        #[cfg(feature = "videodb")]
+        Provider::VideoDb => Ok(Box::new(videodb::VideoDb::new(key, base_url, timeout)?)),
+        #[cfg(feature = "openai")]
+        Provider::OpenAi | Provider::AiHubMix => Ok(Box::new(openai::Gateway::new(provider, key, base_url, timeout)?)),
+        #[allow(unreachable_patterns)]
+        other => {
+            Err(Error::Config { message: format!("{other} support was left out at compile time (cargo feature)") })
+        }
+    }
+}
+
+/// A callback body for `job` read into its status ([`crate::webhook::parse`]): VideoDB's.
+#[cfg_attr(not(feature = "videodb"), allow(unused_variables))]
+pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
+    match job.provider {
+        #[cfg(feature = "videodb")]
+        Provider::VideoDb => videodb::parse_callback(job, body),
+        other => Err(Error::Unsupported { provider: other, operation: Operation::Callback.as_str() }),
+    }
+}
+
+/// The map from a configuration error of the transport to the facade's.
+#[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(dead_code))]
+pub(crate) fn config(e: videogen_transport::BuildError) -> Error {
+    Error::Config { message: e.to_string() }
+}

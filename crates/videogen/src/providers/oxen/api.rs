@@ -1,14 +1,15 @@
 //! Oxen.ai: the async queue (default) and the synchronous generate.
 
 use crate::Cost;
+use crate::backend::{BoxFuture, Generated, ProviderApi};
 use crate::convert::{Call, convert, read_error};
-use crate::state::Inner;
-use crate::video::Inline;
-use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, Video, VideoInfo, VideoRequest};
+use crate::result::Inline;
+use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, VideoInfo, VideoRequest};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use videogen_oxen::types;
+use videogen_transport::ApiAuth;
 
 const P: Provider = Provider::Oxen;
 
@@ -352,11 +353,7 @@ fn find_b64(body: &[u8]) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
-pub(crate) async fn generate_now(
-    client: &videogen_oxen::Client,
-    inner: &Arc<Inner>,
-    request: &VideoRequest,
-) -> Result<Video> {
+pub(crate) async fn generate_now(client: &videogen_oxen::Client, request: &VideoRequest) -> Result<Generated> {
     let body: types::VideoGenerateRequest = typed(body(request)?)?;
     let model = request.model.as_str();
     let response = match client.generate_video_raw(&body).await {
@@ -387,13 +384,110 @@ pub(crate) async fn generate_now(
         idempotency_key: None,
     };
     if let Some((start, end)) = find_b64(&bytes) {
-        return Ok(Video::inline(inner.clone(), &job, Inline { body: bytes, start, end }));
+        return Ok(Generated::Inline(job, Inline { body: bytes, start, end }));
     }
     let answer: types::VideoGenerateResponse =
         serde_json::from_slice(&bytes).map_err(|e| unknown(format!("unreadable answer: {e}")))?;
     let url =
         answer.videos.into_iter().find_map(|v| v.url).ok_or_else(|| unknown("the answer holds no video".into()))?;
-    Ok(Video::new(inner.clone(), VideoInfo::at_url(&job, url)))
+    Ok(Generated::At(VideoInfo::at_url(&job, url)))
+}
+
+/// Oxen.ai behind the provider interface: its generated client, its key, and its completion
+/// stream (opened on first use).
+pub(crate) struct Oxen {
+    pub(crate) client: videogen_oxen::Client,
+    auth: ApiAuth,
+    push: Arc<crate::push::Hub>,
+}
+
+impl Oxen {
+    pub(crate) fn new(key: secrecy::SecretString, base_url: &str, timeout: Duration) -> Result<Self> {
+        let auth = ApiAuth::bearer(base_url, key).map_err(crate::providers::config)?;
+        let http = videogen_transport::http_client(&auth).map_err(crate::providers::config)?;
+        let client = videogen_oxen::Client::with_http_client(http, auth.clone())
+            .with_request_timeout(timeout)
+            .with_raw_error_responses();
+        Ok(Self { client, auth, push: crate::push::Hub::new() })
+    }
+}
+
+impl ProviderApi for Oxen {
+    fn provider(&self) -> Provider {
+        P
+    }
+
+    fn auth(&self) -> &ApiAuth {
+        &self.auth
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn create<'a>(&'a self, request: &'a VideoRequest) -> BoxFuture<'a, Result<Vec<Job>>> {
+        Box::pin(create(&self.client, request))
+    }
+
+    fn status<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(JobStatus, Option<Duration>)>> {
+        Box::pin(status(&self.client, job))
+    }
+
+    fn list<'a>(&'a self, limit: usize, _collection: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::JobSummary>>> {
+        Box::pin(list(&self.client, limit))
+    }
+
+    fn cancel<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<()>> {
+        Box::pin(cancel(&self.client, job))
+    }
+
+    fn remix<'a>(&'a self, source: &'a Job, video: &'a VideoInfo, prompt: &'a str) -> BoxFuture<'a, Result<Vec<Job>>> {
+        Box::pin(remix(&self.client, source, video, prompt))
+    }
+
+    /// Live from the models API, plus the catalogue's rows it did not list (a search narrows,
+    /// so only without one).
+    fn models<'a>(&'a self, search: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::models::Model>>> {
+        Box::pin(async move {
+            let mut listed = models(&self.client, search).await?;
+            if search.is_none() {
+                for rules in crate::models::catalog().iter().filter(|m| m.providers.contains(&P) && !m.prefix) {
+                    if !listed.iter().any(|m| m.id == rules.id) {
+                        listed.push(crate::models::Model::from_rules(P, rules));
+                    }
+                }
+            }
+            Ok(listed)
+        })
+    }
+
+    fn model<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<crate::models::Model>>> {
+        Box::pin(model(&self.client, id))
+    }
+
+    fn model_parameters(&self, request: &VideoRequest) -> Result<Option<Value>> {
+        model_parameters(request).map(Some)
+    }
+
+    fn generate_now<'a>(&'a self, request: &'a VideoRequest) -> BoxFuture<'a, Result<Generated>> {
+        Box::pin(generate_now(&self.client, request))
+    }
+
+    fn push(&self) -> Option<&Arc<crate::push::Hub>> {
+        use progenitor_client::ClientInfo;
+        self.push.start(|hub| super::events::spawn(hub, self.client.client().clone(), self.auth.clone()));
+        Some(&self.push)
+    }
+
+    fn pushed_status<'a>(&'a self, job: &'a Job, completion: crate::push::Completion) -> BoxFuture<'a, JobStatus> {
+        Box::pin(async move {
+            let mut status = crate::push::status_of(job, completion);
+            if let JobStatus::Succeeded(info) = &mut status {
+                info.cost = reported_cost(&self.client, job).await;
+            }
+            status
+        })
+    }
 }
 
 impl crate::convert::ErrorBody for videogen_oxen::types::OxenError {

@@ -1,9 +1,11 @@
 //! VideoDB: generate video, then poll its async response.
 
+use crate::backend::{BoxFuture, ProviderApi};
 use crate::convert::{Call, convert, read_error};
 use crate::{Error, Job, JobError, JobStatus, Provider, Result, VideoInfo, VideoRequest};
 use serde_json::{Map, Value};
 use std::time::Duration;
+use videogen_transport::ApiAuth;
 use videogen_videodb::types;
 
 const P: Provider = Provider::VideoDb;
@@ -185,6 +187,70 @@ pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
         job: Some(Box::new(job.clone())),
     })?;
     status_of(job, result).map_err(|e| e.with_job(job))
+}
+
+/// VideoDB behind the provider interface: its generated client and its key.
+pub(crate) struct VideoDb {
+    pub(crate) client: videogen_videodb::Client,
+    auth: ApiAuth,
+}
+
+impl VideoDb {
+    pub(crate) fn new(key: secrecy::SecretString, base_url: &str, timeout: Duration) -> Result<Self> {
+        let auth =
+            ApiAuth::header(base_url, videogen_videodb::API_KEY_HEADER, key).map_err(crate::providers::config)?;
+        let http = videogen_transport::http_client(&auth).map_err(crate::providers::config)?;
+        let client = videogen_videodb::Client::with_http_client(http, auth.clone())
+            .with_request_timeout(timeout)
+            .with_raw_error_responses();
+        Ok(Self { client, auth })
+    }
+}
+
+impl ProviderApi for VideoDb {
+    fn provider(&self) -> Provider {
+        P
+    }
+
+    fn auth(&self) -> &ApiAuth {
+        &self.auth
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn create<'a>(&'a self, request: &'a VideoRequest) -> BoxFuture<'a, Result<Vec<Job>>> {
+        Box::pin(async move { create(&self.client, request).await.map(|j| vec![j]) })
+    }
+
+    fn status<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(JobStatus, Option<Duration>)>> {
+        Box::pin(status(&self.client, job))
+    }
+
+    fn list<'a>(&'a self, limit: usize, collection: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::JobSummary>>> {
+        Box::pin(list(&self.client, collection, limit))
+    }
+
+    fn delete<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<()>> {
+        Box::pin(delete(&self.client, job))
+    }
+
+    fn collections(&self) -> BoxFuture<'_, Result<Vec<crate::Collection>>> {
+        Box::pin(collections(&self.client))
+    }
+
+    fn create_collection<'a>(
+        &'a self,
+        name: &'a str,
+        description: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<crate::Collection>> {
+        Box::pin(create_collection(&self.client, name, description))
+    }
+
+    fn delete_collection<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(delete_collection(&self.client, id))
+    }
 }
 
 impl crate::convert::ErrorBody for videogen_videodb::types::Error {

@@ -1,12 +1,14 @@
 //! OpenAI and AIHubMix `/v1/videos`, shaped per model family.
 
 use crate::MAX_REFERENCE_IMAGE_BYTES;
+use crate::backend::{BoxFuture, ProviderApi};
 use crate::convert::{Call, convert, read_error};
 use crate::models::{Family, family};
 use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, VideoInfo, VideoLocation, VideoRequest};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 use videogen_openai::types;
+use videogen_transport::ApiAuth;
 
 /// The size to send: the request's, or the one its aspect ratio stands for (Sora and Veo take no
 /// aspect ratio; AIHubMix: "Sora rejects aspect_ratio").
@@ -454,6 +456,71 @@ pub(crate) async fn read_image_file(path: &std::path::Path) -> crate::Result<Vec
         )));
     }
     Ok(bytes)
+}
+
+/// A `/v1/videos` API behind the provider interface (an OpenAI-compatible gateway or AIHubMix):
+/// its generated client and its key (none for a keyless gateway).
+pub(crate) struct Gateway {
+    provider: Provider,
+    pub(crate) client: videogen_openai::Client,
+    auth: ApiAuth,
+}
+
+impl Gateway {
+    pub(crate) fn new(
+        provider: Provider,
+        key: secrecy::SecretString,
+        base_url: &str,
+        timeout: Duration,
+    ) -> Result<Self> {
+        use secrecy::ExposeSecret;
+        // Only the gateway may run without a key (ClientBuilder::without_key).
+        let auth = if provider == Provider::OpenAi && key.expose_secret().is_empty() {
+            ApiAuth::keyless(base_url)
+        } else {
+            ApiAuth::bearer(base_url, key)
+        }
+        .map_err(crate::providers::config)?;
+        let http = videogen_transport::http_client(&auth).map_err(crate::providers::config)?;
+        let client = videogen_openai::Client::with_http_client(http, auth.clone())
+            .with_request_timeout(timeout)
+            .with_raw_error_responses();
+        Ok(Self { provider, client, auth })
+    }
+}
+
+impl ProviderApi for Gateway {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    fn auth(&self) -> &ApiAuth {
+        &self.auth
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn create<'a>(&'a self, request: &'a VideoRequest) -> BoxFuture<'a, Result<Vec<Job>>> {
+        Box::pin(async move { create(&self.client, request).await.map(|j| vec![j]) })
+    }
+
+    fn status<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<(JobStatus, Option<Duration>)>> {
+        Box::pin(status(&self.client, &self.auth, job))
+    }
+
+    fn list<'a>(&'a self, limit: usize, _collection: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::JobSummary>>> {
+        Box::pin(list(&self.client, self.provider, limit))
+    }
+
+    fn remix<'a>(&'a self, source: &'a Job, _video: &'a VideoInfo, prompt: &'a str) -> BoxFuture<'a, Result<Vec<Job>>> {
+        Box::pin(async move { remix(&self.client, source, prompt).await.map(|j| vec![j]) })
+    }
+
+    fn delete<'a>(&'a self, job: &'a Job) -> BoxFuture<'a, Result<()>> {
+        Box::pin(delete(&self.client, job))
+    }
 }
 
 impl crate::convert::ErrorBody for videogen_openai::types::ErrorResponse {
