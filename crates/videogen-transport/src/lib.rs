@@ -514,6 +514,31 @@ pub fn install_crypto_provider() {
     }
 }
 
+/// Why `url` may not be used, if it may not: anything but `https://`, or plain `http://` to a
+/// loopback host. The rule for result URLs, their redirects and callback URLs.
+pub fn insecure_scheme(url: &reqwest::Url) -> Option<String> {
+    match url.scheme() {
+        "https" => None,
+        "http" if is_loopback(url) => None,
+        "http" => Some("refusing a plain http:// URL to a non-loopback host".into()),
+        other => Some(format!("refusing a {other}: URL")),
+    }
+}
+
+/// Whether `url`'s host is a loopback one (`localhost`, `127.0.0.0/8`, `::1`): the only hosts
+/// plain `http://` is allowed to.
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host_str() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,5 +616,18 @@ mod tests {
     fn http_client_builds() {
         let auth = ApiAuth::header("https://api.videodb.io", "x-access-token", SecretString::from("k")).unwrap();
         http_client(&auth).unwrap();
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for (u, want) in [
+            ("http://127.0.0.1:1/x", true),
+            ("http://localhost/x", true),
+            ("http://[::1]/x", true),
+            ("http://example.com/x", false),
+            ("http://10.0.0.1/x", false),
+        ] {
+            assert_eq!(is_loopback(&reqwest::Url::parse(u).unwrap()), want, "{u}");
+        }
     }
 }

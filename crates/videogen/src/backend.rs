@@ -69,6 +69,13 @@ pub(crate) trait ProviderApi: Send + Sync + 'static {
         unsupported(self.provider(), Operation::Remix)
     }
 
+    /// The request a remix is, where the provider remixes through a new generation (Oxen.ai: the
+    /// source's model with the finished video as `input_video`); `None` where it has a remix
+    /// call of its own ([`ProviderApi::remix`]).
+    fn remix_request(&self, _source: &Job, _video: &VideoInfo, _prompt: &str) -> Option<Result<VideoRequest>> {
+        None
+    }
+
     /// Deletes the job's video ([`Operation::Delete`]).
     fn delete<'a>(&'a self, _job: &'a Job) -> BoxFuture<'a, Result<()>> {
         unsupported(self.provider(), Operation::Delete)
@@ -76,19 +83,19 @@ pub(crate) trait ProviderApi: Send + Sync + 'static {
 
     /// The provider's video models: by default the catalogue's rows ([`crate::catalog`]);
     /// live where the provider lists them (Oxen.ai).
-    fn models<'a>(&'a self, search: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::models::Model>>> {
+    fn models<'a>(&'a self, search: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::catalog::Model>>> {
         let provider = self.provider();
-        Box::pin(std::future::ready(Ok(crate::models::catalog()
+        Box::pin(std::future::ready(Ok(crate::catalog::all()
             .iter()
             .filter(|m| m.providers.contains(&provider))
             .filter(|m| search.is_none_or(|q| m.id.contains(q)))
-            .map(|m| crate::models::Model::from_rules(provider, m))
+            .map(|m| crate::catalog::Model::from_rules(provider, m))
             .collect())))
     }
 
     /// One model as the provider publishes it (Oxen.ai); `None` where the provider publishes
     /// none or does not know it.
-    fn model<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, Result<Option<crate::models::Model>>> {
+    fn model<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, Result<Option<crate::catalog::Model>>> {
         Box::pin(std::future::ready(Ok(None)))
     }
 
@@ -134,57 +141,5 @@ pub(crate) trait ProviderApi: Send + Sync + 'static {
     /// cost, from the generation history).
     fn pushed_status<'a>(&'a self, job: &'a Job, completion: crate::push::Completion) -> BoxFuture<'a, JobStatus> {
         Box::pin(std::future::ready(crate::push::status_of(job, completion)))
-    }
-}
-
-/// The generated client crates, for their types (the clients themselves:
-/// [`crate::Client::oxen`], [`crate::Client::videodb`], [`crate::Client::openai_compatible`]).
-pub mod generated {
-    /// The `/v1/videos` client generated from `specs/openai/openapi.json` (OpenAI, AIHubMix).
-    #[cfg(feature = "openai")]
-    pub use videogen_openai as openai;
-    /// The Oxen.ai client generated from `specs/oxen/openapi.json`.
-    #[cfg(feature = "oxen")]
-    pub use videogen_oxen as oxen;
-    /// The VideoDB client generated from `specs/videodb/openapi.json`.
-    #[cfg(feature = "videodb")]
-    pub use videogen_videodb as videodb;
-}
-
-/// The generated clients behind the facade, for what it does not cover: configured with the
-/// client's keys and base URLs, the same connection pool, no redirects off the API origin, and
-/// error answers returned raw (`progenitor_client::Error::UnexpectedResponse` with the whole
-/// response, not a decoded error type). Requests through them skip the facade's rules (no
-/// idempotency key, no retries, no capability checks). These live here because they are the
-/// only public items that depend on the cargo features.
-impl crate::Client {
-    /// The generated Oxen.ai client (`videogen_oxen::Client`), when Oxen.ai is configured.
-    ///
-    /// ```
-    /// # async fn run(client: &videogen::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// if let Some(oxen) = client.oxen() {
-    ///     let queue = oxen.list_queue(None, None, None, None, None, None).await; // any operation of the spec
-    /// }
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "oxen")]
-    pub fn oxen(&self) -> Option<&videogen_oxen::Client> {
-        let api = self.inner.backends.get(&Provider::Oxen)?;
-        api.as_any().downcast_ref::<crate::providers::oxen::Oxen>().map(|o| &o.client)
-    }
-
-    /// The generated VideoDB client (`videogen_videodb::Client`), when VideoDB is configured.
-    #[cfg(feature = "videodb")]
-    pub fn videodb(&self) -> Option<&videogen_videodb::Client> {
-        let api = self.inner.backends.get(&Provider::VideoDb)?;
-        api.as_any().downcast_ref::<crate::providers::videodb::VideoDb>().map(|v| &v.client)
-    }
-
-    /// The generated `/v1/videos` client (`videogen_openai::Client`) of OpenAI or AIHubMix,
-    /// when that provider is configured; `None` for the other providers.
-    #[cfg(feature = "openai")]
-    pub fn openai_compatible(&self, provider: Provider) -> Option<&videogen_openai::Client> {
-        let api = self.inner.backends.get(&provider)?;
-        api.as_any().downcast_ref::<crate::providers::openai::Gateway>().map(|g| &g.client)
     }
 }

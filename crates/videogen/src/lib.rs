@@ -152,10 +152,12 @@
 //! | multi-shot | models that take `multi_prompt` | no | no | no |
 
 mod backend;
+mod builder;
 pub mod catalog;
 mod client;
 mod convert;
 mod cost;
+mod download;
 mod error;
 mod job;
 pub mod models;
@@ -171,17 +173,18 @@ mod video;
 mod wait;
 pub mod webhook;
 
-pub use backend::generated;
-pub use client::{
-    Client, ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_LIST_LIMIT,
-    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, JobRef, ListOptions,
-    SCHEMA_CHECK_LIMIT,
+pub use builder::{
+    ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, SCHEMA_CHECK_LIMIT,
 };
+pub use client::{Client, DEFAULT_LIST_LIMIT, JobRef, ListOptions};
 pub use cost::Cost;
+pub use download::{MAX_DOWNLOAD_REDIRECTS, check_output_path, partial_path};
 pub use error::{CreateAttempt, Error, ErrorSource, Result};
 pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
 pub use operation::Operation;
 pub use provider::Provider;
+pub use providers::generated;
 pub use request::{
     ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs,
 };
@@ -189,5 +192,5 @@ pub use result::{Download, Variant, VideoInfo, VideoLocation};
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
 pub use rust_decimal::Decimal;
 pub use secrecy::SecretString;
-pub use video::{MAX_DOWNLOAD_REDIRECTS, Video, check_output_path, partial_path};
+pub use video::Video;
 pub use wait::{DEFAULT_MIN_POLL_INTERVAL, DEFAULT_PUSH_SAFETY_POLL, FINAL_LOOK, MAX_POLL_HINT, WaitEvent, WaitPolicy};

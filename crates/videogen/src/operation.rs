@@ -1,7 +1,5 @@
-//! What a client can do with a provider ([`Operation`]) and which provider can do what
-//! ([`supports`], from each provider's profile; the crate docs' table is tested against it).
-
-use crate::{Error, Provider, Result};
+//! What a client can do with a provider ([`Operation`]). Which provider can do what is each
+//! provider's profile ([`crate::Client::supports`]; the crate docs' table is tested against it).
 
 /// What a client can do with a provider; [`crate::Client::supports`] says which provider has which.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,7 +73,7 @@ impl Operation {
         Operation::CompletionEvents,
     ];
 
-    /// The name used in [`Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
+    /// The name used in [`crate::Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
     /// `status`, `cancel`, `list`, `download`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -105,24 +103,11 @@ impl std::fmt::Display for Operation {
     }
 }
 
-/// Whether `provider`'s API has `operation` (whatever this build's cargo features): its
-/// profile's list, with the sources in each provider module (`providers/<name>/mod.rs`).
-pub fn supports(provider: Provider, operation: Operation) -> bool {
-    crate::providers::profile(provider).operations.contains(&operation)
-}
-
-/// `operation` on `provider`, or [`Error::Unsupported`].
-pub(crate) fn require(provider: Provider, operation: Operation) -> Result<()> {
-    if supports(provider, operation) {
-        Ok(())
-    } else {
-        Err(Error::Unsupported { provider, operation: operation.as_str() })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Provider;
+    use crate::providers::supports;
 
     /// The crate docs' capability table (lib.rs) says exactly what [`supports`] says.
     #[test]

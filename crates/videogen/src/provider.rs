@@ -75,45 +75,6 @@ impl Provider {
             Provider::OpenAi => "https://api.openai.com/v1",
         }
     }
-
-    /// The model used when a request names none: an active catalogue model (Oxen.ai
-    /// `kling-video-v2-6-pro-text-to-video`, VideoDB `videodb`, AIHubMix `wan2.6-t2v`), or
-    /// `None` for an OpenAI-compatible gateway, whose models are its operator's. Same as
-    /// [`crate::models::default_model`].
-    ///
-    /// ```
-    /// use videogen::Provider;
-    /// assert_eq!(Provider::AiHubMix.default_model(), Some("wan2.6-t2v"));
-    /// assert_eq!(Provider::OpenAi.default_model(), None);
-    /// ```
-    pub fn default_model(self) -> Option<&'static str> {
-        crate::providers::profile(self).default_model
-    }
-
-    /// Whether the provider needs a base URL of the user's: an OpenAI-compatible gateway (its
-    /// URL is its operator's; `OPENAI_BASE_URL`). Without one the environment configures nothing.
-    pub fn base_url_required(self) -> bool {
-        crate::providers::profile(self).base_url_required
-    }
-
-    /// Whether the provider's API lists its video models (Oxen.ai's `GET /api/ai/models`, with
-    /// schemas and prices), so [`crate::Client::models`] reads them live; elsewhere the model
-    /// catalogue is the list.
-    pub fn lists_models_live(self) -> bool {
-        crate::providers::profile(self).live_models
-    }
-
-    /// Whether the provider may be used without an API key
-    /// ([`crate::ClientBuilder::without_key`]): only a gateway, which may run without auth.
-    pub fn keyless_allowed(self) -> bool {
-        crate::providers::profile(self).keyless_allowed
-    }
-
-    /// The most paid outputs one request may ask for ([`crate::VideoRequest::num_generations`]):
-    /// 4 on Oxen.ai ([`crate::MAX_OXEN_GENERATIONS`]), 1 elsewhere (one video per request).
-    pub fn max_outputs(self) -> u32 {
-        crate::providers::profile(self).max_outputs
-    }
 }
 
 impl std::fmt::Display for Provider {

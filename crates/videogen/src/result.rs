@@ -27,7 +27,7 @@ pub enum VideoLocation {
         url: String,
     },
     /// The bytes came inline in the answer (Oxen.ai's synchronous generate with `b64_json`):
-    /// only the [`Video`] that holds them can write them; a stored `VideoInfo` cannot.
+    /// only the [`crate::Video`] that holds them can write them; a stored `VideoInfo` cannot.
     Inline,
 }
 
@@ -65,7 +65,7 @@ pub struct VideoInfo {
     pub expires_at: Option<DateTime<Utc>>,
     /// A still image of the video at a URL, when the provider gives one (VideoDB
     /// `thumbnail_url`). OpenAI's and AIHubMix's thumbnails come from their content endpoint:
-    /// [`Video::download_variant_to`].
+    /// [`crate::Video::download_variant_to`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// The provider's id of the video, when it differs from the job's (VideoDB `m-…`).
@@ -115,7 +115,7 @@ impl VideoInfo {
     }
 }
 
-/// Which file of a finished video to download ([`Video::download_variant_to`]).
+/// Which file of a finished video to download ([`crate::Video::download_variant_to`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -162,6 +162,6 @@ pub struct Download {
     /// How many times the transfer was resumed (with `Range`) or restarted in this call.
     pub resumed: u32,
     /// Bytes already on disk from an earlier, interrupted download of the same job (the
-    /// partial file of [`partial_path`]), resumed with `Range` rather than fetched again.
+    /// partial file of [`crate::partial_path`]), resumed with `Range` rather than fetched again.
     pub resumed_from: u64,
 }

@@ -14,8 +14,11 @@
 
 #[allow(dead_code)]
 pub(crate) mod schema;
+mod types;
 
-use crate::{Provider, models};
+pub use types::{Durations, Family, Model, ModelInfo, Pricing, lookup};
+
+use crate::Provider;
 use chrono::NaiveDate;
 use std::sync::LazyLock;
 
@@ -44,7 +47,7 @@ impl std::fmt::Display for ModelStatus {
 /// A model's lifecycle, as the catalogue records it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Lifecycle {
-    /// The status on the day the source was read ([`models::ModelInfo::read`]); for the status on
+    /// The status on the day the source was read ([`ModelInfo::read`]); for the status on
     /// another day, [`Lifecycle::status_on`].
     pub status: ModelStatus,
     /// When the deprecation was announced.
@@ -69,11 +72,11 @@ impl Lifecycle {
     }
 }
 
-static CATALOG: LazyLock<Vec<models::ModelInfo>> = LazyLock::new(|| {
+static CATALOG: LazyLock<Vec<ModelInfo>> = LazyLock::new(|| {
     let files: Vec<(String, schema::CatalogFile)> =
         serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/catalog.json")))
             .expect("build.rs wrote and checked this file");
-    let mut rows: Vec<models::ModelInfo> = files
+    let mut rows: Vec<ModelInfo> = files
         .into_iter()
         .flat_map(|(_, file)| file.models.into_iter().map(move |row| convert(&file.providers, row)))
         .collect();
@@ -83,7 +86,7 @@ static CATALOG: LazyLock<Vec<models::ModelInfo>> = LazyLock::new(|| {
 });
 
 /// Every model in the catalogue: exact ids first, then prefixes from the longest.
-pub fn all() -> &'static [models::ModelInfo] {
+pub fn all() -> &'static [ModelInfo] {
     &CATALOG
 }
 
@@ -91,8 +94,7 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("checked by build.rs")
 }
 
-fn convert(file_providers: &[String], row: schema::ModelRow) -> models::ModelInfo {
-    use models::{Durations, Family};
+fn convert(file_providers: &[String], row: schema::ModelRow) -> ModelInfo {
     let providers = row
         .providers
         .as_deref()
@@ -119,14 +121,14 @@ fn convert(file_providers: &[String], row: schema::ModelRow) -> models::ModelInf
         "deprecated" => ModelStatus::Deprecated,
         _ => ModelStatus::Active,
     };
-    let pricing = row.pricing.map(|p| models::Pricing {
+    let pricing = row.pricing.map(|p| Pricing {
         method: Some("per_video_output_second".into()),
         currency: p.currency,
         per_second: p.per_second.and_then(|a| a.parse().ok()),
         per_second_with_audio: p.per_second_with_audio.and_then(|a| a.parse().ok()),
         per_second_by_resolution: p.per_second_by_resolution,
     });
-    models::ModelInfo {
+    ModelInfo {
         providers,
         lifecycle: Lifecycle {
             status,

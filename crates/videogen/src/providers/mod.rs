@@ -21,7 +21,7 @@ pub(crate) mod oxen;
 pub(crate) mod videodb;
 
 use crate::backend::ProviderApi;
-use crate::models::Family;
+use crate::catalog::Family;
 use crate::operation::Operation;
 use crate::{Error, Job, JobStatus, Provider, Result};
 use secrecy::SecretString;
@@ -109,4 +109,114 @@ pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
 #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(dead_code))]
 pub(crate) fn config(e: videogen_transport::BuildError) -> Error {
     Error::Config { message: e.to_string() }
+}
+
+/// Whether `provider`'s API has `operation` (whatever this build's cargo features): its
+/// profile's list, with the sources in each provider module (`providers/<name>/mod.rs`).
+pub fn supports(provider: Provider, operation: Operation) -> bool {
+    crate::providers::profile(provider).operations.contains(&operation)
+}
+
+/// `operation` on `provider`, or [`Error::Unsupported`].
+pub(crate) fn require(provider: Provider, operation: Operation) -> Result<()> {
+    if supports(provider, operation) {
+        Ok(())
+    } else {
+        Err(Error::Unsupported { provider, operation: operation.as_str() })
+    }
+}
+
+/// What each provider is, from its profile (the `Provider` enum itself is only names and
+/// variables).
+impl Provider {
+    /// The model used when a request names none: an active catalogue model (Oxen.ai
+    /// `kling-video-v2-6-pro-text-to-video`, VideoDB `videodb`, AIHubMix `wan2.6-t2v`), or
+    /// `None` for an OpenAI-compatible gateway, whose models are its operator's. Same as
+    /// [`crate::models::default_model`].
+    ///
+    /// ```
+    /// use videogen::Provider;
+    /// assert_eq!(Provider::AiHubMix.default_model(), Some("wan2.6-t2v"));
+    /// assert_eq!(Provider::OpenAi.default_model(), None);
+    /// ```
+    pub fn default_model(self) -> Option<&'static str> {
+        crate::providers::profile(self).default_model
+    }
+
+    /// Whether the provider needs a base URL of the user's: an OpenAI-compatible gateway (its
+    /// URL is its operator's; `OPENAI_BASE_URL`). Without one the environment configures nothing.
+    pub fn base_url_required(self) -> bool {
+        crate::providers::profile(self).base_url_required
+    }
+
+    /// Whether the provider's API lists its video models (Oxen.ai's `GET /api/ai/models`, with
+    /// schemas and prices), so [`crate::Client::models`] reads them live; elsewhere the model
+    /// catalogue is the list.
+    pub fn lists_models_live(self) -> bool {
+        crate::providers::profile(self).live_models
+    }
+
+    /// Whether the provider may be used without an API key
+    /// ([`crate::ClientBuilder::without_key`]): only a gateway, which may run without auth.
+    pub fn keyless_allowed(self) -> bool {
+        crate::providers::profile(self).keyless_allowed
+    }
+
+    /// The most paid outputs one request may ask for ([`crate::VideoRequest::num_generations`]):
+    /// 4 on Oxen.ai ([`crate::MAX_OXEN_GENERATIONS`]), 1 elsewhere (one video per request).
+    pub fn max_outputs(self) -> u32 {
+        crate::providers::profile(self).max_outputs
+    }
+}
+
+/// The generated client crates, for their types (the clients themselves:
+/// [`crate::Client::oxen`], [`crate::Client::videodb`], [`crate::Client::openai_compatible`]).
+pub mod generated {
+    /// The `/v1/videos` client generated from `specs/openai/openapi.json` (OpenAI, AIHubMix).
+    #[cfg(feature = "openai")]
+    pub use videogen_openai as openai;
+    /// The Oxen.ai client generated from `specs/oxen/openapi.json`.
+    #[cfg(feature = "oxen")]
+    pub use videogen_oxen as oxen;
+    /// The VideoDB client generated from `specs/videodb/openapi.json`.
+    #[cfg(feature = "videodb")]
+    pub use videogen_videodb as videodb;
+}
+
+/// The generated clients behind the facade, for what it does not cover: configured with the
+/// client's keys and base URLs, the same connection pool, no redirects off the API origin, and
+/// error answers returned raw (`progenitor_client::Error::UnexpectedResponse` with the whole
+/// response, not a decoded error type). Requests through them skip the facade's rules (no
+/// idempotency key, no retries, no capability checks). These live here because they are the
+/// only public items that depend on the cargo features.
+impl crate::Client {
+    /// The generated Oxen.ai client (`videogen_oxen::Client`), when Oxen.ai is configured.
+    ///
+    /// ```
+    /// # async fn run(client: &videogen::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Some(oxen) = client.oxen() {
+    ///     let queue = oxen.list_queue(None, None, None, None, None, None).await; // any operation of the spec
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "oxen")]
+    pub fn oxen(&self) -> Option<&videogen_oxen::Client> {
+        let api = self.inner.backends.get(&Provider::Oxen)?;
+        api.as_any().downcast_ref::<crate::providers::oxen::Oxen>().map(|o| &o.client)
+    }
+
+    /// The generated VideoDB client (`videogen_videodb::Client`), when VideoDB is configured.
+    #[cfg(feature = "videodb")]
+    pub fn videodb(&self) -> Option<&videogen_videodb::Client> {
+        let api = self.inner.backends.get(&Provider::VideoDb)?;
+        api.as_any().downcast_ref::<crate::providers::videodb::VideoDb>().map(|v| &v.client)
+    }
+
+    /// The generated `/v1/videos` client (`videogen_openai::Client`) of OpenAI or AIHubMix,
+    /// when that provider is configured; `None` for the other providers.
+    #[cfg(feature = "openai")]
+    pub fn openai_compatible(&self, provider: Provider) -> Option<&videogen_openai::Client> {
+        let api = self.inner.backends.get(&provider)?;
+        api.as_any().downcast_ref::<crate::providers::openai::Gateway>().map(|g| &g.client)
+    }
 }

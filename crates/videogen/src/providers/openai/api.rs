@@ -2,8 +2,8 @@
 
 use crate::MAX_REFERENCE_IMAGE_BYTES;
 use crate::backend::{BoxFuture, ProviderApi};
+use crate::catalog::Family;
 use crate::convert::{Call, convert, read_error};
-use crate::models::{Family, family};
 use crate::{Error, ImageInput, Job, JobError, JobStatus, Provider, Result, VideoInfo, VideoLocation, VideoRequest};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -215,7 +215,7 @@ async fn multipart_body(request: &VideoRequest, fam: Family) -> Result<videogen_
 
 pub(crate) async fn create(client: &videogen_openai::Client, request: &VideoRequest) -> Result<Job> {
     let provider = request.provider;
-    let fam = family(provider, &request.model);
+    let fam = (super::super::profile(provider).family)(&request.model);
     let model = request.model.as_str();
     let id = if has_local_file(request) {
         if fam != Family::OpenAi {

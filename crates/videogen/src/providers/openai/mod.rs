@@ -8,7 +8,7 @@ mod api;
 pub(crate) use api::Gateway;
 
 use super::Profile;
-use crate::models::{Family, lookup};
+use crate::catalog::{Family, lookup};
 use crate::operation::Operation;
 use crate::provider::Provider;
 

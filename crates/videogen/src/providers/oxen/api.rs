@@ -130,18 +130,11 @@ pub(crate) async fn create(client: &videogen_oxen::Client, request: &VideoReques
 
 /// A remix on Oxen.ai: a new generation on the source's model with the finished video as
 /// `input_video` (docs.oxen.ai, models taking a video input such as kling-video-o3-omni).
-pub(crate) async fn remix(
-    client: &videogen_oxen::Client,
-    source: &Job,
-    video: &VideoInfo,
-    prompt: &str,
-) -> Result<Vec<Job>> {
+fn remix_request(source: &Job, video: &VideoInfo, prompt: &str) -> Result<VideoRequest> {
     let Some(url) = video.url() else {
         return Err(Error::invalid("the source video has no URL to pass as input_video"));
     };
-    let request = VideoRequest::new(P, source.model.clone()).prompt(prompt).input_video(url);
-    crate::models::check(&request)?;
-    create(client, &request).await
+    Ok(VideoRequest::new(P, source.model.clone()).prompt(prompt).input_video(url))
 }
 
 pub(crate) async fn status(client: &videogen_oxen::Client, job: &Job) -> Result<(JobStatus, Option<Duration>)> {
@@ -260,8 +253,8 @@ pub(crate) async fn list(client: &videogen_oxen::Client, limit: usize) -> Result
 }
 
 /// A listed Oxen.ai model in the facade's shape, merged with its rule row.
-fn model_of(m: types::Model) -> crate::models::Model {
-    let pricing = m.pricing.map(|p| crate::models::Pricing {
+fn model_of(m: types::Model) -> crate::catalog::Model {
+    let pricing = m.pricing.map(|p| crate::catalog::Pricing {
         method: p.method.map(|m| m.to_string()),
         currency: OXEN_CURRENCY.to_string(),
         per_second: p.cost_per_second.and_then(decimal_of),
@@ -274,9 +267,9 @@ fn model_of(m: types::Model) -> crate::models::Model {
             .collect(),
     });
     let (inputs, outputs) = m.capabilities.map(|c| (c.input, c.output)).unwrap_or_default();
-    crate::models::Model {
+    crate::catalog::Model {
         provider: P,
-        rules: crate::models::lookup(P, &m.id),
+        rules: crate::catalog::lookup(P, &m.id),
         id: m.id,
         display_name: m.display_name,
         inputs,
@@ -289,7 +282,7 @@ fn model_of(m: types::Model) -> crate::models::Model {
 
 /// The video models Oxen.ai lists (`GET /api/ai/models`, or `/search?search=` with a query):
 /// those whose outputs include `video` or whose endpoint is `/videos/generate`.
-pub(crate) async fn models(client: &videogen_oxen::Client, search: Option<&str>) -> Result<Vec<crate::models::Model>> {
+pub(crate) async fn models(client: &videogen_oxen::Client, search: Option<&str>) -> Result<Vec<crate::catalog::Model>> {
     let answer = match search {
         Some(q) => client.search_models(q).await,
         None => client.list_models(None, None, None).await,
@@ -310,7 +303,7 @@ pub(crate) async fn models(client: &videogen_oxen::Client, search: Option<&str>)
 }
 
 /// One Oxen.ai model (`GET /api/ai/models/{id}`); `None` when Oxen.ai does not know it (404).
-pub(crate) async fn model(client: &videogen_oxen::Client, id: &str) -> Result<Option<crate::models::Model>> {
+pub(crate) async fn model(client: &videogen_oxen::Client, id: &str) -> Result<Option<crate::catalog::Model>> {
     match client.get_model(id, None).await {
         Ok(v) => Ok(Some(model_of(v.into_inner()))),
         Err(e) => match read_error(P, e).await {
@@ -441,19 +434,19 @@ impl ProviderApi for Oxen {
         Box::pin(cancel(&self.client, job))
     }
 
-    fn remix<'a>(&'a self, source: &'a Job, video: &'a VideoInfo, prompt: &'a str) -> BoxFuture<'a, Result<Vec<Job>>> {
-        Box::pin(remix(&self.client, source, video, prompt))
+    fn remix_request(&self, source: &Job, video: &VideoInfo, prompt: &str) -> Option<Result<VideoRequest>> {
+        Some(remix_request(source, video, prompt))
     }
 
     /// Live from the models API, plus the catalogue's rows it did not list (a search narrows,
     /// so only without one).
-    fn models<'a>(&'a self, search: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::models::Model>>> {
+    fn models<'a>(&'a self, search: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::catalog::Model>>> {
         Box::pin(async move {
             let mut listed = models(&self.client, search).await?;
             if search.is_none() {
-                for rules in crate::models::catalog().iter().filter(|m| m.providers.contains(&P) && !m.prefix) {
+                for rules in crate::catalog::all().iter().filter(|m| m.providers.contains(&P) && !m.prefix) {
                     if !listed.iter().any(|m| m.id == rules.id) {
-                        listed.push(crate::models::Model::from_rules(P, rules));
+                        listed.push(crate::catalog::Model::from_rules(P, rules));
                     }
                 }
             }
@@ -461,7 +454,7 @@ impl ProviderApi for Oxen {
         })
     }
 
-    fn model<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<crate::models::Model>>> {
+    fn model<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<crate::catalog::Model>>> {
         Box::pin(model(&self.client, id))
     }
 

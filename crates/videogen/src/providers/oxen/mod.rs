@@ -10,7 +10,7 @@ pub(crate) mod events;
 pub(crate) use api::Oxen;
 
 use super::Profile;
-use crate::models::Family;
+use crate::catalog::Family;
 use crate::operation::Operation;
 
 /// Oxen.ai's profile. Sources: docs.oxen.ai video generation (the synchronous generate, the

@@ -8,7 +8,7 @@ mod api;
 pub(crate) use api::{VideoDb, parse_callback};
 
 use super::Profile;
-use crate::models::Family;
+use crate::catalog::Family;
 use crate::operation::Operation;
 
 /// VideoDB's profile. Sources: its spec (`/collection/{id}/generate/video/`, `GET /video`,
