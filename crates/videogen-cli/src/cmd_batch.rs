@@ -3,14 +3,14 @@
 //! any number of workers on any number of machines; `videogen batch status` shows a shared
 //! batch.
 
-use crate::batch::journal::Journal;
-use crate::batch::ledger::{EmbeddedLedger, Ledger};
+use crate::batch::journal::{EmbeddedLedger, Journal};
+use crate::batch::ledger::Ledger;
 use crate::batch::postgres::{PgLedger, WorkerOptions};
 use crate::batch::progress::{Progress, summary};
-use crate::batch::runner::{RerunOptions, Runner};
+use crate::batch::runner::{RerunOptions, Runner, RunnerParts};
 use crate::batch::{self};
 use crate::cmd::Run;
-use crate::context::{Global, context_with, default_provider};
+use crate::context::{ClientOptions, Global, context_with, default_provider};
 use crate::exit::CliError;
 use crate::output::{self, Report};
 use crate::waiting::{WaitOptions, check_out, positive_seconds};
@@ -212,13 +212,14 @@ impl Run for BatchRun {
                     "note: batch {batch_id} on the shared ledger, as worker {}",
                     output::clean(ledger.worker_id())
                 ));
-                Ledger::Postgres(Box::new(ledger))
+                Box::new(ledger) as Box<dyn Ledger>
             }
         };
         let mut providers: Vec<Provider> = items.iter().map(|i| i.request.provider).collect();
         providers.sort();
         providers.dedup();
-        let ctx = context_with(&providers, global, None, request_timeout, true).await?;
+        let client_options = ClientOptions { request_timeout, pace_creates: true, ..ClientOptions::default() };
+        let ctx = context_with(&providers, global, &client_options).await?;
         let progress = Progress::new(items.len(), self.events);
         let ticker = progress.spawn_ticker();
         let rerun = RerunOptions {
@@ -233,7 +234,15 @@ impl Run for BatchRun {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let signal = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
         let listener = tokio::spawn(listen_for_stop(stop, signal.clone(), progress.clone()));
-        let runner = Runner::new(ctx, ledger, progress.clone(), out_dir.clone(), self.wait.clone(), rerun, stopping);
+        let runner = Runner::new(RunnerParts {
+            ctx,
+            ledger,
+            progress: progress.clone(),
+            out_dir: out_dir.clone(),
+            wait: self.wait.clone(),
+            rerun,
+            stop: stopping,
+        });
         let ran = runner.run(&items, self.concurrency).await;
         listener.abort();
         let closed = runner.ledger().close().await;
@@ -337,8 +346,8 @@ impl BatchRun {
     /// The journal in `out_dir`. A line's file is never another's: a taken name is not
     /// replaced but the next free one used ([`batch::files`]), so nothing here refuses a moved,
     /// inserted or edited line.
-    fn embedded(&self, items: &[batch::Item], out_dir: &std::path::Path) -> Result<Ledger, CliError> {
+    fn embedded(&self, items: &[batch::Item], out_dir: &std::path::Path) -> Result<Box<dyn Ledger>, CliError> {
         let (journal, states) = Journal::open(&out_dir.join("videogen-journal.jsonl"), items)?;
-        Ok(Ledger::Embedded(Box::new(EmbeddedLedger::new(journal, items, &states, self.max_creates_in_flight))))
+        Ok(Box::new(EmbeddedLedger::new(journal, items, &states, self.max_creates_in_flight)))
     }
 }

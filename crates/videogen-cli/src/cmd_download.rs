@@ -2,10 +2,10 @@
 //! resuming a partial file.
 
 use crate::cmd::Run;
-use crate::cmd_generate::check_variant;
 use crate::context::{Global, context_within};
 use crate::exit::CliError;
 use crate::output::Report;
+use crate::waiting::check_variant;
 use crate::waiting::{VariantArg, check_out, default_out, download, parse_job, positive_seconds};
 use clap::Args;
 use std::path::PathBuf;

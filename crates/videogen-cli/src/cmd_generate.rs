@@ -12,7 +12,7 @@ use crate::waiting::{
 use clap::Args;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use videogen::{Client, Job, Operation, Provider};
+use videogen::{Client, Job, Operation};
 
 /// `videogen generate "<prompt>" [--out FILE]`.
 #[derive(Args, Debug)]
@@ -50,20 +50,6 @@ fn nth_out(out: Option<&Path>, index: usize, count: usize, job: &Job, variant: V
     }
 }
 
-/// Refuses a variant the provider cannot give before anything is paid for.
-pub fn check_variant(provider: Provider, variant: VariantArg) -> Result<(), CliError> {
-    let operation = match variant {
-        VariantArg::Video => return Ok(()),
-        VariantArg::Thumbnail => Operation::Thumbnail,
-        VariantArg::Spritesheet => Operation::Spritesheet,
-    };
-    if Client::supports(provider, operation) {
-        Ok(())
-    } else {
-        Err(videogen::Error::Unsupported { provider, operation: operation.as_str() }.into())
-    }
-}
-
 impl Run for Generate {
     async fn run(self, global: Global) -> Result<Report, CliError> {
         let provider = self.request.provider();
@@ -72,7 +58,7 @@ impl Run for Generate {
         if self.now && count > 1 {
             return Err(CliError::usage("--now makes one video; drop --count or drop --now"));
         }
-        check_variant(provider, self.variant)?;
+        crate::waiting::check_variant(provider, self.variant)?;
         if self.now && !Client::supports(provider, Operation::GenerateNow) {
             return Err(videogen::Error::Unsupported { provider, operation: Operation::GenerateNow.as_str() }.into());
         }
@@ -151,7 +137,7 @@ impl Run for Generate {
         Report::all(reports).print(global.json);
         for e in &failures {
             // Their JSON is in the array already: standard error only.
-            crate::print_error(e, Global { json: false, ..global });
+            crate::output::print_error(e, Global { json: false, ..global });
         }
         Err(last.reported())
     }

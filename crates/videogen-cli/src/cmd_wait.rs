@@ -1,10 +1,10 @@
 //! `videogen wait <job>`: wait for a job with a progress spinner; with `--out`, download it.
 
 use crate::cmd::Run;
-use crate::cmd_generate::check_variant;
 use crate::context::{Global, context_within};
 use crate::exit::CliError;
 use crate::output::{Report, clean};
+use crate::waiting::check_variant;
 use crate::waiting::{VariantArg, WaitOptions, check_out, download, parse_job, wait_policy, wait_with_progress};
 use clap::Args;
 use serde_json::json;

@@ -116,20 +116,28 @@ pub async fn context_within(
     global: Global,
     limit: Option<Duration>,
 ) -> Result<Context, CliError> {
-    context_with(providers, global, limit, None, false).await
+    context_with(providers, global, &ClientOptions { limit, ..ClientOptions::default() }).await
 }
 
-/// [`context_within`], each request also cut at `request_timeout` (`None`: the library's
-/// [`videogen::DEFAULT_REQUEST_TIMEOUT`]); with `pace_creates`, a create's 429 comes back at
-/// once ([`videogen::RetryPolicy::max_create_retries`] 0) for the caller to pace (the batch's
-/// pause per provider, shared by its workers).
+/// How a command's client is bounded ([`context_with`]).
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// The command's `--timeout`: every API request and every `Retry-After` sleep is cut to it.
+    pub limit: Option<Duration>,
+    /// Each request's own cut (`None`: the library's [`videogen::DEFAULT_REQUEST_TIMEOUT`]).
+    pub request_timeout: Option<Duration>,
+    /// A create's 429 comes back at once ([`videogen::RetryPolicy::max_create_retries`] 0) for
+    /// the caller to pace (the batch's pause per provider, shared by its workers).
+    pub pace_creates: bool,
+}
+
+/// [`context_within`] with all of [`ClientOptions`].
 pub async fn context_with(
     providers: &[Provider],
     global: Global,
-    limit: Option<Duration>,
-    request_timeout: Option<Duration>,
-    pace_creates: bool,
+    options: &ClientOptions,
 ) -> Result<Context, CliError> {
+    let ClientOptions { limit, request_timeout, pace_creates } = options.clone();
     // The simulator answers only with --sim, or when nothing at all is configured (the first-run
     // demo). Once any provider is configured, one that is not is an error naming its variable:
     // a simulated video and a made-up cost must never pass for real ones. OPENAI_API_KEY without

@@ -31,7 +31,6 @@ use clap::{Parser, Subcommand};
 use cmd::Run;
 use context::Global;
 use exit::CliError;
-use output::clean;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -142,25 +141,6 @@ impl Command {
     }
 }
 
-/// Prints an error on standard error (and as JSON on standard output with --json), with the
-/// job handle when there is one, so no paid job is lost to an error.
-pub(crate) fn print_error(e: &CliError, global: Global) {
-    if global.json && !e.reported {
-        let mut v = serde_json::json!({"error": e.message, "exit_code": e.code as u8, "job": e.job});
-        if !e.details.is_empty() {
-            v["details"] = serde_json::json!(e.details);
-        }
-        output::json(&v);
-    }
-    output::err(&format!("error: {}", clean(&e.message)));
-    for line in &e.details {
-        output::err(&format!("  {}", clean(line)));
-    }
-    if let Some(job) = &e.job {
-        output::err(&format!("job: {}", clean(&serde_json::to_string(job).unwrap_or_default())));
-    }
-}
-
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -196,7 +176,7 @@ fn main() {
     match runtime.block_on(cli.command.run(global)) {
         Ok(report) => report.print(global.json),
         Err(e) => {
-            print_error(&e, global);
+            output::print_error(&e, global);
             std::process::exit(e.code as i32);
         }
     }

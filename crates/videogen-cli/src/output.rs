@@ -118,6 +118,25 @@ impl Report {
     }
 }
 
+/// Prints an error on standard error (and as JSON on standard output with --json), with the
+/// job handle when there is one, so no paid job is lost to an error.
+pub fn print_error(e: &crate::exit::CliError, global: crate::context::Global) {
+    if global.json && !e.reported {
+        let mut v = serde_json::json!({"error": e.message, "exit_code": e.code as u8, "job": e.job});
+        if !e.details.is_empty() {
+            v["details"] = serde_json::json!(e.details);
+        }
+        json(&v);
+    }
+    err(&format!("error: {}", clean(&e.message)));
+    for line in &e.details {
+        err(&format!("  {}", clean(line)));
+    }
+    if let Some(job) = &e.job {
+        err(&format!("job: {}", clean(&serde_json::to_string(job).unwrap_or_default())));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

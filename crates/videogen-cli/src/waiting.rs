@@ -319,3 +319,16 @@ pub async fn download(
     }
     Ok(Report::line(format!("{} ({} bytes{resumed}){mark}", clean(&file.path.display().to_string()), file.bytes), json))
 }
+/// Refuses a variant the provider cannot give before anything is paid for.
+pub fn check_variant(provider: videogen::Provider, variant: VariantArg) -> Result<(), CliError> {
+    let operation = match variant {
+        VariantArg::Video => return Ok(()),
+        VariantArg::Thumbnail => videogen::Operation::Thumbnail,
+        VariantArg::Spritesheet => videogen::Operation::Spritesheet,
+    };
+    if videogen::Client::supports(provider, operation) {
+        Ok(())
+    } else {
+        Err(videogen::Error::Unsupported { provider, operation: operation.as_str() }.into())
+    }
+}

@@ -10,7 +10,7 @@
 //! - Each written file's size and SHA-256 go into the ledger; a rerun counts a line done only
 //!   while its files still hold those bytes ([`holds`]).
 
-use super::journal::Written;
+use super::ledger::Written;
 use std::io::Read;
 use std::path::Path;
 

@@ -4,80 +4,17 @@
 //! soon as the create returns). A rerun replays it into a [`LineState`] per key.
 
 use super::Item;
-use crate::exit::{CliError, ExitCode};
+use super::ledger::{BoxFuture, Claimed, CreateSlot, Ledger, LineEvent, LineState};
+use crate::exit::CliError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
-use videogen::{Cost, Job};
-
-/// What happens to a line. The journaled ones are kept in the journal; all of them go to the
-/// progress display and to `--events` (one JSON line each, tagged `event`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum LineEvent {
-    /// Done in an earlier run; nothing to do (not journaled).
-    Skipped,
-    /// A create is about to be sent (journaled first: a crash after it means "look it up"),
-    /// with the `Idempotency-Key` it carries (sent again with a resumed attempt).
-    Submitting {
-        at: DateTime<Utc>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        idempotency_key: Option<String>,
-    },
-    /// The create returned these jobs (one per output).
-    Submitted { jobs: Vec<Job> },
-    /// The create was refused with 429 (nothing was created); it is sent again after
-    /// `retry_in_seconds` in this run.
-    RateLimited { retry_in_seconds: f64, error: String },
-    /// The create was refused otherwise, or rate-limited too often: nothing was created;
-    /// `--retry-failed` sends it again in a later run.
-    Refused {
-        error: String,
-        /// The exit code of the error (`videogen --help`), which the batch's own exit weighs.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        exit_code: Option<u8>,
-    },
-    /// The create's outcome could not be known (`--resubmit-unknown` may pay twice).
-    Unknown { error: String },
-    /// A job's status changed (not journaled).
-    Status {
-        job: String,
-        status: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        progress: Option<u8>,
-    },
-    /// Output `output` (0-based) is written to `file` inside the out folder: `bytes` long, with
-    /// this SHA-256 (lowercase hex), so a rerun knows whether the file still holds it;
-    /// `simulated` when the built-in simulator made it (not a real video, no cost).
-    Done {
-        output: usize,
-        file: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        cost: Option<Cost>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        bytes: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        sha256: Option<String>,
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        simulated: bool,
-    },
-    /// The job failed at the provider (content policy, cancelled, expired result);
-    /// `--retry-failed-jobs` generates it again (and pays again).
-    Failed { error: String },
-    /// The run stopped following the job (timeout, network); it stays submitted and a rerun
-    /// resumes it (not journaled).
-    Stopped { error: String },
-}
-
-impl LineEvent {
-    /// Whether the event is kept in the journal.
-    pub fn journaled(&self) -> bool {
-        !matches!(self, LineEvent::Skipped | LineEvent::Status { .. } | LineEvent::Stopped { .. })
-    }
-}
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use videogen::{Job, Provider};
 
 /// One journal line.
 #[derive(Serialize, Deserialize)]
@@ -98,71 +35,6 @@ struct RecordV1 {
     job: Option<Job>,
     file: Option<String>,
     error: Option<String>,
-}
-
-/// One output a line wrote, as its ledger recorded it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Written {
-    /// The file's name inside the out folder.
-    pub file: String,
-    /// The cost the provider reported for its job.
-    pub cost: Option<Cost>,
-    /// Its size in bytes (recorded since the journal kept digests).
-    pub bytes: Option<u64>,
-    /// Its SHA-256, lowercase hex (recorded since the journal kept digests).
-    pub sha256: Option<String>,
-    /// Made by the built-in simulator: not a real video, no cost.
-    pub simulated: bool,
-    /// Written by another worker of a shared ledger, in its own folder.
-    pub elsewhere: bool,
-}
-
-/// What the journal says of one line's work.
-#[derive(Clone, Debug, Default)]
-pub struct LineState {
-    /// When the last create attempt was journaled, if its outcome was never recorded.
-    pub submitting_at: Option<DateTime<Utc>>,
-    /// The `Idempotency-Key` of the last create attempt.
-    pub idempotency_key: Option<String>,
-    /// The jobs the create made.
-    pub jobs: Vec<Job>,
-    /// The outputs written: output index → what was written.
-    pub done: HashMap<usize, Written>,
-    /// The job failed at the provider.
-    pub failed: Option<String>,
-    /// The create was refused (nothing created): why, and the exit code of that error.
-    pub refused: Option<(String, ExitCode)>,
-    /// The create's outcome is unknown.
-    pub unknown: bool,
-}
-
-impl LineState {
-    /// The state after `event`.
-    pub fn apply(&mut self, event: LineEvent) {
-        match event {
-            // A new attempt starts from nothing.
-            LineEvent::Submitting { at, idempotency_key } => {
-                *self = LineState { submitting_at: Some(at), idempotency_key, ..LineState::default() }
-            }
-            LineEvent::Submitted { jobs } => {
-                self.jobs = jobs;
-                self.submitting_at = None;
-            }
-            // Nothing was created.
-            LineEvent::RateLimited { .. } => self.submitting_at = None,
-            LineEvent::Refused { error, exit_code } => {
-                self.submitting_at = None;
-                let code = exit_code.and_then(ExitCode::from_u8).unwrap_or(ExitCode::Failed);
-                self.refused = Some((error, code));
-            }
-            LineEvent::Unknown { .. } => self.unknown = true,
-            LineEvent::Done { output, file, cost, bytes, sha256, simulated } => {
-                self.done.insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false });
-            }
-            LineEvent::Failed { error } => self.failed = Some(error),
-            LineEvent::Skipped | LineEvent::Status { .. } | LineEvent::Stopped { .. } => {}
-        }
-    }
 }
 
 /// The append-only journal.
@@ -238,11 +110,8 @@ impl Journal {
         Ok((Self { file: Mutex::new(file) }, states))
     }
 
-    /// Appends `event` for `item` and syncs it to disk (journaled events only).
+    /// Appends `event` for `item` and syncs it to disk.
     pub fn append(&self, item: &Item, event: &LineEvent) -> Result<(), CliError> {
-        if !event.journaled() {
-            return Ok(());
-        }
         let record = Record { key: item.key.clone(), line: item.number, event: event.clone() };
         let mut text = serde_json::to_string(&record).unwrap_or_default();
         text.push('\n');
@@ -250,6 +119,133 @@ impl Journal {
         file.write_all(text.as_bytes())
             .and_then(|()| file.sync_data())
             .map_err(|e| CliError::failed(format!("writing the journal: {e}")))
+    }
+}
+
+/// The caps of one worker process: a pause per provider after a 429, and at most `cap` creates
+/// in flight per provider.
+pub struct Gate {
+    paused_until: Mutex<HashMap<Provider, Instant>>,
+    slots: Mutex<HashMap<Provider, Arc<Semaphore>>>,
+    cap: Option<usize>,
+}
+
+impl Gate {
+    /// A gate allowing `cap` creates in flight per provider (`None`: no cap).
+    pub fn new(cap: Option<usize>) -> Self {
+        Self { paused_until: Mutex::new(HashMap::new()), slots: Mutex::new(HashMap::new()), cap }
+    }
+
+    fn pause(&self, provider: Provider, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = paused.entry(provider).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// Waits out the provider's pause, then takes a slot.
+    async fn enter(&self, provider: Provider) -> Option<OwnedSemaphorePermit> {
+        loop {
+            let until = self.paused_until.lock().unwrap_or_else(|p| p.into_inner()).get(&provider).copied();
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
+                _ => break,
+            }
+        }
+        let cap = self.cap?;
+        let semaphore = self
+            .slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(provider)
+            .or_insert_with(|| Arc::new(Semaphore::new(cap)))
+            .clone();
+        semaphore.acquire_owned().await.ok()
+    }
+}
+
+/// The embedded ledger: the journal, the lines in file order, the jobs some line owns.
+pub struct EmbeddedLedger {
+    journal: Journal,
+    queue: Mutex<VecDeque<(usize, LineState)>>,
+    /// Jobs some line owns, so a lost create's lookup never adopts another line's job.
+    owned: Mutex<HashSet<String>>,
+    gate: Gate,
+}
+
+impl EmbeddedLedger {
+    /// The ledger over `journal` and its replayed `states`, for `items`.
+    pub fn new(
+        journal: Journal,
+        items: &[Item],
+        states: &HashMap<String, LineState>,
+        max_creates_in_flight: Option<usize>,
+    ) -> Self {
+        let owned = states.values().flat_map(|s| s.jobs.iter().map(Job::short_form)).collect();
+        let queue = items.iter().enumerate().map(|(i, item)| (i, states.get(&item.key).cloned().unwrap_or_default()));
+        Self {
+            journal,
+            queue: Mutex::new(queue.collect()),
+            owned: Mutex::new(owned),
+            gate: Gate::new(max_creates_in_flight),
+        }
+    }
+
+    fn next(&self) -> Option<Claimed> {
+        let (index, state) = self.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front()?;
+        Some(Claimed { index, state })
+    }
+
+    fn write(&self, item: &Item, event: &LineEvent) -> Result<(), CliError> {
+        if let LineEvent::Submitted { jobs } = event {
+            self.owned.lock().unwrap_or_else(|p| p.into_inner()).extend(jobs.iter().map(Job::short_form));
+        }
+        self.journal.append(item, event)
+    }
+
+    async fn open_create(&self, item: &Item, idempotency_key: &str) -> Result<CreateSlot, CliError> {
+        let permit = self.gate.enter(item.request.provider).await;
+        let at = Utc::now();
+        self.journal.append(item, &LineEvent::Submitting { at, idempotency_key: Some(idempotency_key.to_string()) })?;
+        Ok(CreateSlot { _permit: permit, at })
+    }
+
+    fn take(&self, item: &Item, candidates: Vec<Job>) -> Result<Vec<Job>, CliError> {
+        let taken: Vec<Job> = {
+            let mut owned = self.owned.lock().unwrap_or_else(|p| p.into_inner());
+            candidates.into_iter().filter(|j| owned.insert(j.short_form())).take(item.outs.len()).collect()
+        };
+        if !taken.is_empty() {
+            self.journal.append(item, &LineEvent::Submitted { jobs: taken.clone() })?;
+        }
+        Ok(taken)
+    }
+}
+
+impl Ledger for EmbeddedLedger {
+    fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, CliError>> {
+        Box::pin(std::future::ready(Ok(self.next())))
+    }
+
+    fn keep<'a>(&'a self, item: &'a Item, event: &'a LineEvent) -> BoxFuture<'a, Result<(), CliError>> {
+        Box::pin(std::future::ready(self.write(item, event)))
+    }
+
+    fn begin_create<'a>(
+        &'a self,
+        item: &'a Item,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<CreateSlot, CliError>> {
+        Box::pin(self.open_create(item, idempotency_key))
+    }
+
+    fn rate_limited(&self, provider: Provider, wait: Duration) -> BoxFuture<'_, Result<(), CliError>> {
+        self.gate.pause(provider, wait);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn adopt<'a>(&'a self, item: &'a Item, candidates: Vec<Job>) -> BoxFuture<'a, Result<Vec<Job>, CliError>> {
+        Box::pin(std::future::ready(self.take(item, candidates)))
     }
 }
 
@@ -273,15 +269,16 @@ mod tests {
         let (journal, states) = Journal::open(&path, &items).unwrap();
         assert_eq!(states[&items[1].key].jobs, [job], "a v1 job is resumed, not lost");
         assert!(!states.contains_key(&items[0].key), "a v1 line of another prompt is not this line");
-        journal.append(&items[0], &LineEvent::Submitting { at: Utc::now(), idempotency_key: None }).unwrap();
-        journal.append(&items[0], &LineEvent::RateLimited { retry_in_seconds: 1.0, error: "429".into() }).unwrap();
-        journal
-            .append(&items[0], &LineEvent::Status { job: "x".into(), status: "queued".into(), progress: None })
-            .unwrap();
-        journal.append(&items[0], &LineEvent::Refused { error: "429".into(), exit_code: None }).unwrap();
+        // Through the ledger, which keeps only the kept events.
+        let ledger = EmbeddedLedger::new(journal, &items, &states, None);
+        let record = |event: LineEvent| futures::executor::block_on(ledger.record(&items[0], &event)).unwrap();
+        record(LineEvent::Submitting { at: Utc::now(), idempotency_key: None });
+        record(LineEvent::RateLimited { retry_in_seconds: 1.0, error: "429".into() });
+        record(LineEvent::Status { job: "x".into(), status: "queued".into(), progress: None });
+        record(LineEvent::Refused { error: "429".into(), exit_code: None });
         let err = Journal::open(&path, &items).err().expect("a second process on the same journal is refused").message;
         assert!(err.contains("another `videogen batch`"), "{err}");
-        drop(journal);
+        drop(ledger);
         let (_, states) = Journal::open(&path, &items).unwrap();
         let a = &states[&items[0].key];
         assert!(a.refused.is_some() && a.submitting_at.is_none() && a.jobs.is_empty(), "{a:?}");

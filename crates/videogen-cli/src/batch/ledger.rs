@@ -1,28 +1,164 @@
 //! The batch's ledger: what each line's work has reached, kept where a crash cannot lose it,
-//! before the step it records goes on. Two kinds, one interface ([`Ledger`]):
+//! before the step it records goes on. This module owns the vocabulary ([`LineEvent`],
+//! [`LineState`], [`Written`]) and the interface ([`Ledger`]); two implementations:
 //!
 //! - **Embedded** (the default): the JSON Lines journal in the output folder
-//!   ([`super::journal::Journal`]), one worker (process) per folder, locked against a second.
+//!   ([`super::journal::EmbeddedLedger`]), one worker (process) per folder, locked against a
+//!   second.
 //! - **PostgreSQL** (`--ledger postgres://…`, [`super::postgres::PgLedger`]): one ledger shared
 //!   by any number of workers on any number of machines; lines are claimed under a lease that a
 //!   heartbeat renews, and a dead worker's lines are taken over when its lease runs out.
 //!
 //! Either way, the runner asks the ledger for its next line ([`Ledger::claim`]), opens each
 //! create through it ([`Ledger::begin_create`]: the caps on creates in flight and the pause
-//! after a 429 are the ledger's, so every worker sharing it keeps them), records each step
-//! ([`Ledger::record`]) and adopts the jobs a lost create made ([`Ledger::adopt`]), never a job
-//! another line owns.
+//! after a 429 are the ledger's, so every worker sharing it keeps them, and the intent is kept
+//! in the same step), keeps each other step ([`Ledger::record`]) and adopts the jobs a lost
+//! create made ([`Ledger::adopt`]), never a job another line owns.
 
 use super::Item;
-use super::journal::{Journal, LineEvent, LineState};
-use super::postgres::PgLedger;
-use crate::exit::CliError;
+use crate::exit::{CliError, ExitCode};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use videogen::{Job, Provider};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+use tokio::sync::OwnedSemaphorePermit;
+use videogen::{Cost, Job, Provider};
+
+/// A boxed future of a ledger call (the runner holds the ledger as `dyn Ledger`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What happens to a line. The journaled ones are kept in the journal; all of them go to the
+/// progress display and to `--events` (one JSON line each, tagged `event`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum LineEvent {
+    /// Done in an earlier run; nothing to do (not journaled).
+    Skipped,
+    /// A create is about to be sent (journaled first: a crash after it means "look it up"),
+    /// with the `Idempotency-Key` it carries (sent again with a resumed attempt).
+    Submitting {
+        at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idempotency_key: Option<String>,
+    },
+    /// The create returned these jobs (one per output).
+    Submitted { jobs: Vec<Job> },
+    /// The create was refused with 429 (nothing was created); it is sent again after
+    /// `retry_in_seconds` in this run.
+    RateLimited { retry_in_seconds: f64, error: String },
+    /// The create was refused otherwise, or rate-limited too often: nothing was created;
+    /// `--retry-failed` sends it again in a later run.
+    Refused {
+        error: String,
+        /// The exit code of the error (`videogen --help`), which the batch's own exit weighs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<u8>,
+    },
+    /// The create's outcome could not be known (`--resubmit-unknown` may pay twice).
+    Unknown { error: String },
+    /// A job's status changed (not journaled).
+    Status {
+        job: String,
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        progress: Option<u8>,
+    },
+    /// Output `output` (0-based) is written to `file` inside the out folder: `bytes` long, with
+    /// this SHA-256 (lowercase hex), so a rerun knows whether the file still holds it;
+    /// `simulated` when the built-in simulator made it (not a real video, no cost).
+    Done {
+        output: usize,
+        file: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost: Option<Cost>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bytes: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        simulated: bool,
+    },
+    /// The job failed at the provider (content policy, cancelled, expired result);
+    /// `--retry-failed-jobs` generates it again (and pays again).
+    Failed { error: String },
+    /// The run stopped following the job (timeout, network); it stays submitted and a rerun
+    /// resumes it (not journaled).
+    Stopped { error: String },
+}
+
+impl LineEvent {
+    /// Whether the event is kept in the journal.
+    pub fn journaled(&self) -> bool {
+        !matches!(self, LineEvent::Skipped | LineEvent::Status { .. } | LineEvent::Stopped { .. })
+    }
+}
+
+/// One output a line wrote, as its ledger recorded it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Written {
+    /// The file's name inside the out folder.
+    pub file: String,
+    /// The cost the provider reported for its job.
+    pub cost: Option<Cost>,
+    /// Its size in bytes (recorded since the journal kept digests).
+    pub bytes: Option<u64>,
+    /// Its SHA-256, lowercase hex (recorded since the journal kept digests).
+    pub sha256: Option<String>,
+    /// Made by the built-in simulator: not a real video, no cost.
+    pub simulated: bool,
+    /// Written by another worker of a shared ledger, in its own folder.
+    pub elsewhere: bool,
+}
+
+/// What the journal says of one line's work.
+#[derive(Clone, Debug, Default)]
+pub struct LineState {
+    /// When the last create attempt was journaled, if its outcome was never recorded.
+    pub submitting_at: Option<DateTime<Utc>>,
+    /// The `Idempotency-Key` of the last create attempt.
+    pub idempotency_key: Option<String>,
+    /// The jobs the create made.
+    pub jobs: Vec<Job>,
+    /// The outputs written: output index → what was written.
+    pub done: HashMap<usize, Written>,
+    /// The job failed at the provider.
+    pub failed: Option<String>,
+    /// The create was refused (nothing created): why, and the exit code of that error.
+    pub refused: Option<(String, ExitCode)>,
+    /// The create's outcome is unknown.
+    pub unknown: bool,
+}
+
+impl LineState {
+    /// The state after `event`.
+    pub fn apply(&mut self, event: LineEvent) {
+        match event {
+            // A new attempt starts from nothing.
+            LineEvent::Submitting { at, idempotency_key } => {
+                *self = LineState { submitting_at: Some(at), idempotency_key, ..LineState::default() }
+            }
+            LineEvent::Submitted { jobs } => {
+                self.jobs = jobs;
+                self.submitting_at = None;
+            }
+            // Nothing was created.
+            LineEvent::RateLimited { .. } => self.submitting_at = None,
+            LineEvent::Refused { error, exit_code } => {
+                self.submitting_at = None;
+                let code = exit_code.and_then(ExitCode::from_u8).unwrap_or(ExitCode::Failed);
+                self.refused = Some((error, code));
+            }
+            LineEvent::Unknown { .. } => self.unknown = true,
+            LineEvent::Done { output, file, cost, bytes, sha256, simulated } => {
+                self.done.insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false });
+            }
+            LineEvent::Failed { error } => self.failed = Some(error),
+            LineEvent::Skipped | LineEvent::Status { .. } | LineEvent::Stopped { .. } => {}
+        }
+    }
+}
 
 /// A line claimed for work: its index in the batch's items and what the ledger says of it.
 #[derive(Debug)]
@@ -36,7 +172,7 @@ pub struct Claimed {
 /// Held while a create is in flight; dropping it frees the slot (embedded ledger; on a shared
 /// ledger the slot is the line's `submitting` state).
 pub struct CreateSlot {
-    _permit: Option<OwnedSemaphorePermit>,
+    pub(crate) _permit: Option<OwnedSemaphorePermit>,
     /// When the intent was recorded (the lookup of a lost create starts there).
     pub at: DateTime<Utc>,
 }
@@ -49,195 +185,57 @@ impl CreateSlot {
 }
 
 /// Where the batch keeps its state.
-pub enum Ledger {
-    /// The journal in the output folder.
-    Embedded(Box<EmbeddedLedger>),
-    /// A PostgreSQL database shared by many workers.
-    Postgres(Box<PgLedger>),
-}
-
-impl Ledger {
+pub trait Ledger: Send + Sync {
     /// The next line for this worker, or `None` when none is left for it. On a shared ledger
     /// it waits while lines are held by live workers, whose leases may yet run out.
-    pub async fn claim(&self) -> Result<Option<Claimed>, CliError> {
-        match self {
-            Ledger::Embedded(l) => Ok(l.claim()),
-            Ledger::Postgres(l) => l.claim().await,
-        }
-    }
+    fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, CliError>>;
 
-    /// Records `event` of `item` (journaled events only).
+    /// Keeps `event` of `item` if it is one the ledger keeps ([`LineEvent::journaled`]); the
+    /// others are the display's only. The one entry point for every event but `submitting`
+    /// (kept by [`Ledger::begin_create`] in the step that opens the create).
     ///
     /// # Errors
     /// A write that failed, or on a shared ledger a line another worker has taken over (its
     /// lease ran out): this worker must stop working on it.
-    pub async fn record(&self, item: &Item, event: &LineEvent) -> Result<(), CliError> {
+    fn record<'a>(&'a self, item: &'a Item, event: &'a LineEvent) -> BoxFuture<'a, Result<(), CliError>> {
         if !event.journaled() {
-            return Ok(());
+            return Box::pin(std::future::ready(Ok(())));
         }
-        match self {
-            Ledger::Embedded(l) => l.record(item, event),
-            Ledger::Postgres(l) => l.record(item, event).await,
-        }
+        self.keep(item, event)
     }
+
+    /// Writes a kept event (called by [`Ledger::record`] only).
+    fn keep<'a>(&'a self, item: &'a Item, event: &'a LineEvent) -> BoxFuture<'a, Result<(), CliError>>;
 
     /// Waits until a create for `item` may be sent — no pause after a 429 is running for its
-    /// provider, and fewer than the cap of creates are in flight — and records the intent
+    /// provider, and fewer than the cap of creates are in flight — and keeps the intent
     /// (`submitting`, with `idempotency_key`) before returning.
-    pub async fn begin_create(&self, item: &Item, idempotency_key: &str) -> Result<CreateSlot, CliError> {
-        match self {
-            Ledger::Embedded(l) => l.begin_create(item, idempotency_key).await,
-            Ledger::Postgres(l) => l.begin_create(item, idempotency_key).await,
-        }
-    }
+    fn begin_create<'a>(
+        &'a self,
+        item: &'a Item,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<CreateSlot, CliError>>;
 
     /// Pauses every create to `provider` for `wait` (a 429 was answered), for every worker.
-    pub async fn rate_limited(&self, provider: Provider, wait: Duration) -> Result<(), CliError> {
-        match self {
-            Ledger::Embedded(l) => {
-                l.gate.pause(provider, wait);
-                Ok(())
-            }
-            Ledger::Postgres(l) => l.rate_limited(provider, wait).await,
-        }
-    }
+    fn rate_limited(&self, provider: Provider, wait: Duration) -> BoxFuture<'_, Result<(), CliError>>;
 
     /// Takes, in order, up to one candidate per output of `item` that no line owns, and records
     /// them as the line's jobs (`submitted`) in the same step. Returns the jobs taken.
-    pub async fn adopt(&self, item: &Item, candidates: Vec<Job>) -> Result<Vec<Job>, CliError> {
-        match self {
-            Ledger::Embedded(l) => l.adopt(item, candidates),
-            Ledger::Postgres(l) => l.adopt(item, candidates).await,
-        }
-    }
+    fn adopt<'a>(&'a self, item: &'a Item, candidates: Vec<Job>) -> BoxFuture<'a, Result<Vec<Job>, CliError>>;
 
     /// This worker is done with `item` for this run (whatever its outcome).
-    pub async fn release(&self, item: &Item) -> Result<(), CliError> {
-        match self {
-            Ledger::Embedded(_) => Ok(()),
-            Ledger::Postgres(l) => l.release(item).await,
-        }
+    fn release<'a>(&'a self, _item: &'a Item) -> BoxFuture<'a, Result<(), CliError>> {
+        Box::pin(std::future::ready(Ok(())))
     }
 
     /// What the summary says of a shared ledger: the batch, this worker and the time its lines
     /// spent in ledger statements (`None` for the embedded journal).
-    pub fn describe(&self) -> Option<serde_json::Value> {
-        match self {
-            Ledger::Embedded(_) => None,
-            Ledger::Postgres(l) => Some(serde_json::json!({
-                "kind": "postgres",
-                "batch_id": l.batch_id(),
-                "worker": l.worker_id(),
-                "statement_seconds": l.busy_time().as_secs_f64(),
-            })),
-        }
+    fn describe(&self) -> Option<serde_json::Value> {
+        None
     }
 
     /// This worker stops (every line released).
-    pub async fn close(&self) -> Result<(), CliError> {
-        match self {
-            Ledger::Embedded(_) => Ok(()),
-            Ledger::Postgres(l) => l.close().await,
-        }
-    }
-}
-
-/// The caps of one worker process: a pause per provider after a 429, and at most `cap` creates
-/// in flight per provider.
-pub struct Gate {
-    paused_until: Mutex<HashMap<Provider, Instant>>,
-    slots: Mutex<HashMap<Provider, Arc<Semaphore>>>,
-    cap: Option<usize>,
-}
-
-impl Gate {
-    /// A gate allowing `cap` creates in flight per provider (`None`: no cap).
-    pub fn new(cap: Option<usize>) -> Self {
-        Self { paused_until: Mutex::new(HashMap::new()), slots: Mutex::new(HashMap::new()), cap }
-    }
-
-    fn pause(&self, provider: Provider, wait: Duration) {
-        let until = Instant::now() + wait;
-        let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = paused.entry(provider).or_insert(until);
-        *entry = (*entry).max(until);
-    }
-
-    /// Waits out the provider's pause, then takes a slot.
-    async fn enter(&self, provider: Provider) -> Option<OwnedSemaphorePermit> {
-        loop {
-            let until = self.paused_until.lock().unwrap_or_else(|p| p.into_inner()).get(&provider).copied();
-            match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
-                _ => break,
-            }
-        }
-        let cap = self.cap?;
-        let semaphore = self
-            .slots
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(provider)
-            .or_insert_with(|| Arc::new(Semaphore::new(cap)))
-            .clone();
-        semaphore.acquire_owned().await.ok()
-    }
-}
-
-/// The embedded ledger: the journal, the lines in file order, the jobs some line owns.
-pub struct EmbeddedLedger {
-    journal: Journal,
-    queue: Mutex<VecDeque<(usize, LineState)>>,
-    /// Jobs some line owns, so a lost create's lookup never adopts another line's job.
-    owned: Mutex<HashSet<String>>,
-    gate: Gate,
-}
-
-impl EmbeddedLedger {
-    /// The ledger over `journal` and its replayed `states`, for `items`.
-    pub fn new(
-        journal: Journal,
-        items: &[Item],
-        states: &HashMap<String, LineState>,
-        max_creates_in_flight: Option<usize>,
-    ) -> Self {
-        let owned = states.values().flat_map(|s| s.jobs.iter().map(Job::short_form)).collect();
-        let queue = items.iter().enumerate().map(|(i, item)| (i, states.get(&item.key).cloned().unwrap_or_default()));
-        Self {
-            journal,
-            queue: Mutex::new(queue.collect()),
-            owned: Mutex::new(owned),
-            gate: Gate::new(max_creates_in_flight),
-        }
-    }
-
-    fn claim(&self) -> Option<Claimed> {
-        let (index, state) = self.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front()?;
-        Some(Claimed { index, state })
-    }
-
-    fn record(&self, item: &Item, event: &LineEvent) -> Result<(), CliError> {
-        if let LineEvent::Submitted { jobs } = event {
-            self.owned.lock().unwrap_or_else(|p| p.into_inner()).extend(jobs.iter().map(Job::short_form));
-        }
-        self.journal.append(item, event)
-    }
-
-    async fn begin_create(&self, item: &Item, idempotency_key: &str) -> Result<CreateSlot, CliError> {
-        let permit = self.gate.enter(item.request.provider).await;
-        let at = Utc::now();
-        self.journal.append(item, &LineEvent::Submitting { at, idempotency_key: Some(idempotency_key.to_string()) })?;
-        Ok(CreateSlot { _permit: permit, at })
-    }
-
-    fn adopt(&self, item: &Item, candidates: Vec<Job>) -> Result<Vec<Job>, CliError> {
-        let taken: Vec<Job> = {
-            let mut owned = self.owned.lock().unwrap_or_else(|p| p.into_inner());
-            candidates.into_iter().filter(|j| owned.insert(j.short_form())).take(item.outs.len()).collect()
-        };
-        if !taken.is_empty() {
-            self.journal.append(item, &LineEvent::Submitted { jobs: taken.clone() })?;
-        }
-        Ok(taken)
+    fn close(&self) -> BoxFuture<'_, Result<(), CliError>> {
+        Box::pin(std::future::ready(Ok(())))
     }
 }

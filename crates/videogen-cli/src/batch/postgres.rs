@@ -25,8 +25,7 @@
 //!   advisory lock; a ledger newer than this `videogen` is refused.
 
 use super::Item;
-use super::journal::{LineEvent, LineState, Written};
-use super::ledger::{Claimed, CreateSlot};
+use super::ledger::{BoxFuture, Claimed, CreateSlot, Ledger, LineEvent, LineState, Written};
 use crate::exit::CliError;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -175,6 +174,37 @@ pub async fn connect(url: &str) -> Result<Client, CliError> {
         }
     });
     Ok(client)
+}
+
+/// Checks, without changing anything, that the ledger's schema is the one this `videogen`
+/// reads (for `batch status`: a read never migrates).
+///
+/// # Errors
+/// No ledger tables yet ("holds no batch"), or a schema older or newer than this `videogen`'s.
+pub async fn check_schema(client: &Client) -> Result<(), CliError> {
+    let known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    let exists: bool = client
+        .query_one("SELECT to_regclass('videogen_migrations') IS NOT NULL", &[])
+        .await
+        .map_err(db("reading the schema"))?
+        .get(0);
+    if !exists {
+        return Err(CliError::usage("the ledger holds no batch yet (no videogen tables in this database)"));
+    }
+    let version: Option<i32> = client
+        .query_one("SELECT max(version) FROM videogen_migrations", &[])
+        .await
+        .map_err(db("reading the schema"))?
+        .get(0);
+    match version.unwrap_or(0) {
+        v if v == known => Ok(()),
+        v if v > known => Err(CliError::failed(format!(
+            "the ledger's schema is version {v}, newer than this videogen knows ({known}); upgrade videogen"
+        ))),
+        v => Err(CliError::failed(format!(
+            "the ledger's schema is version {v}, older than this videogen's ({known}); a worker of this videogen migrates it when it joins a batch"
+        ))),
+    }
 }
 
 /// Applies the migrations this ledger lacks, one worker at a time.
@@ -756,6 +786,49 @@ impl PgLedger {
             .await
             .map_err(db("stopping"))?;
         Ok(())
+    }
+}
+
+impl Ledger for PgLedger {
+    fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, CliError>> {
+        Box::pin(PgLedger::claim(self))
+    }
+
+    fn keep<'a>(&'a self, item: &'a Item, event: &'a LineEvent) -> BoxFuture<'a, Result<(), CliError>> {
+        Box::pin(PgLedger::record(self, item, event))
+    }
+
+    fn begin_create<'a>(
+        &'a self,
+        item: &'a Item,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<CreateSlot, CliError>> {
+        Box::pin(PgLedger::begin_create(self, item, idempotency_key))
+    }
+
+    fn rate_limited(&self, provider: Provider, wait: Duration) -> BoxFuture<'_, Result<(), CliError>> {
+        Box::pin(PgLedger::rate_limited(self, provider, wait))
+    }
+
+    fn adopt<'a>(&'a self, item: &'a Item, candidates: Vec<Job>) -> BoxFuture<'a, Result<Vec<Job>, CliError>> {
+        Box::pin(async move { PgLedger::adopt(self, item, candidates).await })
+    }
+
+    fn release<'a>(&'a self, item: &'a Item) -> BoxFuture<'a, Result<(), CliError>> {
+        Box::pin(PgLedger::release(self, item))
+    }
+
+    fn describe(&self) -> Option<Value> {
+        Some(json!({
+            "kind": "postgres",
+            "batch_id": self.batch_id(),
+            "worker": self.worker_id(),
+            "statement_seconds": self.busy_time().as_secs_f64(),
+        }))
+    }
+
+    fn close(&self) -> BoxFuture<'_, Result<(), CliError>> {
+        Box::pin(PgLedger::close(self))
     }
 }
 

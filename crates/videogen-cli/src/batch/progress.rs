@@ -5,7 +5,7 @@
 //! at the end, the [`summary`] (done, failed with reasons, unknown, files, reported cost).
 
 use super::Item;
-use super::journal::LineEvent;
+use super::ledger::LineEvent;
 use crate::exit::{CliError, ExitCode};
 use crate::output::{self, Report, clean};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};

@@ -5,8 +5,7 @@
 
 use super::Item;
 use super::files;
-use super::journal::{LineEvent, LineState, Written};
-use super::ledger::Ledger;
+use super::ledger::{Ledger, LineEvent, LineState, Written};
 use super::progress::{Outcome, Progress};
 use crate::context::Context;
 use crate::exit::{CliError, ExitCode};
@@ -45,10 +44,28 @@ pub struct RerunOptions {
     pub retry_failed_jobs: bool,
 }
 
+/// What a [`Runner`] runs with.
+pub struct RunnerParts {
+    /// The client, and which providers are simulated.
+    pub ctx: Context,
+    /// Where the lines' states are kept.
+    pub ledger: Box<dyn Ledger>,
+    /// The display and `--events`.
+    pub progress: Arc<Progress>,
+    /// Where the videos go.
+    pub out_dir: PathBuf,
+    /// The waits' bounds and intervals.
+    pub wait: WaitOptions,
+    /// What a rerun does with earlier lines.
+    pub rerun: RerunOptions,
+    /// `true` once the batch is asked to stop (SIGINT or SIGTERM).
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
 /// Runs a batch's lines.
 pub struct Runner {
     ctx: Context,
-    ledger: Ledger,
+    ledger: Box<dyn Ledger>,
     progress: Arc<Progress>,
     out_dir: PathBuf,
     wait: WaitOptions,
@@ -59,16 +76,9 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner writing into `out_dir`.
-    pub fn new(
-        ctx: Context,
-        ledger: Ledger,
-        progress: Arc<Progress>,
-        out_dir: PathBuf,
-        wait: WaitOptions,
-        rerun: RerunOptions,
-        stop: tokio::sync::watch::Receiver<bool>,
-    ) -> Self {
+    /// A runner of `parts`.
+    pub fn new(parts: RunnerParts) -> Self {
+        let RunnerParts { ctx, ledger, progress, out_dir, wait, rerun, stop } = parts;
         Self { ctx, ledger, progress, out_dir, wait, rerun, stop }
     }
 
@@ -87,8 +97,8 @@ impl Runner {
     }
 
     /// The ledger the runner records in.
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
+    pub fn ledger(&self) -> &dyn Ledger {
+        &*self.ledger
     }
 
     /// Runs the lines the ledger hands out, `concurrency` at a time, until it has none left for
