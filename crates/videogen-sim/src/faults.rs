@@ -216,6 +216,10 @@ impl FaultBook {
     }
 }
 
+/// Marks a response whose body already carries its stall or truncation fault (media streams).
+#[derive(Clone, Copy)]
+pub(crate) struct FaultApplied;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,10 +25,6 @@ impl Conn {
     }
 }
 
-/// Marks a response whose body already carries its stall or truncation fault (media streams).
-#[derive(Clone, Copy)]
-pub(crate) struct FaultApplied;
-
 pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
 }
@@ -229,7 +225,7 @@ where
 
 /// Applies the faults that act on a response body.
 pub(crate) async fn apply_body_fault(fault: Option<FaultKind>, response: Response, conn: &Conn) -> Response {
-    if response.extensions().get::<FaultApplied>().is_some() {
+    if response.extensions().get::<crate::faults::FaultApplied>().is_some() {
         return response;
     }
     match fault {

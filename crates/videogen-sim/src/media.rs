@@ -1,8 +1,8 @@
 //! The result files: a committed MP4 fixture, optionally grown to any size with a trailing `free`
 //! box, served with `Content-Length` and `Range`, streamed, never held in memory.
 
+use crate::faults::FaultApplied;
 use crate::faults::FaultKind;
-use crate::http::FaultApplied;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

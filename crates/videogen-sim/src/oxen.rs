@@ -463,7 +463,7 @@ async fn events(State(state): State<Arc<SimState>>, Extension(conn): Extension<C
         let mut response = Response::new(Body::from_stream(frames));
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        response.extensions_mut().insert(crate::http::FaultApplied);
+        response.extensions_mut().insert(crate::faults::FaultApplied);
         response
     })
     .await

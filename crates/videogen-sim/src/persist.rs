@@ -9,7 +9,6 @@
 //! [`MAX_SAVED_JOBS`] jobs. A file that cannot be read is started over (and said so in the log).
 
 use crate::Provider;
-use crate::store::{Collection, Job, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -24,7 +23,7 @@ fn now_ms() -> i64 {
 }
 
 /// `instant` as Unix milliseconds.
-fn to_unix_ms(instant: Instant) -> i64 {
+pub(crate) fn to_unix_ms(instant: Instant) -> i64 {
     let now = Instant::now();
     match now.checked_duration_since(instant) {
         Some(ago) => now_ms() - ago.as_millis() as i64,
@@ -34,7 +33,7 @@ fn to_unix_ms(instant: Instant) -> i64 {
 
 /// Unix milliseconds as an instant of this process (a time too far back to express is the
 /// earliest it can, which only makes an old job older).
-fn from_unix_ms(ms: i64) -> Instant {
+pub(crate) fn from_unix_ms(ms: i64) -> Instant {
     let now = Instant::now();
     let delta = now_ms() - ms;
     if delta >= 0 {
@@ -59,116 +58,40 @@ fn from_unix_ms(ms: i64) -> Instant {
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum SavedOutcome {
+pub(crate) enum SavedOutcome {
     Succeeds,
     Fails { code: String, message: String },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct SavedJob {
-    provider: Provider,
-    id: String,
-    model: String,
-    prompt: Option<String>,
-    params: Map<String, Value>,
-    created_unix_ms: i64,
-    created_unix: i64,
-    queued_ms: u64,
-    processing_ms: u64,
-    outcome: SavedOutcome,
+    pub(crate) provider: Provider,
+    pub(crate) id: String,
+    pub(crate) model: String,
+    pub(crate) prompt: Option<String>,
+    pub(crate) params: Map<String, Value>,
+    pub(crate) created_unix_ms: i64,
+    pub(crate) created_unix: i64,
+    pub(crate) queued_ms: u64,
+    pub(crate) processing_ms: u64,
+    pub(crate) outcome: SavedOutcome,
     /// When it was cancelled (Unix ms) and the Unix seconds the API reports.
-    cancelled: Option<(i64, i64)>,
-    seconds: String,
-    size: String,
-    remixed_from: Option<String>,
-    collection_id: String,
-    deleted: bool,
-    name: Option<String>,
-}
-
-impl SavedJob {
-    pub(crate) fn of(job: &Job) -> Self {
-        Self {
-            provider: job.provider,
-            id: job.id.clone(),
-            model: job.model.clone(),
-            prompt: job.prompt.clone(),
-            params: job.params.clone(),
-            created_unix_ms: to_unix_ms(job.created),
-            created_unix: job.created_unix,
-            queued_ms: job.queued_for.as_millis() as u64,
-            processing_ms: job.processing_for.as_millis() as u64,
-            outcome: match &job.outcome {
-                Outcome::Succeeds => SavedOutcome::Succeeds,
-                Outcome::Fails { code, message } => {
-                    SavedOutcome::Fails { code: code.clone(), message: message.clone() }
-                }
-            },
-            cancelled: job.cancelled.map(|(at, unix)| (to_unix_ms(at), unix)),
-            seconds: job.seconds.clone(),
-            size: job.size.clone(),
-            remixed_from: job.remixed_from.clone(),
-            collection_id: job.collection_id.clone(),
-            deleted: job.deleted,
-            name: job.name.clone(),
-        }
-    }
-
-    pub(crate) fn into_job(self) -> Job {
-        Job {
-            provider: self.provider,
-            id: self.id,
-            model: self.model,
-            prompt: self.prompt,
-            params: self.params,
-            created: from_unix_ms(self.created_unix_ms),
-            created_unix: self.created_unix,
-            queued_for: Duration::from_millis(self.queued_ms),
-            processing_for: Duration::from_millis(self.processing_ms),
-            outcome: match self.outcome {
-                SavedOutcome::Succeeds => Outcome::Succeeds,
-                SavedOutcome::Fails { code, message } => Outcome::Fails { code, message },
-            },
-            cancelled: self.cancelled.map(|(ms, unix)| (from_unix_ms(ms), unix)),
-            seconds: self.seconds,
-            size: self.size,
-            remixed_from: self.remixed_from,
-            collection_id: self.collection_id,
-            deleted: self.deleted,
-            name: self.name,
-        }
-    }
+    pub(crate) cancelled: Option<(i64, i64)>,
+    pub(crate) seconds: String,
+    pub(crate) size: String,
+    pub(crate) remixed_from: Option<String>,
+    pub(crate) collection_id: String,
+    pub(crate) deleted: bool,
+    pub(crate) name: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct SavedCollection {
-    id: String,
-    name: String,
-    description: String,
-    is_public: bool,
-    created_unix: i64,
-}
-
-impl SavedCollection {
-    pub(crate) fn of(c: &Collection) -> Self {
-        Self {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            description: c.description.clone(),
-            is_public: c.is_public,
-            created_unix: c.created_unix,
-        }
-    }
-
-    pub(crate) fn into_collection(self) -> Collection {
-        Collection {
-            id: self.id,
-            name: self.name,
-            description: self.description,
-            is_public: self.is_public,
-            created_unix: self.created_unix,
-        }
-    }
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) is_public: bool,
+    pub(crate) created_unix: i64,
 }
 
 /// The file's content.
@@ -257,6 +180,7 @@ pub(crate) fn save(file: &Path, change: Change) {
 mod tests {
     use super::*;
     use crate::SimConfig;
+    use crate::store::Job;
 
     #[test]
     fn times_survive_the_round_trip_within_a_millisecond() {

@@ -501,6 +501,89 @@ impl SimState {
     }
 }
 
+/// The store's jobs and collections as the state file keeps them, and back.
+mod saved {
+    use super::{Collection, Job, Outcome};
+    use crate::persist::{SavedCollection, SavedJob, SavedOutcome, from_unix_ms, to_unix_ms};
+    use std::time::Duration;
+
+    impl SavedJob {
+        pub(crate) fn of(job: &Job) -> Self {
+            Self {
+                provider: job.provider,
+                id: job.id.clone(),
+                model: job.model.clone(),
+                prompt: job.prompt.clone(),
+                params: job.params.clone(),
+                created_unix_ms: to_unix_ms(job.created),
+                created_unix: job.created_unix,
+                queued_ms: job.queued_for.as_millis() as u64,
+                processing_ms: job.processing_for.as_millis() as u64,
+                outcome: match &job.outcome {
+                    Outcome::Succeeds => SavedOutcome::Succeeds,
+                    Outcome::Fails { code, message } => {
+                        SavedOutcome::Fails { code: code.clone(), message: message.clone() }
+                    }
+                },
+                cancelled: job.cancelled.map(|(at, unix)| (to_unix_ms(at), unix)),
+                seconds: job.seconds.clone(),
+                size: job.size.clone(),
+                remixed_from: job.remixed_from.clone(),
+                collection_id: job.collection_id.clone(),
+                deleted: job.deleted,
+                name: job.name.clone(),
+            }
+        }
+
+        pub(crate) fn into_job(self) -> Job {
+            Job {
+                provider: self.provider,
+                id: self.id,
+                model: self.model,
+                prompt: self.prompt,
+                params: self.params,
+                created: from_unix_ms(self.created_unix_ms),
+                created_unix: self.created_unix,
+                queued_for: Duration::from_millis(self.queued_ms),
+                processing_for: Duration::from_millis(self.processing_ms),
+                outcome: match self.outcome {
+                    SavedOutcome::Succeeds => Outcome::Succeeds,
+                    SavedOutcome::Fails { code, message } => Outcome::Fails { code, message },
+                },
+                cancelled: self.cancelled.map(|(ms, unix)| (from_unix_ms(ms), unix)),
+                seconds: self.seconds,
+                size: self.size,
+                remixed_from: self.remixed_from,
+                collection_id: self.collection_id,
+                deleted: self.deleted,
+                name: self.name,
+            }
+        }
+    }
+
+    impl SavedCollection {
+        pub(crate) fn of(c: &Collection) -> Self {
+            Self {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                description: c.description.clone(),
+                is_public: c.is_public,
+                created_unix: c.created_unix,
+            }
+        }
+
+        pub(crate) fn into_collection(self) -> Collection {
+            Collection {
+                id: self.id,
+                name: self.name,
+                description: self.description,
+                is_public: self.is_public,
+                created_unix: self.created_unix,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
