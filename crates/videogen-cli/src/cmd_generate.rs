@@ -60,7 +60,7 @@ impl Run for Generate {
         }
         crate::waiting::check_variant(provider, self.variant)?;
         if self.now && !Client::supports(provider, Operation::GenerateNow) {
-            return Err(videogen::Error::Unsupported { provider, operation: Operation::GenerateNow.as_str() }.into());
+            return Err(videogen::Error::Unsupported { provider, operation: Operation::GenerateNow }.into());
         }
         // Every output path is checked before the create: a bad one costs nothing.
         match &self.out {

@@ -234,7 +234,6 @@ pub async fn wait_with_progress(
     out_hint: Option<&Path>,
     simulated: bool,
 ) -> Result<videogen::Video, CliError> {
-    use futures::StreamExt;
     let bar = if global.json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner:.green} {prefix} {msg} [{elapsed_precise}]")
@@ -242,26 +241,24 @@ pub async fn wait_with_progress(
     );
     bar.set_prefix(clean(&job.short_form()));
     bar.enable_steady_tick(Duration::from_millis(120));
-    let mut events = std::pin::pin!(client.events(job, policy));
-    let result = loop {
-        tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(WaitEvent::Status { status, progress, raw_status, .. })) => {
-                    let word = raw_status.map_or(status.to_string(), |raw| format!("{status} ({})", clean(&raw)));
-                    bar.set_message(match progress { Some(p) => format!("{word} {p}%"), None => word });
-                }
-                Some(Ok(WaitEvent::Retrying { error, retry_in, .. })) => {
-                    bar.set_message(format!("retrying in {:.1} s after: {}", retry_in.as_secs_f64(), clean(&error)));
-                }
-                Some(Ok(WaitEvent::Finished(video))) => break client.video(&video).map_err(CliError::from),
-                Some(Ok(_)) => {}
-                Some(Err(e)) => break Err(CliError::from(e)),
-                None => break Err(CliError::failed("the wait ended without a result")),
-            },
-            code = stop_signal() => {
-                bar.finish_and_clear();
-                interrupted(job, global, simulated, "wait", out_hint, code);
-            }
+    let show = |event: &WaitEvent| match event {
+        WaitEvent::Status { status, progress, raw_status, .. } => {
+            let word = raw_status.as_ref().map_or(status.to_string(), |raw| format!("{status} ({})", clean(raw)));
+            bar.set_message(match progress {
+                Some(p) => format!("{word} {p}%"),
+                None => word,
+            });
+        }
+        WaitEvent::Retrying { error, retry_in, .. } => {
+            bar.set_message(format!("retrying in {:.1} s after: {}", retry_in.as_secs_f64(), clean(error)));
+        }
+        _ => {}
+    };
+    let result = tokio::select! {
+        video = client.wait_with(job, policy, show) => video.map_err(CliError::from),
+        code = stop_signal() => {
+            bar.finish_and_clear();
+            interrupted(job, global, simulated, "wait", out_hint, code);
         }
     };
     bar.finish_and_clear();
@@ -329,6 +326,6 @@ pub fn check_variant(provider: videogen::Provider, variant: VariantArg) -> Resul
     if videogen::Client::supports(provider, operation) {
         Ok(())
     } else {
-        Err(videogen::Error::Unsupported { provider, operation: operation.as_str() }.into())
+        Err(videogen::Error::Unsupported { provider, operation }.into())
     }
 }

@@ -28,7 +28,7 @@ pub(crate) enum Generated {
 
 /// `operation` is not `provider`'s, as a ready future.
 fn unsupported<'a, T: Send + 'a>(provider: Provider, operation: Operation) -> BoxFuture<'a, Result<T>> {
-    Box::pin(std::future::ready(Err(Error::Unsupported { provider, operation: operation.as_str() })))
+    Box::pin(std::future::ready(Err(Error::Unsupported { provider, operation })))
 }
 
 /// One configured provider: the operations of its API. The required ones are every provider's;

@@ -8,7 +8,6 @@ use crate::wait::{WaitEvent, WaitPolicy};
 use crate::{Error, Job, JobStatus, Provider, Result, Video, VideoInfo, VideoRequest, models};
 use futures::{Stream, StreamExt};
 use std::sync::Arc;
-use std::time::Duration;
 use tracing::Instrument;
 
 /// Generates videos through any configured provider.
@@ -282,8 +281,8 @@ impl Client {
     /// (`GET /video?collection_id=`, the default collection). Until then it is not found.
     ///
     /// # Errors
-    /// [`Error::Unsupported`] where the provider lists nothing or the request has no prompt to
-    /// match (multi-shot); the list read's errors.
+    /// [`Error::Unsupported`] where the provider lists nothing; [`Error::InvalidRequest`] for a
+    /// request with no prompt to match (multi-shot); the list read's errors.
     pub async fn find_created(
         &self,
         request: &VideoRequest,
@@ -291,7 +290,7 @@ impl Client {
     ) -> Result<Vec<crate::JobSummary>> {
         require(request.provider, Operation::List)?;
         let Some(prompt) = request.prompt.as_deref() else {
-            return Err(Error::Unsupported { provider: request.provider, operation: "find_created (multi-shot)" });
+            return Err(Error::invalid("a multi-shot request has no prompt to match in the provider's list"));
         };
         let since = since - chrono::Duration::seconds(60);
         let mut found: Vec<crate::JobSummary> = self
@@ -553,13 +552,52 @@ impl Client {
     /// [`Error::Timeout`] at the deadline, or a non-transient read error (auth, not found…); each
     /// carries the job handle.
     pub async fn wait(&self, job: &Job, policy: WaitPolicy) -> Result<Video> {
+        self.wait_with(job, policy, |_| {}).await
+    }
+
+    /// [`Client::wait`], telling `on_event` each event on the way — a [`WaitEvent::Status`] for
+    /// each change of status or progress, a [`WaitEvent::Retrying`] for each read waited out —
+    /// and handing back the video bound to this client. The one wait loop: the `videogen`
+    /// command's waits and its batch use it too.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &videogen::Client, job: &videogen::Job) -> videogen::Result<()> {
+    /// use videogen::{WaitEvent, WaitPolicy};
+    /// let video = client
+    ///     .wait_with(job, WaitPolicy::for_provider(job.provider), |event| {
+    ///         if let WaitEvent::Status { status, progress, .. } = event {
+    ///             eprintln!("{status} {}", progress.map(|p| format!("{p}%")).unwrap_or_default());
+    ///         }
+    ///     })
+    ///     .await?;
+    /// video.download_to("out.mp4").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::wait`].
+    pub async fn wait_with(
+        &self,
+        job: &Job,
+        policy: WaitPolicy,
+        mut on_event: impl FnMut(&WaitEvent) + Send,
+    ) -> Result<Video> {
+        let started = std::time::Instant::now();
+        let mut last_status = String::from("unknown");
         let mut events = std::pin::pin!(self.events(job, policy));
         while let Some(event) = events.next().await {
-            if let WaitEvent::Finished(video) = event? {
-                return Ok(Video::new(self.inner.clone(), *video));
+            match event? {
+                WaitEvent::Finished(video) => return Ok(Video::new(self.inner.clone(), *video)),
+                event => {
+                    if let WaitEvent::Status { status, .. } = &event {
+                        last_status.clone_from(status);
+                    }
+                    on_event(&event);
+                }
             }
         }
-        Err(Error::Timeout { job: Box::new(job.clone()), waited: Duration::ZERO, last_status: "unknown".into() })
+        // The stream ends with Finished or an error; an end without either is its deadline's.
+        Err(Error::Timeout { job: Box::new(job.clone()), waited: started.elapsed(), last_status })
     }
 
     /// Binds a stored [`VideoInfo`] (from [`JobStatus::Succeeded`], [`WaitEvent::Finished`] or

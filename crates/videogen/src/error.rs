@@ -53,7 +53,7 @@ pub enum Error {
 
     /// The provider does not offer this operation (for example, cancel on VideoDB).
     #[error("{provider} does not support {operation}")]
-    Unsupported { provider: Provider, operation: &'static str },
+    Unsupported { provider: Provider, operation: crate::Operation },
 
     /// 401/403: the key is missing, wrong or not allowed.
     #[error("{provider} refused the API key ({status}): {message}")]

@@ -150,6 +150,17 @@
 //! | progress % | no (`None`) | no (`None`) | yes | yes (Sora) |
 //! | reference images | URLs | no ([`Error::InvalidRequest`]) | URL or local file | per family: Sora URL or file; wan, jimeng, seedance, DashScope URLs; veo none |
 //! | multi-shot | models that take `multi_prompt` | no | no | no |
+//!
+//! # How the crate is built
+//!
+//! Each provider is one module, `providers/<name>/`: its profile (the operations its API has,
+//! its poll guidance, its default model and request rules, each with its source) and its
+//! implementation of one private trait, `ProviderApi` (optional operations default to
+//! [`Error::Unsupported`]). `providers/mod.rs` holds the table of profiles, [`Client::supports`]
+//! and the one constructor, and is with the generated-client accessors the only place the cargo
+//! features appear. The rest is shared: the vocabulary ([`Operation`], [`Job`], [`VideoInfo`],
+//! [`catalog`]), the client and its builder, one wait loop ([`Client::wait_with`]), and the
+//! download engine (partial files, output checks, content sniffing) behind [`Video`].
 
 mod backend;
 mod builder;

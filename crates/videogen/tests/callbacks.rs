@@ -84,7 +84,10 @@ async fn callbacks_are_refused_where_the_provider_has_none() {
         assert!(matches!(err, Error::InvalidRequest { status: None, .. }), "{provider}: {err:?}");
         let job = videogen::Job::from_short_form(&format!("{provider}:x")).unwrap();
         let parsed = webhook::parse(&job, &reqwest::header::HeaderMap::new(), b"{}");
-        assert!(matches!(parsed, Err(Error::Unsupported { operation: "callback", .. })), "{provider}");
+        assert!(
+            matches!(parsed, Err(Error::Unsupported { operation: videogen::Operation::Callback, .. })),
+            "{provider}"
+        );
     }
     let videodb = client(&sim, Provider::VideoDb);
     for url in ["http://example.com/hook", "http://localhost.example.com/hook", "ftp://127.0.0.1/hook", "not a url"] {

@@ -58,7 +58,7 @@ async fn delete_is_refused_where_it_cannot_work() {
     let oxen = client(&sim, Provider::Oxen);
     let job = oxen.submit(&request(Provider::Oxen)).await.unwrap();
     assert!(!Client::supports(Provider::Oxen, Operation::Delete));
-    assert!(matches!(oxen.delete(&job).await, Err(Error::Unsupported { operation: "delete", .. })));
+    assert!(matches!(oxen.delete(&job).await, Err(Error::Unsupported { operation: videogen::Operation::Delete, .. })));
     // An unfinished OpenAI video: the provider refuses, the error carries the job.
     let openai = client(&sim, Provider::OpenAi);
     let job = openai.submit(&request(Provider::OpenAi)).await.unwrap();

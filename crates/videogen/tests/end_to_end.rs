@@ -126,7 +126,10 @@ async fn cancel_where_the_provider_has_it() {
     assert!(matches!(status, videogen::JobStatus::Succeeded(_)), "{status:?}");
     let openai = client(&sim, Provider::OpenAi);
     let job = openai.submit(&request(Provider::OpenAi)).await.unwrap();
-    assert!(matches!(openai.cancel(&job).await, Err(Error::Unsupported { operation: "cancel", .. })));
+    assert!(matches!(
+        openai.cancel(&job).await,
+        Err(Error::Unsupported { operation: videogen::Operation::Cancel, .. })
+    ));
     sim.stop().await;
 }
 

@@ -68,5 +68,8 @@ async fn find_created_says_where_it_cannot_look() {
     let client = client(&sim, Provider::Oxen);
     let shots = videogen::VideoRequest::new(Provider::Oxen, "kling-video-o3-omni").shot("a", 5).shot("b", 5);
     let err = client.find_created(&shots, chrono::Utc::now()).await.unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "a multi-shot request has no prompt to match: {err:?}");
+    assert!(
+        matches!(err, Error::InvalidRequest { status: None, .. }),
+        "a multi-shot request has no prompt to match: {err:?}"
+    );
 }

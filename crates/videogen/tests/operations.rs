@@ -128,7 +128,10 @@ async fn videodb_collections_and_their_videos() {
     // Elsewhere: Unsupported before anything is sent.
     for provider in [Provider::Oxen, Provider::OpenAi, Provider::AiHubMix] {
         let other = common::client(&sim, provider);
-        assert!(matches!(other.collections(provider).await, Err(Error::Unsupported { operation: "collections", .. })));
+        assert!(matches!(
+            other.collections(provider).await,
+            Err(Error::Unsupported { operation: videogen::Operation::Collections, .. })
+        ));
         assert!(matches!(other.create_collection(provider, "x", None).await, Err(Error::Unsupported { .. })));
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -78,7 +78,10 @@ async fn remix_is_refused_where_it_cannot_work() {
     let videodb = client(&sim, Provider::VideoDb);
     let job = videodb.submit(&request(Provider::VideoDb)).await.unwrap();
     assert!(!Client::supports(Provider::VideoDb, Operation::Remix));
-    assert!(matches!(videodb.remix(&job, "again").await, Err(Error::Unsupported { operation: "remix", .. })));
+    assert!(matches!(
+        videodb.remix(&job, "again").await,
+        Err(Error::Unsupported { operation: videogen::Operation::Remix, .. })
+    ));
     // An Oxen model that takes no video input: refused before the create.
     let oxen = client(&sim, Provider::Oxen);
     let job = oxen.submit(&request(Provider::Oxen)).await.unwrap();

@@ -11,7 +11,6 @@ use crate::context::Context;
 use crate::exit::{CliError, ExitCode};
 use crate::output;
 use crate::waiting::{WaitOptions, wait_policy};
-use futures::StreamExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -401,8 +400,17 @@ impl Runner {
         sha256: String,
         simulated: bool,
     ) -> Result<Result<String, std::io::Error>, CliError> {
-        for _ in 0..16 {
-            let Some(out) = files::free_name(&self.out_dir, preferred) else { break };
+        for attempt in 0..16 {
+            // The line's own name holding these very bytes (put there by a worker that lost its
+            // lease meanwhile, or by a run stopped before it recorded them) is the file.
+            let same =
+                attempt == 0 && digest(&self.out_dir.join(preferred)).await.is_ok_and(|d| d == (bytes, sha256.clone()));
+            let out = if same {
+                preferred.to_string()
+            } else {
+                let Some(out) = files::free_name(&self.out_dir, preferred) else { break };
+                out
+            };
             let done = LineEvent::Done {
                 output,
                 file: out.clone(),
@@ -412,14 +420,27 @@ impl Runner {
                 simulated,
             };
             self.record(item, done).await?;
+            if same {
+                let _ = tokio::fs::remove_file(staging).await;
+                return Ok(Ok(out));
+            }
             let (from, to) = (staging.to_path_buf(), self.out_dir.join(&out));
             let linked = tokio::task::spawn_blocking(move || files::put_in_place(&from, &to))
                 .await
                 .unwrap_or_else(|e| Err(std::io::Error::other(e)));
             match linked {
                 Ok(()) => return Ok(Ok(out)),
-                // A file appeared at that name meanwhile: kept; the next free name is used.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    // The same bytes there already (this line's output, put in place by a worker
+                    // that lost its lease meanwhile): that is the file.
+                    let there = self.out_dir.join(&out);
+                    if digest(&there).await.is_ok_and(|d| d == (bytes, sha256.clone())) {
+                        let _ = tokio::fs::remove_file(staging).await;
+                        return Ok(Ok(out));
+                    }
+                    // Another file appeared at that name meanwhile: kept; the next free name is used.
+                    continue;
+                }
                 Err(e) => return Ok(Err(e)),
             }
         }
@@ -428,18 +449,16 @@ impl Runner {
 
     /// Waits for `job`, reporting each status change.
     async fn follow(&self, item: &Item, job: &Job, policy: WaitPolicy) -> Result<videogen::Video, Error> {
-        let mut events = std::pin::pin!(self.ctx.client.events(job, policy));
-        while let Some(event) = events.next().await {
-            match event? {
-                WaitEvent::Status { status, progress, raw_status, .. } => {
-                    let status = raw_status.map_or(status.clone(), |raw| format!("{status} ({raw})"));
+        self.ctx
+            .client
+            .wait_with(job, policy, |event| {
+                if let WaitEvent::Status { status, progress, raw_status, .. } = event {
+                    let status = raw_status.as_ref().map_or(status.clone(), |raw| format!("{status} ({raw})"));
+                    let progress = *progress;
                     self.progress.event(item, &LineEvent::Status { job: job.short_form(), status, progress });
                 }
-                WaitEvent::Finished(video) => return self.ctx.client.video(&video),
-                _ => {}
-            }
-        }
-        Err(Error::Timeout { job: Box::new(job.clone()), waited: Duration::ZERO, last_status: "unknown".into() })
+            })
+            .await
     }
 
     fn lookup_window(&self) -> Duration {

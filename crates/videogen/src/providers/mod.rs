@@ -101,7 +101,7 @@ pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
     match job.provider {
         #[cfg(feature = "videodb")]
         Provider::VideoDb => videodb::parse_callback(job, body),
-        other => Err(Error::Unsupported { provider: other, operation: Operation::Callback.as_str() }),
+        other => Err(Error::Unsupported { provider: other, operation: Operation::Callback }),
     }
 }
 
@@ -119,11 +119,7 @@ pub fn supports(provider: Provider, operation: Operation) -> bool {
 
 /// `operation` on `provider`, or [`Error::Unsupported`].
 pub(crate) fn require(provider: Provider, operation: Operation) -> Result<()> {
-    if supports(provider, operation) {
-        Ok(())
-    } else {
-        Err(Error::Unsupported { provider, operation: operation.as_str() })
-    }
+    if supports(provider, operation) { Ok(()) } else { Err(Error::Unsupported { provider, operation }) }
 }
 
 /// What each provider is, from its profile (the `Provider` enum itself is only names and
