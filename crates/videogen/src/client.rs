@@ -138,10 +138,11 @@ impl Client {
             crate::request::check_local_inputs(request)?;
             let backend = self.inner.backend(request.provider)?;
             Box::pin(self.check_published_schema(request)).await?;
-            let jobs = self
-                .create(request.provider, request.idempotency_key.as_deref(), || backend.create(request))
-                .await
-                .map_err(|e| self.inner.model_gone(e))?;
+            // Boxed: a job's task then holds a pointer while its create is in flight.
+            let jobs =
+                Box::pin(self.create(request.provider, request.idempotency_key.as_deref(), || backend.create(request)))
+                    .await
+                    .map_err(|e| self.inner.model_gone(e))?;
             let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
             tracing::Span::current().record("job_id", ids.join(",").as_str());
             tracing::info!(jobs = ?ids, "submitted");
@@ -584,7 +585,8 @@ impl Client {
     ) -> Result<Video> {
         let started = std::time::Instant::now();
         let mut last_status = String::from("unknown");
-        let mut events = std::pin::pin!(self.events(job, policy));
+        // Boxed: a waiting job's task holds a pointer, not the stream's state (100,000 waits).
+        let mut events = Box::pin(self.events(job, policy));
         while let Some(event) = events.next().await {
             match event? {
                 WaitEvent::Finished(video) => return Ok(Video::new(self.inner.clone(), *video)),
