@@ -171,6 +171,7 @@ mod cost;
 mod download;
 mod error;
 mod job;
+mod listing;
 pub mod models;
 mod operation;
 mod provider;
@@ -188,11 +189,12 @@ pub use builder::{
     ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, SCHEMA_CHECK_LIMIT,
 };
-pub use client::{Client, DEFAULT_LIST_LIMIT, JobRef, ListOptions};
+pub use client::{Client, JobRef};
 pub use cost::Cost;
 pub use download::{MAX_DOWNLOAD_REDIRECTS, check_output_path, partial_path};
 pub use error::{CreateAttempt, Error, ErrorSource, Result};
 pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
+pub use listing::{DEFAULT_LIST_LIMIT, ListOptions};
 pub use operation::Operation;
 pub use provider::Provider;
 pub use providers::generated;
