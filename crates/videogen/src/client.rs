@@ -204,7 +204,7 @@ impl Client {
                 rate_limited > self.inner.retry.max_create_retries.unwrap_or(usize::MAX)
             };
             let delay = match attempt {
-                Err(e) if e.create_not_sent() && !rate_limit_spent => {
+                Err(e) if crate::retry::may_send_again(crate::retry::Request::Create, &e) && !rate_limit_spent => {
                     let delays = delays
                         .get_or_insert_with(|| Box::new(backon::BackoffBuilder::build(self.inner.retry.backoff())));
                     match delays.next() {

@@ -74,10 +74,31 @@ where
 {
     f.retry(policy.backoff())
         .sleep(tokio::time::sleep)
-        .when(Error::is_retryable)
+        .when(|e| may_send_again(Request::Read, e))
         .adjust(|e: &Error, delay| delay.map(|d| policy.delay_for(e, d)))
         .notify(|e: &Error, delay| tracing::warn!(error = %e, ?delay, "retrying read"))
         .await
+}
+
+/// What kind of request failed: the one question of [`may_send_again`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// A read (status, list, a download): repeating it changes nothing at the provider.
+    Read,
+    /// A create: repeating it may pay twice.
+    Create,
+}
+
+/// The one rule for "may this request be sent again" (async-stripe's `RequestStrategy` shape,
+/// table-tested below): a read after a 429, a 5xx, a transport error, an unreadable answer or a
+/// body that was not the video; a create only when it provably created nothing (a 429, or a
+/// connection that failed before the request was sent). Everything else is final, and a create
+/// whose outcome is unknown is never sent again ([`Error::OutcomeUnknown`]).
+pub(crate) fn may_send_again(request: Request, error: &Error) -> bool {
+    match request {
+        Request::Read => error.is_retryable(),
+        Request::Create => error.create_not_sent(),
+    }
 }
 
 /// `value` within `floor..=ceiling` (the floor wins when they cross).
@@ -90,6 +111,75 @@ mod tests {
     use super::*;
     use crate::Provider;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Every error class, as a read and as a create: the money rule in one table.
+    #[test]
+    fn the_send_again_table() {
+        let p = Provider::Oxen;
+        let api = |status: u16| Error::Api { provider: p, status, message: "x".into(), body: String::new(), job: None };
+        let job = Box::new(crate::Job::from_short_form("oxen:j").unwrap());
+        let rows: Vec<(&str, Error, bool, bool)> = vec![
+            (
+                "429",
+                Error::RateLimited {
+                    provider: p,
+                    retry_after: None,
+                    message: "slow".into(),
+                    body: String::new(),
+                    job: None,
+                },
+                true,
+                true,
+            ),
+            (
+                "transport",
+                Error::Transport { provider: p, message: "reset".into(), source: None, job: None },
+                true,
+                true,
+            ),
+            ("500", api(500), true, false),
+            ("503", api(503), true, false),
+            ("404", api(404), false, false),
+            (
+                "unreadable answer",
+                Error::Decode { provider: p, message: "eof".into(), body: String::new(), job: None },
+                true,
+                false,
+            ),
+            ("not the video", Error::InvalidVideo { job: job.clone(), message: "html".into() }, true, false),
+            (
+                "outcome unknown",
+                Error::OutcomeUnknown {
+                    provider: p,
+                    model: "m".into(),
+                    message: "cut".into(),
+                    status: None,
+                    body: None,
+                    source: None,
+                    attempt: None,
+                },
+                false,
+                false,
+            ),
+            ("invalid request", Error::invalid("bad"), false, false),
+            (
+                "auth",
+                Error::Auth { provider: p, status: 401, message: "no".into(), body: String::new(), job: None },
+                false,
+                false,
+            ),
+            (
+                "timeout",
+                Error::Timeout { job: job.clone(), waited: Duration::ZERO, last_status: "queued".into() },
+                false,
+                false,
+            ),
+        ];
+        for (name, error, read, create) in rows {
+            assert_eq!(may_send_again(Request::Read, &error), read, "{name} as a read");
+            assert_eq!(may_send_again(Request::Create, &error), create, "{name} as a create");
+        }
+    }
 
     #[tokio::test]
     async fn retries_retryable_errors_then_gives_up() {

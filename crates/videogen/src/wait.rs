@@ -374,7 +374,7 @@ pub(crate) fn events(
             };
             let (status, hint) = match result {
                 Ok(s) => s,
-                Err(e) if e.is_retryable() => {
+                Err(e) if crate::retry::may_send_again(crate::retry::Request::Read, &e) => {
                     st.errors += 1;
                     if st.policy.max_consecutive_errors.is_some_and(|max| st.errors > max) {
                         st.done = true;

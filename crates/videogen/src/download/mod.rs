@@ -170,7 +170,7 @@ impl Transfer<'_> {
                     tracing::info!(bytes, resumed, resumed_from, "downloaded");
                     return Ok(Download { path: target.to_path_buf(), bytes, resumed, resumed_from });
                 }
-                Err(e) if e.is_retryable() => {
+                Err(e) if crate::retry::may_send_again(crate::retry::Request::Read, &e) => {
                     if matches!(e, Error::InvalidVideo { .. }) {
                         // Never resume on top of a body that was not the video.
                         transfer.partial.reset().await.map_err(|err| self.io(path, err))?;

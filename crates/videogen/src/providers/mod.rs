@@ -5,9 +5,10 @@
 //! - its implementation of [`crate::backend::ProviderApi`] in `api.rs` (compiled with its cargo
 //!   feature): the request shapes, the answers' decoding, the provider's own behaviour.
 //!
-//! This module is the only place that names every provider: [`profile`] (the table of profiles),
-//! [`connect`] (the one constructor) and [`parse_callback`]. The cargo features stay here and in
-//! the generated-client accessors of [`crate::backend`].
+//! This module is the only place that names every provider: [`profile`] (the table of profiles,
+//! read by [`supports`] and the `Provider` facts), [`connect`] (the one constructor),
+//! [`parse_callback`] and the generated-client accessors (`Client::oxen` …). The cargo features
+//! stay here and in the provider modules' `api.rs` declarations.
 //!
 //! **Adding a provider** is: a generated crate (`cargo xtask regen`), one module here (its
 //! profile and its `api.rs`), one arm in [`profile`], [`connect`] and `Provider`'s own tables
