@@ -730,3 +730,37 @@ fn usage_errors_are_json_with_json() {
     let out = videogen().args(["--json", "--help"]).assert().success();
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("Usage"));
 }
+
+/// SIGTERM (a supervisor's stop) stops a waiting `generate` as Ctrl-C does: the paid job is
+/// reported with the command that resumes it, and the exit code is 143.
+#[test]
+fn sigterm_stops_a_wait_with_its_resume_command() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let config = videogen_sim::SimConfig { processing_for: Duration::from_secs(30), ..Default::default() };
+    let sim = rt.block_on(videogen_sim::Sim::start(config)).unwrap();
+    let dir = scratch("sigterm-wait");
+    let child = videogen_process_at(&sim, &[videogen::Provider::Oxen], &dir.join("sim-state.json"))
+        .args(["generate", "A slow balloon", "--poll-interval", "0.2", "--out"])
+        .arg(dir.join("slow.mp4"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sim.counters().jobs_created(videogen_sim::Provider::Oxen) < 1 {
+        assert!(std::time::Instant::now() < deadline, "the job was not created");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: our own child's pid, still running (its job takes 30 s).
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(
+        stderr.contains("resume with: videogen generate") || stderr.contains("resume with: videogen wait"),
+        "{stderr}"
+    );
+    assert!(!dir.join("slow.mp4").exists(), "nothing written");
+    rt.block_on(sim.stop());
+}

@@ -6,7 +6,7 @@
 //! - A name that is taken (by anything: another batch's video, the user's file, an earlier
 //!   version of an edited line) is never replaced: the output goes to the next free name
 //!   (`0001-3fa9c2d1.2.mp4`, `.3`, …), and the download itself puts the file in place without
-//!   replacing one that appeared meanwhile ([`videogen::Video::no_overwrite`]).
+//!   replacing one that appeared meanwhile ([`videogen::place_without_replacing`]).
 //! - Each written file's size and SHA-256 go into the ledger; a rerun counts a line done only
 //!   while its files still hold those bytes ([`holds`]).
 
@@ -35,6 +35,13 @@ pub fn digest(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((bytes, hash.finalize().iter().map(|b| format!("{b:02x}")).collect()))
 }
 
+/// Whether `path` is a regular file of `bytes` bytes with this SHA-256 (the size is compared
+/// first, so a file of another size is not read).
+pub fn same_bytes(path: &Path, bytes: u64, sha256: &str) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes)
+        && digest(path).is_ok_and(|(_, d)| d.eq_ignore_ascii_case(sha256))
+}
+
 /// Whether `written` is still in `dir` as it was written: a regular file of the recorded size
 /// and SHA-256 (records from before digests were kept: a regular file). An output another
 /// worker of a shared ledger wrote, in its own folder, counts as written.
@@ -43,13 +50,9 @@ pub fn holds(dir: &Path, written: &Written) -> bool {
         return true;
     }
     let path = dir.join(&written.file);
-    let Ok(meta) = std::fs::symlink_metadata(&path) else { return false };
-    if !meta.is_file() || written.bytes.is_some_and(|b| b != meta.len()) {
-        return false;
-    }
-    match &written.sha256 {
-        None => true,
-        Some(sha) => digest(&path).is_ok_and(|(_, d)| d.eq_ignore_ascii_case(sha)),
+    match (written.bytes, &written.sha256) {
+        (Some(bytes), Some(sha256)) => same_bytes(&path, bytes, sha256),
+        (bytes, _) => std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && bytes.is_none_or(|b| b == m.len())),
     }
 }
 
@@ -59,30 +62,6 @@ pub fn holds(dir: &Path, written: &Written) -> bool {
 pub fn staging_name(key: &str, output: usize) -> String {
     let safe: String = key.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     format!(".videogen-batch-{safe}-{output}.mp4")
-}
-
-/// Puts `from` in place at `to` without replacing anything there: a hard link (which fails with
-/// `AlreadyExists` when `to` exists), then `from` removed. On a file system without hard links, a
-/// rename after a look.
-///
-/// # Errors
-/// `AlreadyExists` when `to` is taken; the file system's error otherwise (`from` is kept).
-pub fn put_in_place(from: &Path, to: &Path) -> std::io::Result<()> {
-    match std::fs::hard_link(from, to) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(e),
-        Err(_) if std::fs::symlink_metadata(to).is_ok() => {
-            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "the name is taken"));
-        }
-        Err(_) => return std::fs::rename(from, to),
-    }
-    std::fs::remove_file(from)?;
-    if let Some(dir) = to.parent()
-        && let Ok(dir) = std::fs::File::open(dir)
-    {
-        let _ = dir.sync_all();
-    }
-    Ok(())
 }
 
 /// `preferred` if nothing is at that name in `dir`, else the first free one of

@@ -133,25 +133,24 @@ impl Runner {
     }
 
     async fn line(&self, item: &Item, state: LineState) -> Outcome {
-        let mut done_before = true;
-        for i in 0..item.outs.len() {
+        // Which recorded outputs still hold their bytes: read once, here, for the whole line.
+        let mut held = vec![false; item.outs.len()];
+        for (i, held) in held.iter_mut().enumerate() {
             match state.done.get(&i) {
-                Some(written) if self.holds(written).await => {}
-                Some(written) => {
-                    // Changed since: the line is not done, and the file is not ours to replace.
-                    if std::fs::symlink_metadata(self.out_dir.join(&written.file)).is_ok() {
-                        output::err(&format!(
-                            "line {}: {} no longer holds the video this batch wrote there; it is kept, and the video is written under a free name",
-                            item.number,
-                            output::clean(&written.file)
-                        ));
-                    }
-                    done_before = false;
+                Some(written) if self.holds(written).await => *held = true,
+                // Changed since: the line is not done, and the file is not ours to replace.
+                Some(written) if std::fs::symlink_metadata(self.out_dir.join(&written.file)).is_ok() => {
+                    output::err(&format!(
+                        "line {}: {} no longer holds the video this batch wrote there; it is kept, and the video is written under a free name",
+                        item.number,
+                        output::clean(&written.file)
+                    ));
                 }
-                None => done_before = false,
+                // Recorded but absent (a run stopped before putting it in place), or never written.
+                Some(_) | None => {}
             }
         }
-        if done_before {
+        if held.iter().all(|h| *h) {
             // A run stopped after putting a file in place, before removing its staged copy.
             for i in 0..item.outs.len() {
                 let _ = std::fs::remove_file(self.out_dir.join(files::staging_name(&item.key, i)));
@@ -169,7 +168,7 @@ impl Runner {
             return outcome;
         }
         self.progress.started(item);
-        let outcome = self.work(item, state).await.unwrap_or_else(|e| Outcome::Stopped(e.message, e.code));
+        let outcome = self.work(item, state, &held).await.unwrap_or_else(|e| Outcome::Stopped(e.message, e.code));
         self.progress.ended(item, &outcome);
         outcome
     }
@@ -181,7 +180,7 @@ impl Runner {
         Ok(())
     }
 
-    async fn work(&self, item: &Item, mut state: LineState) -> Result<Outcome, CliError> {
+    async fn work(&self, item: &Item, mut state: LineState, held: &[bool]) -> Result<Outcome, CliError> {
         if let Some(error) = &state.failed {
             if !self.rerun.retry_failed_jobs {
                 return Ok(Outcome::Failed(error.clone()));
@@ -240,7 +239,7 @@ impl Runner {
                 }
             }
         };
-        self.finish(item, &jobs, &state).await
+        self.finish(item, &jobs, &state, held).await
     }
 
     /// Sends the create under `idempotency_key` once the ledger lets it go (the intent is
@@ -304,8 +303,9 @@ impl Runner {
         }
     }
 
-    /// Waits for each job and downloads its output (outputs written before are kept).
-    async fn finish(&self, item: &Item, jobs: &[Job], state: &LineState) -> Result<Outcome, CliError> {
+    /// Waits for each job and downloads its output (outputs written before and still `held` are
+    /// kept).
+    async fn finish(&self, item: &Item, jobs: &[Job], state: &LineState, held: &[bool]) -> Result<Outcome, CliError> {
         let provider = item.request.provider;
         let policy = wait_policy(provider, &self.wait, self.ctx.simulated(provider))?;
         let simulated = self.ctx.simulated(provider);
@@ -313,7 +313,7 @@ impl Runner {
         let mut costs = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             if let Some(written) = state.done.get(&i)
-                && self.holds(written).await
+                && held.get(i).copied().unwrap_or(false)
             {
                 files.push(written.file.clone());
                 costs.extend(written.cost.clone().filter(|_| !written.simulated));
@@ -403,8 +403,7 @@ impl Runner {
         for attempt in 0..16 {
             // The line's own name holding these very bytes (put there by a worker that lost its
             // lease meanwhile, or by a run stopped before it recorded them) is the file.
-            let same =
-                attempt == 0 && digest(&self.out_dir.join(preferred)).await.is_ok_and(|d| d == (bytes, sha256.clone()));
+            let same = attempt == 0 && same_bytes(&self.out_dir.join(preferred), bytes, &sha256).await;
             let out = if same {
                 preferred.to_string()
             } else {
@@ -425,7 +424,7 @@ impl Runner {
                 return Ok(Ok(out));
             }
             let (from, to) = (staging.to_path_buf(), self.out_dir.join(&out));
-            let linked = tokio::task::spawn_blocking(move || files::put_in_place(&from, &to))
+            let linked = tokio::task::spawn_blocking(move || videogen::place_without_replacing(&from, &to))
                 .await
                 .unwrap_or_else(|e| Err(std::io::Error::other(e)));
             match linked {
@@ -433,8 +432,7 @@ impl Runner {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     // The same bytes there already (this line's output, put in place by a worker
                     // that lost its lease meanwhile): that is the file.
-                    let there = self.out_dir.join(&out);
-                    if digest(&there).await.is_ok_and(|d| d == (bytes, sha256.clone())) {
+                    if same_bytes(&self.out_dir.join(&out), bytes, &sha256).await {
                         let _ = tokio::fs::remove_file(staging).await;
                         return Ok(Ok(out));
                     }
@@ -521,14 +519,17 @@ async fn digest(path: &Path) -> std::io::Result<(u64, String)> {
     tokio::task::spawn_blocking(move || files::digest(&path)).await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }
 
+/// [`files::same_bytes`], on the blocking pool.
+async fn same_bytes(path: &Path, bytes: u64, sha256: &str) -> bool {
+    let (path, sha256) = (path.to_path_buf(), sha256.to_string());
+    tokio::task::spawn_blocking(move || files::same_bytes(&path, bytes, &sha256)).await.unwrap_or(false)
+}
+
 /// The size and SHA-256 of the staged file when it is the output `written` records (a run
 /// stopped after recording it, before putting it in place).
 async fn staged(staging: &Path, written: &Written) -> Option<(u64, String)> {
-    if !tokio::fs::try_exists(staging).await.unwrap_or(false) {
-        return None;
-    }
-    let (bytes, sha256) = digest(staging).await.ok()?;
-    (written.sha256.as_deref() == Some(sha256.as_str())).then_some((bytes, sha256))
+    let (bytes, sha256) = (written.bytes?, written.sha256.clone()?);
+    same_bytes(staging, bytes, &sha256).await.then_some((bytes, sha256))
 }
 
 /// A new `Idempotency-Key` for a create attempt (a UUID v4, as the facade makes its own).

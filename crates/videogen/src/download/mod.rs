@@ -20,7 +20,7 @@ mod partial;
 mod sniff;
 
 pub(crate) use partial::Partial;
-pub use partial::{check_output_path, partial_path};
+pub use partial::{check_output_path, partial_path, place_without_replacing};
 use partial::{exists, resolve_output};
 use sniff::{mp4_boxes_fit, not_a_video, not_an_image};
 

@@ -187,21 +187,11 @@ impl Partial {
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             file.sync_all()?;
             drop(file);
-            if replace {
-                std::fs::rename(&from, &to)?;
-            } else {
-                match std::fs::hard_link(&from, &to) {
-                    Ok(()) => std::fs::remove_file(&from)?,
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists(&to)),
-                    Err(_) if std::fs::symlink_metadata(&to).is_ok() => return Err(exists(&to)),
-                    Err(_) => std::fs::rename(&from, &to)?,
-                }
+            if !replace {
+                return place_without_replacing(&from, &to);
             }
-            if let Some(dir) = to.parent().filter(|p| !p.as_os_str().is_empty())
-                && let Ok(dir) = std::fs::File::open(dir)
-            {
-                let _ = dir.sync_all();
-            }
+            std::fs::rename(&from, &to)?;
+            sync_folder(&to);
             Ok(())
         })
         .await
@@ -211,6 +201,35 @@ impl Partial {
     pub(crate) async fn remove(self) {
         drop(self.file);
         let _ = tokio::fs::remove_file(&self.path).await;
+    }
+}
+
+/// Puts the finished file `from` at `to` without replacing anything there, as downloads through
+/// [`crate::Video::no_overwrite`] do last: a hard link (refused when `to` exists, even if it
+/// appeared a moment ago), then `from` removed, then the folder synced; on a file system without
+/// hard links, a rename after a look. For a program that writes a finished file itself and must
+/// not clobber the user's (the `videogen` batch records each output before putting it in place).
+///
+/// # Errors
+/// `std::io::ErrorKind::AlreadyExists` when `to` is taken (`from` is kept); the file system's
+/// error otherwise.
+pub fn place_without_replacing(from: &Path, to: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => std::fs::remove_file(from)?,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists(to)),
+        Err(_) if std::fs::symlink_metadata(to).is_ok() => return Err(exists(to)),
+        Err(_) => std::fs::rename(from, to)?,
+    }
+    sync_folder(to);
+    Ok(())
+}
+
+/// Syncs the folder of `path`, so a rename or link into it survives a crash (best effort).
+fn sync_folder(path: &Path) {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(dir) = std::fs::File::open(dir)
+    {
+        let _ = dir.sync_all();
     }
 }
 

@@ -474,8 +474,8 @@ impl Gateway {
         timeout: Duration,
     ) -> Result<Self> {
         use secrecy::ExposeSecret;
-        // Only the gateway may run without a key (ClientBuilder::without_key).
-        let auth = if provider == Provider::OpenAi && key.expose_secret().is_empty() {
+        // Only a provider whose profile allows it runs without a key (ClientBuilder::without_key).
+        let auth = if provider.keyless_allowed() && key.expose_secret().is_empty() {
             ApiAuth::keyless(base_url)
         } else {
             ApiAuth::bearer(base_url, key)
