@@ -126,8 +126,10 @@ pub struct ClientOptions {
     pub limit: Option<Duration>,
     /// Each request's own cut (`None`: the library's [`videogen::DEFAULT_REQUEST_TIMEOUT`]).
     pub request_timeout: Option<Duration>,
-    /// A create's 429 comes back at once ([`videogen::RetryPolicy::max_create_retries`] 0) for
-    /// the caller to pace (the batch's pause per provider, shared by its workers).
+    /// A create's 429 is sent again up to [`crate::batch::runner::MAX_RATE_LIMITED_ROUNDS`]
+    /// times ([`videogen::RetryPolicy::max_create_retries`]), the caller pacing the rounds
+    /// through a [`videogen::RateLimitPause`] (the batch's pause per provider, shared by its
+    /// workers).
     pub pace_creates: bool,
 }
 
@@ -194,7 +196,7 @@ pub async fn context_with(
     builder = builder.request_timeout(limit.map_or(request_timeout, |l| l.min(request_timeout))).retry(
         videogen::RetryPolicy {
             max_retry_after,
-            max_create_retries: pace_creates.then_some(0),
+            max_create_retries: pace_creates.then_some(crate::batch::runner::MAX_RATE_LIMITED_ROUNDS),
             ..videogen::RetryPolicy::default()
         },
     );

@@ -3,6 +3,7 @@
 use crate::builder::{ClientBuilder, SCHEMA_CHECK_LIMIT};
 use crate::operation::Operation;
 use crate::providers::require;
+use crate::retry::{RateLimitPause, RequestKind, RetrySchedule};
 use crate::state::Inner;
 use crate::wait::{WaitEvent, WaitPolicy};
 use crate::{Error, Job, JobStatus, Provider, Result, Video, VideoInfo, VideoRequest, models};
@@ -129,6 +130,20 @@ impl Client {
     /// As [`Client::submit`]; `num_generations` outside 1–4 or on another provider is
     /// [`Error::InvalidRequest`] before anything is sent.
     pub async fn submit_many(&self, request: &VideoRequest) -> Result<Vec<Job>> {
+        self.submit_gated(request, None).await
+    }
+
+    /// [`Client::submit_many`], with a 429's wait before the create is sent again handed to
+    /// `pause` (which may share it with other creates, or hand the 429 back). The number of such
+    /// re-sends is the client's [`crate::RetryPolicy::max_create_retries`].
+    ///
+    /// # Errors
+    /// As [`Client::submit_many`]; a 429 that `pause` hands back is [`Error::RateLimited`].
+    pub async fn submit_many_paced(&self, request: &VideoRequest, pause: &dyn RateLimitPause) -> Result<Vec<Job>> {
+        self.submit_gated(request, Some(pause)).await
+    }
+
+    async fn submit_gated(&self, request: &VideoRequest, pause: Option<&dyn RateLimitPause>) -> Result<Vec<Job>> {
         let span = tracing::info_span!("videogen.submit", provider = %request.provider, model = %request.model, job_id = tracing::field::Empty);
         async {
             require(request.provider, Operation::Submit)?;
@@ -139,10 +154,11 @@ impl Client {
             let backend = self.inner.backend(request.provider)?;
             Box::pin(self.check_published_schema(request)).await?;
             // Boxed: a job's task then holds a pointer while its create is in flight.
-            let jobs =
-                Box::pin(self.create(request.provider, request.idempotency_key.as_deref(), || backend.create(request)))
-                    .await
-                    .map_err(|e| self.inner.model_gone(e))?;
+            let jobs = Box::pin(
+                self.create(request.provider, request.idempotency_key.as_deref(), pause, || backend.create(request)),
+            )
+            .await
+            .map_err(|e| self.inner.model_gone(e))?;
             let ids: Vec<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
             tracing::Span::current().record("job_id", ids.join(",").as_str());
             tracing::info!(jobs = ?ids, "submitted");
@@ -173,9 +189,16 @@ impl Client {
         }
     }
 
-    /// Sends one create under one `Idempotency-Key` (`key`, or a new UUID), re-sent only when it
-    /// provably created nothing (a 429, or a connection that failed before the request was sent).
-    async fn create<F, Fut>(&self, provider: Provider, key: Option<&str>, create: F) -> Result<Vec<Job>>
+    /// Sends one create under one `Idempotency-Key` (`key`, or a new UUID), re-sent on the
+    /// client's [`RetrySchedule`] only when it provably created nothing (a 429, or a connection
+    /// that failed before the request was sent); a 429's wait goes through `pause` when given.
+    async fn create<F, Fut>(
+        &self,
+        provider: Provider,
+        key: Option<&str>,
+        pause: Option<&dyn RateLimitPause>,
+        create: F,
+    ) -> Result<Vec<Job>>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Vec<Job>>>,
@@ -189,9 +212,7 @@ impl Client {
         };
         let key = key.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
         let started_at = chrono::Utc::now();
-        // Built at the first retry (boxed: every job's task is as large as its largest step).
-        let mut delays: Option<Box<backon::ExponentialBackoff>> = None;
-        let mut rate_limited = 0;
+        let mut schedule = RetrySchedule::new(RequestKind::Create, self.inner.retry);
         let mut jobs = loop {
             let attempt = {
                 let _permit = self.inner.permit().await;
@@ -199,31 +220,25 @@ impl Client {
                 // its largest step) then holds a pointer, not the request's state.
                 videogen_transport::with_idempotency_key(&key, Box::pin(create())).await
             };
-            let rate_limit_spent = matches!(attempt, Err(Error::RateLimited { .. })) && {
-                rate_limited += 1;
-                rate_limited > self.inner.retry.max_create_retries.unwrap_or(usize::MAX)
-            };
-            let delay = match attempt {
-                Err(e) if crate::retry::may_send_again(crate::retry::Request::Create, &e) && !rate_limit_spent => {
-                    let delays = delays
-                        .get_or_insert_with(|| Box::new(backon::BackoffBuilder::build(self.inner.retry.backoff())));
-                    match delays.next() {
-                        Some(computed) => {
-                            let delay = self.inner.retry.delay_for(&e, computed);
-                            tracing::warn!(error = %e, ?delay, "the create was not taken; sending it again with the same idempotency key");
-                            delay
-                        }
-                        None => break Err(e),
-                    }
-                }
+            let error = match attempt {
+                Ok(jobs) => break Ok(jobs),
                 Err(Error::OutcomeUnknown { provider, model, message, status, body, source, .. }) => {
                     let attempt =
                         Some(Box::new(crate::error::CreateAttempt { idempotency_key: key.clone(), started_at }));
                     break Err(Error::OutcomeUnknown { provider, model, message, status, body, source, attempt });
                 }
-                other => break other,
+                Err(e) => e,
             };
-            tokio::time::sleep(delay).await;
+            let Some(delay) = schedule.next_delay(&error) else { break Err(error) };
+            tracing::warn!(error = %error, ?delay, "the create was not taken; sending it again with the same idempotency key");
+            match (pause, &error) {
+                (Some(pause), Error::RateLimited { .. }) => {
+                    if !pause.rate_limited(provider, &error, delay).await {
+                        break Err(error);
+                    }
+                }
+                _ => tokio::time::sleep(delay).await,
+            }
         }?;
         for job in &mut jobs {
             job.idempotency_key = Some(key.clone());
@@ -285,9 +300,9 @@ impl Client {
                 Some(request) => {
                     let request = request?;
                     models::check(&request)?;
-                    self.create(job.provider, None, || backend.create(&request)).await?
+                    self.create(job.provider, None, None, || backend.create(&request)).await?
                 }
-                None => self.create(job.provider, None, || backend.remix(job, &video, prompt)).await?,
+                None => self.create(job.provider, None, None, || backend.remix(job, &video, prompt)).await?,
             };
             let remixed = Self::only(jobs);
             tracing::Span::current().record("job_id", remixed.id.as_str());

@@ -202,7 +202,7 @@ pub use request::{
     ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs,
 };
 pub use result::{Download, Variant, VideoInfo, VideoLocation};
-pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use retry::{MAX_RETRY_AFTER, RateLimitPause, RequestKind, RetryPolicy, RetrySchedule};
 pub use rust_decimal::Decimal;
 pub use secrecy::SecretString;
 pub use video::Video;

@@ -165,6 +165,9 @@ struct State {
     /// When to poll next; `None`: now.
     next_poll: Option<Instant>,
     errors: u32,
+    /// The delays after failed polls since the last answer (boxed, built at the first failure:
+    /// every waiting job holds this state).
+    retries: Option<Box<crate::RetrySchedule>>,
     last_status: String,
     done: bool,
     /// The provider's pushed completions and what wakes this wait, when used.
@@ -270,6 +273,7 @@ pub(crate) fn events(
         last: None,
         next_poll: None,
         errors: 0,
+        retries: None,
         last_status: "unknown".into(),
         done: false,
         push: None,
@@ -374,20 +378,32 @@ pub(crate) fn events(
             };
             let (status, hint) = match result {
                 Ok(s) => s,
-                Err(e) if crate::retry::may_send_again(crate::retry::Request::Read, &e) => {
+                Err(e) if crate::retry::may_send_again(crate::RequestKind::Read, &e) => {
                     st.errors += 1;
                     if st.policy.max_consecutive_errors.is_some_and(|max| st.errors > max) {
                         st.done = true;
                         return Some((Err(e.with_job(&st.job)), st));
                     }
-                    let backoff = st
-                        .policy
-                        .interval
-                        .saturating_mul(1u32 << st.errors.min(6))
-                        .min(st.policy.max_interval.max(Duration::from_secs(30)));
-                    let delay = e
-                        .retry_after()
-                        .map_or(backoff, |ra| clamp(ra, st.policy.min_interval, st.inner.retry.max_retry_after));
+                    // The crate's one schedule, from the poll interval up (doubling, jittered,
+                    // to the longest poll interval or 30 s), the `Retry-After` clamped; tries
+                    // are bounded by the deadline and `max_consecutive_errors`, not a count.
+                    let (policy, inner) = (&st.policy, &st.inner);
+                    let retries = st.retries.get_or_insert_with(|| {
+                        Box::new(crate::RetrySchedule::new(
+                            crate::RequestKind::Read,
+                            crate::RetryPolicy {
+                                max_retries: usize::MAX,
+                                min_delay: policy.interval.max(policy.min_interval),
+                                max_delay: policy.max_interval.max(Duration::from_secs(30)),
+                                max_retry_after: inner.retry.max_retry_after,
+                                max_create_retries: None,
+                            },
+                        ))
+                    });
+                    let Some(delay) = retries.next_delay(&e) else {
+                        st.done = true;
+                        return Some((Err(e.with_job(&st.job)), st));
+                    };
                     let delay = st.within_deadline(delay.max(st.policy.min_interval));
                     st.next_poll = Some(Instant::now() + delay);
                     tracing::warn!(job = %st.job.short_form(), error = %e, ?delay, "status poll failed; waiting on");
@@ -405,6 +421,7 @@ pub(crate) fn events(
                 }
             };
             st.errors = 0;
+            st.retries = None;
             if let Some(end) = st.finish(&status) {
                 return Some((end, st));
             }

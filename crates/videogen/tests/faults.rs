@@ -257,6 +257,70 @@ async fn a_caller_pacing_creates_gets_the_first_429() {
     assert!(started.elapsed() >= Duration::from_millis(30), "a refused connection is still retried");
 }
 
+/// A caller's [`videogen::RateLimitPause`] gets each 429 with the schedule's delay (the clamped
+/// `Retry-After`) and decides: `true` sends the create again (same key), `false` hands the 429
+/// back. The library never sleeps a paced 429 itself.
+#[tokio::test]
+async fn a_rate_limit_pause_decides_each_429() {
+    struct Pause {
+        seen: std::sync::Mutex<Vec<Duration>>,
+        allow: usize,
+    }
+    impl videogen::RateLimitPause for Pause {
+        fn rate_limited<'a>(
+            &'a self,
+            provider: Provider,
+            error: &'a Error,
+            delay: Duration,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>> {
+            assert_eq!(provider, Provider::OpenAi);
+            assert!(matches!(error, Error::RateLimited { .. }), "{error:?}");
+            let mut seen = self.seen.lock().unwrap();
+            seen.push(delay);
+            let go = seen.len() <= self.allow;
+            Box::pin(async move { go })
+        }
+    }
+    let p = sim_provider(Provider::OpenAi);
+    // Two 429s asking for 7 s each, then the create goes through.
+    let rule =
+        FaultRule::new(p, "createVideo", FaultKind::RateLimited { retry_after_secs: 7 }).schedule(Schedule::First(2));
+    let sim = Sim::start(SimConfig { faults: vec![rule], ..fast_config() }).await.unwrap();
+    let client = Client::builder()
+        .allow_retired_models(true)
+        .api_key(Provider::OpenAi, KEY)
+        .base_url(Provider::OpenAi, base_url(&sim, Provider::OpenAi))
+        .retry(RetryPolicy { max_create_retries: Some(12), ..fast_retry() })
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let pause = Pause { seen: std::sync::Mutex::new(Vec::new()), allow: usize::MAX };
+    let jobs = client.submit_many_paced(&request(Provider::OpenAi), &pause).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert!(started.elapsed() < Duration::from_secs(5), "the pause, not the library, waits: {:?}", started.elapsed());
+    assert_eq!(*pause.seen.lock().unwrap(), [Duration::from_secs(7), Duration::from_secs(7)]);
+    assert_eq!(sim.counters().create_requests(p), 3);
+    assert_eq!(sim.counters().jobs_created(p), 1);
+    sim.stop().await;
+
+    // A pause that says no: the first 429 comes back, nothing else is sent.
+    let rule = FaultRule::new(p, "createVideo", FaultKind::RateLimited { retry_after_secs: 7 });
+    let sim = Sim::start(SimConfig { faults: vec![rule], ..fast_config() }).await.unwrap();
+    let client = Client::builder()
+        .allow_retired_models(true)
+        .api_key(Provider::OpenAi, KEY)
+        .base_url(Provider::OpenAi, base_url(&sim, Provider::OpenAi))
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let pause = Pause { seen: std::sync::Mutex::new(Vec::new()), allow: 0 };
+    let err = client.submit_many_paced(&request(Provider::OpenAi), &pause).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert_eq!(sim.counters().create_requests(p), 1);
+    assert_eq!(pause.seen.lock().unwrap().len(), 1);
+    sim.stop().await;
+}
+
 /// The simulator honours the idempotency key: a create repeated with the same key (as a
 /// provider adopting the header would) answers the same job and creates none.
 #[tokio::test]

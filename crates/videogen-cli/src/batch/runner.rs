@@ -17,9 +17,9 @@ use std::time::Duration;
 use videogen::{Client, Error, Job, Operation, WaitEvent, WaitPolicy};
 
 /// How often a create refused with 429 is sent again in the same run: 12 more rounds, each
-/// after the clamped `Retry-After` (or 2, 4, 8 … 60 s), during which every create of the ledger
-/// to that provider waits (the library hands the batch each 429 at once).
-pub const MAX_RATE_LIMITED_ROUNDS: u32 = 12;
+/// after the library's retry schedule (the clamped `Retry-After`, or the backoff; at least
+/// 1 s), during which every create of the ledger to that provider waits ([`LinePause`]).
+pub const MAX_RATE_LIMITED_ROUNDS: usize = 12;
 
 /// The shortest wait before a rate-limited create is sent again: 1 second.
 const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
@@ -243,62 +243,46 @@ impl Runner {
     }
 
     /// Sends the create under `idempotency_key` once the ledger lets it go (the intent is
-    /// recorded first); a 429 (nothing created) pauses the provider's creates for every worker
-    /// of the ledger and is sent again after the clamped `Retry-After`, up to
-    /// [`MAX_RATE_LIMITED_ROUNDS`] times. A lost answer is looked up in the provider's job list
-    /// at once; it is never sent again in this run.
+    /// recorded first). A 429 (nothing created) is sent again by the library on its retry
+    /// schedule, up to [`MAX_RATE_LIMITED_ROUNDS`] times, its wait going through the ledger
+    /// ([`LinePause`]: every worker's creates to that provider pause). A lost answer is looked
+    /// up in the provider's job list at once; it is never sent again in this run.
     async fn create(&self, item: &Item, idempotency_key: &str) -> Result<Result<Vec<Job>, Outcome>, CliError> {
-        let mut round = 0;
         let request = item.request.clone().idempotency_key(idempotency_key);
-        loop {
-            let slot = self.ledger.begin_create(item, idempotency_key).await?;
-            self.progress.event(
-                item,
-                &LineEvent::Submitting { at: slot.at, idempotency_key: Some(idempotency_key.to_string()) },
-            );
-            let client = &self.ctx.client;
-            let result = if item.outs.len() > 1 {
-                client.submit_many(&request).await
-            } else {
-                client.submit(&request).await.map(|j| vec![j])
-            };
-            let started = slot.at;
-            drop(slot);
-            match result {
-                Ok(jobs) => {
-                    self.record(item, LineEvent::Submitted { jobs: jobs.clone() }).await?;
-                    return Ok(Ok(jobs));
+        let slot = self.ledger.begin_create(item, idempotency_key).await?;
+        let started = slot.at;
+        self.progress
+            .event(item, &LineEvent::Submitting { at: slot.at, idempotency_key: Some(idempotency_key.to_string()) });
+        let pause =
+            LinePause { runner: self, item, idempotency_key, slot: Mutex::new(Some(slot)), failed: Mutex::new(None) };
+        let result = self.ctx.client.submit_many_paced(&request, &pause).await;
+        let LinePause { slot, failed, .. } = pause;
+        drop(slot);
+        if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+        match result {
+            Ok(jobs) => {
+                self.record(item, LineEvent::Submitted { jobs: jobs.clone() }).await?;
+                Ok(Ok(jobs))
+            }
+            Err(e @ Error::OutcomeUnknown { .. }) => {
+                self.record(item, LineEvent::Unknown { error: e.to_string() }).await?;
+                let adopted = self.look_up_within(item, Some(started)).await.unwrap_or_else(|l| {
+                    tracing::warn!(error = %l.full_text(), "the job list could not be read");
+                    Vec::new()
+                });
+                if !adopted.is_empty() {
+                    return Ok(Ok(adopted));
                 }
-                Err(e @ Error::OutcomeUnknown { .. }) => {
-                    self.record(item, LineEvent::Unknown { error: e.to_string() }).await?;
-                    let adopted = self.look_up_within(item, Some(started)).await.unwrap_or_else(|l| {
-                        tracing::warn!(error = %l.full_text(), "the job list could not be read");
-                        Vec::new()
-                    });
-                    if !adopted.is_empty() {
-                        return Ok(Ok(adopted));
-                    }
-                    return Ok(Err(Outcome::Unknown(e.to_string())));
-                }
-                Err(e @ Error::RateLimited { .. }) if round < MAX_RATE_LIMITED_ROUNDS => {
-                    round += 1;
-                    let backoff = Duration::from_secs(2u64.pow(round).min(60));
-                    let wait = e.retry_after().unwrap_or(backoff).clamp(MIN_RATE_LIMIT_WAIT, videogen::MAX_RETRY_AFTER);
-                    self.record(
-                        item,
-                        LineEvent::RateLimited { retry_in_seconds: wait.as_secs_f64(), error: e.to_string() },
-                    )
-                    .await?;
-                    // The next round waits in begin_create, with every other create to this provider.
-                    self.ledger.rate_limited(item.request.provider, wait).await?;
-                }
-                // Every other create error created nothing (the library reports a create that
-                // may have made a job as OutcomeUnknown).
-                Err(e) => {
-                    let code = ExitCode::of(&e);
-                    self.record(item, LineEvent::Refused { error: e.to_string(), exit_code: Some(code as u8) }).await?;
-                    return Ok(Err(Outcome::Refused(e.to_string(), code)));
-                }
+                Ok(Err(Outcome::Unknown(e.to_string())))
+            }
+            // Every other create error created nothing (the library reports a create that may
+            // have made a job as OutcomeUnknown); a 429 here is one past the last round.
+            Err(e) => {
+                let code = ExitCode::of(&e);
+                self.record(item, LineEvent::Refused { error: e.to_string(), exit_code: Some(code as u8) }).await?;
+                Ok(Err(Outcome::Refused(e.to_string(), code)))
             }
         }
     }
@@ -542,4 +526,55 @@ fn new_idempotency_key() -> String {
 /// finished videos: its lost creates are found once finished ([`Client::find_created`]).
 fn listable(item: &Item) -> bool {
     Client::supports(item.request.provider, Operation::List) && item.request.prompt.is_some()
+}
+
+/// A line's say in its create's 429s ([`videogen::RateLimitPause`]): records the refusal,
+/// pauses the provider's creates for every worker of the ledger, then waits for the line's turn
+/// (which records the intent again). A ledger error stops the create; the runner returns it.
+struct LinePause<'a> {
+    runner: &'a Runner,
+    item: &'a Item,
+    idempotency_key: &'a str,
+    /// The create's slot in the ledger, renewed for each round.
+    slot: Mutex<Option<super::ledger::CreateSlot>>,
+    failed: Mutex<Option<CliError>>,
+}
+
+impl LinePause<'_> {
+    async fn round(&self, provider: videogen::Provider, error: &Error, delay: Duration) -> Result<(), CliError> {
+        let wait = delay.max(MIN_RATE_LIMIT_WAIT);
+        let (runner, item) = (self.runner, self.item);
+        runner
+            .record(item, LineEvent::RateLimited { retry_in_seconds: wait.as_secs_f64(), error: error.to_string() })
+            .await?;
+        drop(self.slot.lock().unwrap_or_else(|p| p.into_inner()).take());
+        runner.ledger.rate_limited(provider, wait).await?;
+        // The next round waits here, with every other create to this provider.
+        let slot = runner.ledger.begin_create(item, self.idempotency_key).await?;
+        runner.progress.event(
+            item,
+            &LineEvent::Submitting { at: slot.at, idempotency_key: Some(self.idempotency_key.to_string()) },
+        );
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(slot);
+        Ok(())
+    }
+}
+
+impl videogen::RateLimitPause for LinePause<'_> {
+    fn rate_limited<'a>(
+        &'a self,
+        provider: videogen::Provider,
+        error: &'a Error,
+        delay: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>> {
+        Box::pin(async move {
+            match self.round(provider, error, delay).await {
+                Ok(()) => true,
+                Err(e) => {
+                    *self.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    false
+                }
+            }
+        })
+    }
 }

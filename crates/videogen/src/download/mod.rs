@@ -146,7 +146,7 @@ impl Transfer<'_> {
             return Err(Error::Expired { job: Box::new(self.job.clone()) });
         }
         let resumed_from = transfer.partial.written;
-        let mut delays = backon::BackoffBuilder::build(self.inner.retry.backoff());
+        let mut schedule = crate::RetrySchedule::new(crate::RequestKind::Read, self.inner.retry).until(deadline);
         let mut resumed = 0u32;
         loop {
             let attempt = match tokio::time::timeout_at(deadline, self.fetch_once(&parsed, path, &mut transfer)).await {
@@ -170,20 +170,18 @@ impl Transfer<'_> {
                     tracing::info!(bytes, resumed, resumed_from, "downloaded");
                     return Ok(Download { path: target.to_path_buf(), bytes, resumed, resumed_from });
                 }
-                Err(e) if crate::retry::may_send_again(crate::retry::Request::Read, &e) => {
+                Err(e) if crate::retry::may_send_again(crate::RequestKind::Read, &e) => {
                     if matches!(e, Error::InvalidVideo { .. }) {
                         // Never resume on top of a body that was not the video.
                         transfer.partial.reset().await.map_err(|err| self.io(path, err))?;
                         transfer.total = None;
                     }
-                    let Some(computed) = delays.next() else {
+                    let Some(delay) = schedule.next_delay(&e) else {
                         if matches!(e, Error::InvalidVideo { .. }) {
                             transfer.partial.remove().await;
                         }
                         return Err(e);
                     };
-                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                    let delay = self.inner.retry.delay_for(&e, computed).min(left);
                     tracing::warn!(error = %e, written = transfer.partial.written, ?delay, "download interrupted; resuming");
                     resumed += 1;
                     tokio::time::sleep(delay).await;
