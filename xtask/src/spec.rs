@@ -24,6 +24,7 @@ pub const APIS: &[Api] = &[
     Api { name: "oxen", crate_name: "videogen-oxen" },
     Api { name: "videodb", crate_name: "videogen-videodb" },
     Api { name: "openai", crate_name: "videogen-openai" },
+    Api { name: "replicate", crate_name: "videogen-replicate" },
 ];
 
 impl Api {

@@ -391,11 +391,13 @@ pub struct Options {
 
 /// Parses `spec update <api> [options]`.
 pub fn parse_args(args: &[&str]) -> Result<(Api, Options), String> {
-    let [name, rest @ ..] = args else { return Err("spec update needs an API: oxen, videodb or openai".into()) };
+    let [name, rest @ ..] = args else {
+        return Err("spec update needs an API: oxen, videodb, openai or replicate".into());
+    };
     let api = *APIS
         .iter()
         .find(|a| a.name == *name)
-        .ok_or_else(|| format!("unknown API {name:?} (oxen, videodb, openai)"))?;
+        .ok_or_else(|| format!("unknown API {name:?} (oxen, videodb, openai, replicate)"))?;
     let mut options = Options { from: None, check: false, commit: None, commit_date: None };
     let mut it = rest.iter();
     while let Some(arg) = it.next() {

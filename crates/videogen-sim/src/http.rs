@@ -59,6 +59,14 @@ pub(crate) fn openai_error(
     json_response(status, &json!({"error": {"type": kind, "message": message, "param": param, "code": code}}))
 }
 
+/// Replicate's problem details (`application/problem+json`, `{title, detail, status}`; the
+/// Python SDK's `ReplicateError` reads them).
+pub(crate) fn replicate_problem(status: StatusCode, detail: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = json!({"title": title, "detail": detail, "status": status.as_u16()});
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
 /// The provider's body for an injected 429 or 5xx.
 fn fault_error(provider: Provider, status: StatusCode) -> Response {
     let rate = status == StatusCode::TOO_MANY_REQUESTS;
@@ -78,6 +86,11 @@ fn fault_error(provider: Provider, status: StatusCode) -> Response {
         Provider::OpenAi | Provider::AiHubMix => {
             openai_error(status, "server_error", "The server had an error while processing your request.", None, None)
         }
+        // replicate.com/docs/topics/predictions/rate-limits: the throttle text.
+        Provider::Replicate if rate => {
+            replicate_problem(status, "Request was throttled. Your rate limit resets in ~1s.")
+        }
+        Provider::Replicate => replicate_problem(status, "Internal server error"),
     }
 }
 
@@ -86,7 +99,7 @@ fn fault_error(provider: Provider, status: StatusCode) -> Response {
 fn check_auth(state: &SimState, provider: Provider, headers: &HeaderMap) -> Result<(), Response> {
     let key = match provider {
         Provider::VideoDb => headers.get("x-access-token").and_then(|v| v.to_str().ok()).map(str::trim),
-        Provider::Oxen | Provider::OpenAi | Provider::AiHubMix => headers
+        Provider::Oxen | Provider::OpenAi | Provider::AiHubMix | Provider::Replicate => headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
@@ -125,6 +138,9 @@ fn check_auth(state: &SimState, provider: Provider, headers: &HeaderMap) -> Resu
             None,
             Some("invalid_api_key"),
         ),
+        Provider::Replicate => {
+            replicate_problem(StatusCode::UNAUTHORIZED, "You did not pass a valid authentication token")
+        }
     })
 }
 

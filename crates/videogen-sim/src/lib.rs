@@ -39,6 +39,7 @@ mod media;
 mod openai;
 mod oxen;
 mod persist;
+mod replicate;
 pub mod retired;
 mod serve;
 mod server;
@@ -71,6 +72,9 @@ pub enum Provider {
     /// and answers.
     #[serde(rename = "aihubmix")]
     AiHubMix,
+    /// Replicate (`/v1/predictions…`, `/v1/models/…`, `/v1/webhooks/default/secret`; a client's
+    /// base URL is `…/v1`, the official Python SDK's the bare origin).
+    Replicate,
 }
 
 impl Provider {
@@ -81,6 +85,7 @@ impl Provider {
             Provider::VideoDb => "videodb",
             Provider::OpenAi => "openai",
             Provider::AiHubMix => "aihubmix",
+            Provider::Replicate => "replicate",
         }
     }
 }
@@ -93,7 +98,8 @@ impl std::str::FromStr for Provider {
             "videodb" => Ok(Provider::VideoDb),
             "openai" => Ok(Provider::OpenAi),
             "aihubmix" => Ok(Provider::AiHubMix),
-            other => Err(format!("unknown provider {other:?} (oxen, videodb, openai, aihubmix)")),
+            "replicate" => Ok(Provider::Replicate),
+            other => Err(format!("unknown provider {other:?} (oxen, videodb, openai, aihubmix, replicate)")),
         }
     }
 }
@@ -149,7 +155,15 @@ pub struct SimConfig {
     /// How long a new job stays out of the providers' job lists (default 0): lists that lag
     /// behind creates, as eventually consistent listings do, for tests of a lost create's lookup.
     pub list_lag: Duration,
+    /// The signing secret of Replicate's webhooks (`whsec_` and base64; default
+    /// [`DEFAULT_WEBHOOK_SECRET`]): served at `GET /v1/webhooks/default/secret` and used to sign
+    /// every delivery (Standard Webhooks).
+    pub webhook_secret: String,
 }
+
+/// The simulator's default webhook signing secret: `whsec_` and the base64 of
+/// `videogen-sim webhook key!` (25 bytes), a fixed value so tests can verify deliveries.
+pub const DEFAULT_WEBHOOK_SECRET: &str = "whsec_dmlkZW9nZW4tc2ltIHdlYmhvb2sga2V5IQ==";
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -169,6 +183,7 @@ impl Default for SimConfig {
             serve_retired_models: false,
             oxen_models: None,
             list_lag: Duration::ZERO,
+            webhook_secret: DEFAULT_WEBHOOK_SECRET.to_string(),
         }
     }
 }
@@ -232,6 +247,7 @@ impl Sim {
             Provider::OpenAi => self.openai_base_url(),
             Provider::AiHubMix => self.aihubmix_base_url(),
             Provider::Oxen | Provider::VideoDb => self.base_url(),
+            Provider::Replicate => self.openai_base_url(),
         }
     }
 

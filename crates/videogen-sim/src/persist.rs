@@ -83,6 +83,9 @@ pub(crate) struct SavedJob {
     pub(crate) collection_id: String,
     pub(crate) deleted: bool,
     pub(crate) name: Option<String>,
+    /// Replicate's `Cancel-After` deadline (Unix ms) and its Unix seconds.
+    #[serde(default)]
+    pub(crate) deadline: Option<(i64, i64)>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]

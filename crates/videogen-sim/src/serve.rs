@@ -10,9 +10,10 @@ use std::time::Duration;
 pub const FAULT_HELP: &str = "\
 Fault rules (--fault, repeatable; the first matching rule wins):
   <provider|*>:<operation|*>:<kind>[:<schedule>]
-  provider   oxen, videodb, openai, aihubmix, or * for any
+  provider   oxen, videodb, openai, aihubmix, replicate, or * for any
   operation  the spec's operationId (enqueue_generation, get_queue_generation, generate_video,
-             get_async_response, createVideo, GetVideo, RetrieveVideoContent, …), download (result
+             get_async_response, createVideo, GetVideo, RetrieveVideoContent, create_model_prediction,
+             get_prediction, …), download (result
              URLs), events (Oxen.ai's event stream), or * for any
   kind       429[=SECS]       429 with Retry-After (default 1 s); nothing processed
              500…599          that status with the provider's error body; nothing processed
@@ -82,6 +83,9 @@ pub struct ServeArgs {
     /// Milliseconds a new job stays out of the job lists (lists that lag behind creates).
     #[arg(long, default_value_t = 0)]
     pub list_lag_ms: u64,
+    /// The signing secret of Replicate's webhooks (`whsec_` and base64).
+    #[arg(long, default_value = crate::DEFAULT_WEBHOOK_SECRET)]
+    pub webhook_secret: String,
 }
 
 impl ServeArgs {
@@ -103,6 +107,7 @@ impl ServeArgs {
             serve_retired_models: self.serve_retired_models,
             oxen_models: self.oxen_models.clone(),
             list_lag: Duration::from_millis(self.list_lag_ms),
+            webhook_secret: self.webhook_secret.clone(),
         }
     }
 }
@@ -118,6 +123,7 @@ pub async fn serve(args: &ServeArgs) -> Result<(), Box<dyn std::error::Error + S
     println!("  Oxen.ai, VideoDB:  {}", sim.base_url());
     println!("  OpenAI:            {}", sim.openai_base_url());
     println!("  AIHubMix:          {}", sim.aihubmix_base_url());
+    println!("  Replicate:         {}", sim.base_url_for(crate::Provider::Replicate));
     tokio::signal::ctrl_c().await?;
     sim.stop().await;
     Ok(())

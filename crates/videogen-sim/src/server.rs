@@ -3,7 +3,7 @@
 
 use crate::http::{Conn, Op, run};
 use crate::store::{Phase, SimState};
-use crate::{media, openai, oxen, videodb};
+use crate::{media, openai, oxen, replicate, videodb};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -21,6 +21,7 @@ fn router(state: Arc<SimState>) -> Router {
         .merge(oxen::routes())
         .merge(videodb::routes())
         .merge(openai::routes())
+        .merge(replicate::routes())
         .route("/results/{file}", axum::routing::get(download))
         // Not a provider API: the counters, for benchmarks and tests running the binary.
         .route("/_sim/counters", axum::routing::get(counters))

@@ -66,6 +66,8 @@ pub(crate) struct Job {
     pub deleted: bool,
     /// VideoDB: a renamed video's name.
     pub name: Option<String>,
+    /// Replicate: the `Cancel-After` deadline, when the job is cancelled unless finished.
+    pub deadline: Option<(Instant, i64)>,
 }
 
 impl Job {
@@ -88,6 +90,7 @@ impl Job {
             collection_id: "default".into(),
             deleted: false,
             name: None,
+            deadline: None,
         }
     }
 
@@ -100,6 +103,9 @@ impl Job {
         if let Some((at, _)) = self.cancelled
             && at < self.finishes_at()
         {
+            return Phase::Cancelled;
+        }
+        if self.deadline_cut().is_some() {
             return Phase::Cancelled;
         }
         let elapsed = now.saturating_duration_since(self.created);
@@ -123,7 +129,17 @@ impl Job {
     }
 
     fn cancelled_before_start(&self) -> Option<i64> {
-        self.cancelled.filter(|(at, _)| *at < self.created + self.queued_for).map(|(_, unix)| unix)
+        self.cancelled
+            .or(self.deadline_cut())
+            .filter(|(at, _)| *at < self.created + self.queued_for)
+            .map(|(_, unix)| unix)
+    }
+
+    /// The deadline, once it has passed before the job finished (and no cancel came first).
+    pub(crate) fn deadline_cut(&self) -> Option<(Instant, i64)> {
+        let (at, unix) = self.deadline?;
+        let first = self.cancelled.is_none_or(|(c, _)| c > at);
+        (first && at <= Instant::now() && at < self.finishes_at()).then_some((at, unix))
     }
 
     pub(crate) fn completed_unix(&self) -> Option<i64> {
@@ -131,7 +147,7 @@ impl Job {
             Phase::Succeeded | Phase::Failed => {
                 Some(self.created_unix + (self.queued_for + self.processing_for).as_secs_f64().ceil() as i64)
             }
-            Phase::Cancelled => self.cancelled.map(|(_, unix)| unix),
+            Phase::Cancelled => self.cancelled.or(self.deadline_cut()).map(|(_, unix)| unix),
             _ => None,
         }
     }
@@ -532,6 +548,7 @@ mod saved {
                 collection_id: job.collection_id.clone(),
                 deleted: job.deleted,
                 name: job.name.clone(),
+                deadline: job.deadline.map(|(at, unix)| (to_unix_ms(at), unix)),
             }
         }
 
@@ -557,6 +574,7 @@ mod saved {
                 collection_id: self.collection_id,
                 deleted: self.deleted,
                 name: self.name,
+                deadline: self.deadline.map(|(ms, unix)| (from_unix_ms(ms), unix)),
             }
         }
     }

@@ -326,20 +326,22 @@ async fn deliver_callback(st: Arc<SimState>, id: String, url: String, finishes_a
         return;
     }
     let body = async_response(&st, &job, "async").to_string();
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(5), post_loopback(&url, &body)).await;
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(5), post_loopback(&url, &body, &[])).await;
     let delivered = matches!(sent, Ok(Ok(status)) if (200..300).contains(&status));
     st.count_request(P, if delivered { "callback_delivered" } else { "callback_failed" });
 }
 
 /// One HTTP/1.1 POST of a JSON `body` to a plain-http loopback `url`; the answer's status code.
-async fn post_loopback(url: &str, body: &str) -> std::io::Result<u16> {
+/// POSTs `body` (JSON) with `headers` to a loopback `http://` URL; the answer's status code.
+pub(crate) async fn post_loopback(url: &str, body: &str, headers: &[(&str, String)]) -> std::io::Result<u16> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").unwrap_or(url);
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let path = if path.is_empty() { "/" } else { path };
     let mut stream = tokio::net::TcpStream::connect(authority).await?;
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: videogen-sim\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: videogen-sim\r\n{extra}\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await?;
