@@ -5,9 +5,11 @@ returns it.
 Run by `cargo xtask ci` (which starts the simulator with the fault rules below) as
 `target/tools/sdk-venv/bin/python tests/sdk/conformance.py`, with VIDEOGEN_SIM_URL set.
 
-Pinned SDKs: openai==3.51.0, videodb==0.5.1 (tools/sdk/requirements.txt). The simulator must be
-started with `--fault openai:createVideo:429=0:first=1` (the SDK's own retry on a 429) and
-`--fault openai:ListVideos:429=0:first=1` (RateLimitError from a client without retries).
+Pinned SDKs: openai==3.51.0, videodb==0.5.1, replicate==1.0.7 (tools/sdk/requirements.txt). The
+simulator must be started with `--fault openai:createVideo:429=0:first=1` (the SDK's own retry on
+a 429), `--fault openai:ListVideos:429=0:first=1` (RateLimitError from a client without retries)
+and `--fault replicate:create_prediction:429=0:first=1` (replicate-python never retries a POST:
+its ReplicateError carries the 429).
 """
 
 import json
@@ -259,6 +261,157 @@ def videodb_typed_errors():
         raise AssertionError("duration 4 was accepted")
     except (InvalidRequestError, ValueError):
         pass
+
+
+# ---------------------------------------------------------------------------------------------
+# replicate==1.0.7 (replicate-python: base_url is the bare origin, paths carry /v1)
+# ---------------------------------------------------------------------------------------------
+os.environ["REPLICATE_POLL_INTERVAL"] = "0.05"
+import http.server  # noqa: E402
+import threading  # noqa: E402
+
+import replicate  # noqa: E402
+from replicate.exceptions import ReplicateError  # noqa: E402
+from replicate.webhook import InvalidSignatureError, Webhooks, WebhookSigningSecret  # noqa: E402
+
+rc = replicate.Client(api_token=KEY, base_url=SIM)
+MODEL = "kwaivgi/kling-v3-video"
+
+
+def fetch(url):
+    with urllib.request.urlopen(url) as r:
+        return r.read()
+
+
+@check
+def replicate_create_by_version_429_is_a_replicate_error_and_nothing_is_created():
+    # The simulator answers the first version create with 429; the SDK never re-sends a POST.
+    before = counters()
+    version = rc.models.get(MODEL).latest_version.id
+    try:
+        rc.predictions.create(version=version, input={"prompt": "A red balloon"})
+        raise AssertionError("no 429")
+    except ReplicateError as e:
+        assert e.status == 429 and "throttled" in (e.detail or ""), e
+    after = counters()
+    assert after["jobs_created"].get("replicate", 0) == before["jobs_created"].get("replicate", 0), after
+    made = rc.predictions.create(version=version, input={"prompt": "A red balloon"})
+    assert made.id and made.status == "starting", made
+
+
+@check
+def replicate_run_the_documented_first_call():
+    # replicate.run holds the create open (Prefer: wait) and returns the output: one URL.
+    output = rc.run(MODEL, input={"prompt": "A red balloon floating upward", "duration": 5})
+    url = str(output)
+    assert url.startswith("http://localhost:"), output
+    assert fetch(url)[4:8] == b"ftyp"
+
+
+@check
+def replicate_create_wait_get():
+    prediction = rc.predictions.create(model=MODEL, input={"prompt": "A paper boat", "aspect_ratio": "9:16"})
+    assert prediction.status == "starting", prediction
+    prediction.wait()
+    assert prediction.status == "succeeded", prediction
+    again = rc.predictions.get(prediction.id)
+    assert again.output == prediction.output and again.model == MODEL, again
+    state["replicate"] = prediction.id
+
+
+@check
+def replicate_cancel():
+    slow = rc.predictions.create(model="videogen-sim/slow-video", input={"prompt": "A slow boat"})
+    slow.cancel()
+    assert rc.predictions.get(slow.id).status == "canceled"
+
+
+@check
+def replicate_list_pages_with_cursors():
+    # Pages hold 100: fill one, and one more makes a second page.
+    for _ in range(101 - len(rc.predictions.list().results)):
+        rc.predictions.create(model=MODEL, input={"prompt": "filler"})
+    first = rc.predictions.list()
+    assert len(first.results) == 100 and first.next, "a full page names the next one"
+    second = rc.predictions.list(first.next)
+    ids = [p.id for p in first.results] + [p.id for p in second.results]
+    assert len(ids) == len(set(ids)) > 100, len(ids)
+    every = [p.id for page in replicate.paginate(rc.predictions.list) for p in page]
+    assert state["replicate"] in every
+
+
+@check
+def replicate_model_lookup_and_its_input_schema():
+    model = rc.models.get(MODEL)
+    assert (model.owner, model.name) == ("kwaivgi", "kling-v3-video"), model
+    schema = model.latest_version.openapi_schema["components"]["schemas"]["Input"]
+    assert "prompt" in schema["required"] and "duration" in schema["properties"], schema
+
+
+@check
+def replicate_typed_errors():
+    try:
+        replicate.Client(api_token="r8_wrong", base_url=SIM).predictions.list()
+        raise AssertionError("a wrong key was accepted")
+    except ReplicateError as e:
+        assert e.status == 401, e
+    try:
+        rc.models.get("nobody/nothing")
+        raise AssertionError("an unknown model was found")
+    except ReplicateError as e:
+        assert e.status == 404, e
+    try:
+        rc.predictions.create(model=MODEL, input={"prompt": "x", "duration": 99})
+        raise AssertionError("duration 99 was accepted")
+    except ReplicateError as e:
+        assert e.status == 422 and "duration" in (e.detail or ""), e
+
+
+@check
+def replicate_webhook_is_signed_as_the_sdk_validates():
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append((dict(self.headers), body.decode()))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        prediction = rc.predictions.create(
+            model=MODEL, input={"prompt": "A kite"}, webhook=url, webhook_events_filter=["completed"]
+        )
+        prediction.wait()
+        for _ in range(100):
+            if received:
+                break
+            threading.Event().wait(0.05)
+        assert received, "no webhook"
+        headers, body = received[0]
+        secret = rc.webhooks.default.secret()
+        assert secret.key.startswith("whsec_"), secret
+        Webhooks.validate(headers=headers, body=body, secret=secret, tolerance=300)
+        assert json.loads(body)["id"] == prediction.id
+        try:
+            Webhooks.validate(headers=headers, body=body.replace("localhost", "evil"), secret=secret)
+            raise AssertionError("a changed body validated")
+        except InvalidSignatureError:
+            pass
+        try:
+            wrong = WebhookSigningSecret(key="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            Webhooks.validate(headers=headers, body=body, secret=wrong)
+            raise AssertionError("another secret validated")
+        except InvalidSignatureError:
+            pass
+    finally:
+        server.shutdown()
 
 
 def main():

@@ -11,10 +11,18 @@ use videogen_spec::{Direction, Spec};
 use videogen_transport::capture::CapturedRequest;
 
 /// Headers kept in a record; everything else (user agent, host, content length…) is left out.
-pub const ALLOWED_HEADERS: &[&str] =
-    &["accept", "authorization", "content-type", "idempotency-key", "range", "x-access-token"];
+pub const ALLOWED_HEADERS: &[&str] = &[
+    "accept",
+    "authorization",
+    "cancel-after",
+    "content-type",
+    "idempotency-key",
+    "prefer",
+    "range",
+    "x-access-token",
+];
 
-/// The contract of `api` (`oxen`, `videodb`, `openai`), read from `specs/<api>/openapi.json`.
+/// The contract of `api` (`oxen`, `videodb`, `openai`, `replicate`), read from `specs/<api>/openapi.json`.
 pub fn spec(api: &str) -> Spec {
     let path = format!("{}/../specs/{api}/openapi.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -1,6 +1,6 @@
 //! Every generated client operation against a Prism mock server of its spec
 //! (`prism mock specs/<api>/openapi.json`, started by `cargo xtask ci`, addresses in
-//! `VIDEOGEN_PRISM_MOCK_OXEN`, `…_VIDEODB`, `…_OPENAI`): each must answer 2xx with no
+//! `VIDEOGEN_PRISM_MOCK_OXEN`, `…_VIDEODB`, `…_OPENAI`, `…_REPLICATE`): each must answer 2xx with no
 //! `sl-violations` header (Prism validates the request against the spec), and Prism's
 //! `Prefer: code=…` error answers must decode into the clients' typed errors.
 //!
@@ -39,6 +39,11 @@ fn videodb(prefer: Option<u16>) -> videogen_videodb::Client {
 fn openai(prefer: Option<u16>) -> videogen_openai::Client {
     let auth = ApiAuth::bearer(&mock("openai"), KEY.to_string().into()).unwrap();
     videogen_openai::Client::with_http_client(http(prefer), auth)
+}
+
+fn replicate(prefer: Option<u16>) -> videogen_replicate::Client {
+    let auth = ApiAuth::bearer(&mock("replicate"), KEY.to_string().into()).unwrap();
+    videogen_replicate::Client::with_http_client(http(prefer), auth)
 }
 
 /// Checks a generated method's answer: 2xx, no Prism violations.
@@ -118,6 +123,25 @@ async fn every_operation_answers_2xx_from_the_mock() {
         "openai.CreateVideoRemix (multipart)",
         a.create_video_remix_multipart("video_123", "Make it blue".try_into().unwrap())
     );
+
+    use videogen_replicate::types as rp;
+    let r = replicate(None);
+    let create: rp::SchemasPredictionRequest =
+        serde_json::from_value(json!({"input": {"prompt": "A red balloon", "duration": 5}})).unwrap();
+    ok!(
+        "replicate.create_model_prediction",
+        r.create_model_prediction("kwaivgi", "kling-v3-video", Some("10m"), None, &create)
+    );
+    let by_version: rp::SchemasVersionPredictionRequest =
+        serde_json::from_value(json!({"version": "kwaivgi/kling-v3-video", "input": {"prompt": "A red balloon"}}))
+            .unwrap();
+    ok!("replicate.create_prediction", r.create_prediction(None, None, &by_version));
+    ok!("replicate.list_predictions", r.list_predictions(None, None, None, None));
+    ok!("replicate.get_prediction", r.get_prediction("gm3qorzdhgbfurvjtvhg6dckhu"));
+    ok!("replicate.cancel_prediction", r.cancel_prediction("gm3qorzdhgbfurvjtvhg6dckhu"));
+    ok!("replicate.get_model", r.get_model("kwaivgi", "kling-v3-video"));
+    ok!("replicate.get_model_version", r.get_model_version("kwaivgi", "kling-v3-video", "4a8ba274"));
+    ok!("replicate.get_default_webhook_secret", r.get_default_webhook_secret());
 }
 
 #[tokio::test]
@@ -133,6 +157,12 @@ async fn prism_error_answers_decode_into_typed_errors() {
                 let _typed: &videogen_openai::types::ErrorResponse = &e;
             }
             other => panic!("openai Prefer code={code}: {other:?}"),
+        }
+    }
+    for code in [400u16, 401, 404, 422, 429, 500] {
+        match replicate(Some(code)).get_prediction("gm3qorzdhgbfurvjtvhg6dckhu").await {
+            Err(videogen_replicate::Error::ErrorResponse(e)) => assert_eq!(e.status().as_u16(), code),
+            other => panic!("replicate Prefer code={code}: {other:?}"),
         }
     }
     // VideoDB declares 4XX (its Error body) and no 5XX.

@@ -95,6 +95,20 @@ fn openai(base: &str) -> videogen_openai::Client {
     videogen_openai::Client::from_api_key(&format!("{base}/v1"), KEY.to_string().into()).unwrap()
 }
 
+fn replicate(base: &str) -> videogen_replicate::Client {
+    videogen_replicate::Client::from_api_key(&format!("{base}/v1"), KEY.to_string().into()).unwrap()
+}
+
+/// A prediction as `GET /v1/predictions/{id}` answers it (replicate.com/docs HTTP API examples).
+fn prediction(status: &str) -> Value {
+    json!({"id": "gm3qorzdhgbfurvjtvhg6dckhu", "model": "kwaivgi/kling-v3-video", "version": "hidden",
+           "input": {"prompt": "A red balloon", "duration": 5}, "output": null, "logs": "", "error": null,
+           "status": status, "source": "api", "data_removed": false, "created_at": "2026-12-06T10:00:00.000Z",
+           "urls": {"get": "https://api.replicate.com/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu",
+                    "cancel": "https://api.replicate.com/v1/predictions/gm3qorzdhgbfurvjtvhg6dckhu/cancel",
+                    "web": "https://replicate.com/p/gm3qorzdhgbfurvjtvhg6dckhu"}})
+}
+
 fn queue_row() -> Value {
     json!({"generation_id": UUID, "model_name": "kling-video-v2-6-pro-text-to-video", "media_type": "video",
            "status": "succeeded", "enqueued_at": 1775090508, "started_at": 1775090510, "completed_at": 1775090600,
@@ -129,11 +143,12 @@ async fn every_operation_has_a_wire_snapshot() {
     oxen_operations(&mut s).await;
     videodb_operations(&mut s).await;
     openai_operations(&mut s).await;
+    replicate_operations(&mut s).await;
 
     // The coverage gate.
     let mut missing = Vec::new();
     let mut table = String::new();
-    for api in ["oxen", "videodb", "openai"] {
+    for api in ["oxen", "videodb", "openai", "replicate"] {
         let ops = spec(api).operations();
         table.push_str(&format!("{api} ({} operations):\n", ops.len()));
         for op in ops {
@@ -477,5 +492,76 @@ async fn openai_operations(s: &mut Suite) {
     s.op("openai", "CreateVideoRemix", Some("multipart"), json(200, video_resource()), |b| async move {
         openai(&b).create_video_remix_multipart("video_123", "Make the balloon blue".try_into().unwrap()).await
     })
+    .await;
+}
+
+async fn replicate_operations(s: &mut Suite) {
+    use videogen_replicate::types;
+    let create = || {
+        json!({"input": {"prompt": "A red balloon floating upward", "duration": 5, "aspect_ratio": "16:9"},
+               "webhook": "https://example.com/hooks/replicate", "webhook_events_filter": ["completed"]})
+    };
+    s.op("replicate", "create_model_prediction", None, json(201, prediction("starting")), |b| async move {
+        let body: types::SchemasPredictionRequest = body("replicate", "create_model_prediction", create());
+        replicate(&b).create_model_prediction("kwaivgi", "kling-v3-video", Some("600s"), None, &body).await
+    })
+    .await;
+    s.op("replicate", "create_prediction", None, json(202, prediction("starting")), |b| async move {
+        let mut documented = create();
+        documented["version"] = json!("kwaivgi/kling-v3-video");
+        let body: types::SchemasVersionPredictionRequest = body("replicate", "create_prediction", documented);
+        let prefer = types::CreatePredictionPrefer::try_from("wait=5".to_string()).unwrap();
+        replicate(&b).create_prediction(None, Some(&prefer), &body).await
+    })
+    .await;
+    s.op(
+        "replicate",
+        "list_predictions",
+        None,
+        json(
+            200,
+            json!({"next": "https://api.replicate.com/v1/predictions?cursor=cD0yMDIy", "previous": null,
+                   "results": [prediction("succeeded")]}),
+        ),
+        |b| async move { replicate(&b).list_predictions(None, None, Some("cD0yMDIy"), None).await },
+    )
+    .await;
+    s.op("replicate", "get_prediction", None, json(200, prediction("processing")), |b| async move {
+        replicate(&b).get_prediction("gm3qorzdhgbfurvjtvhg6dckhu").await
+    })
+    .await;
+    s.op("replicate", "cancel_prediction", None, json(200, prediction("canceled")), |b| async move {
+        replicate(&b).cancel_prediction("gm3qorzdhgbfurvjtvhg6dckhu").await
+    })
+    .await;
+    let version = json!({"id": "4a8ba2743bd9dc2b487e0c4319988aacd658d33c2d064b8a420f4ee1732c30bd",
+        "created_at": "2026-02-26T00:00:00Z", "cog_version": "0.16.8",
+        "openapi_schema": {"components": {"schemas": {"Input": {"type": "object", "required": ["prompt"],
+            "properties": {"prompt": {"type": "string"}, "duration": {"type": "integer", "minimum": 3, "maximum": 15}}}}}}});
+    let model = json!({"url": "https://replicate.com/kwaivgi/kling-v3-video", "owner": "kwaivgi",
+        "name": "kling-v3-video", "description": "Kling 3.0 video", "visibility": "public", "github_url": null,
+        "paper_url": null, "license_url": null, "cover_image_url": null, "run_count": 12, "is_official": true,
+        "default_example": null, "latest_version": version.clone()});
+    s.op("replicate", "get_model", None, json(200, model), |b| async move {
+        replicate(&b).get_model("kwaivgi", "kling-v3-video").await
+    })
+    .await;
+    s.op("replicate", "get_model_version", None, json(200, version), |b| async move {
+        replicate(&b)
+            .get_model_version(
+                "kwaivgi",
+                "kling-v3-video",
+                "4a8ba2743bd9dc2b487e0c4319988aacd658d33c2d064b8a420f4ee1732c30bd",
+            )
+            .await
+    })
+    .await;
+    s.op(
+        "replicate",
+        "get_default_webhook_secret",
+        None,
+        json(200, json!({"key": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})),
+        |b| async move { replicate(&b).get_default_webhook_secret().await },
+    )
     .await;
 }

@@ -100,23 +100,29 @@ pub fn install_tools(root: &Path) -> Result<(), String> {
     // The official SDKs live in a venv of their own: their dependency pins must not move
     // schemathesis'.
     let sdk_venv = root.join("target/tools/sdk-venv");
-    if !sdk_venv.join("bin/python").exists() || !sdk_venv.join(".installed").exists() {
+    // The marker holds the requirements' hash: a changed pin list installs again.
+    let requirements = std::fs::read(root.join("tools/sdk/requirements.txt"))
+        .map_err(|e| format!("tools/sdk/requirements.txt: {e}"))?;
+    let wanted = crate::spec::sha256_hex(&requirements);
+    let installed = std::fs::read_to_string(sdk_venv.join(".installed")).unwrap_or_default();
+    if !sdk_venv.join("bin/python").exists() || installed.trim() != wanted {
         run(
             "tools: python3 -m venv target/tools/sdk-venv",
             Command::new("python3").args(["-m", "venv"]).arg(&sdk_venv),
         )?;
         run(
-            "tools: pip install -r tools/sdk/requirements.txt (openai==3.51.0, videodb==0.5.1)",
+            "tools: pip install -r tools/sdk/requirements.txt (openai==3.51.0, videodb==0.5.1, replicate==1.0.7)",
             Command::new(sdk_venv.join("bin/pip"))
                 .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
                 .arg(root.join("tools/sdk/requirements.txt")),
         )?;
-        std::fs::write(sdk_venv.join(".installed"), "").map_err(|e| format!("sdk-venv: {e}"))?;
+        std::fs::write(sdk_venv.join(".installed"), &wanted).map_err(|e| format!("sdk-venv: {e}"))?;
     }
     Ok(())
 }
 
-/// The official-SDK conformance tier: openai-python and videodb-python, unmodified, drive a
+/// The official-SDK conformance tier: openai-python, videodb-python and replicate-python,
+/// unmodified, drive a
 /// simulator through the calls their docs show (`tests/sdk/conformance.py`). The simulator gets
 /// the two fault rules the script's 429 checks rely on, and accepts one key only (so a wrong
 /// key is a 401).
@@ -134,6 +140,8 @@ pub fn check_official_sdks(root: &Path, cargo: &str) -> Result<(), String> {
             "openai:createVideo:429=0:first=1",
             "--fault",
             "openai:ListVideos:429=0:first=1",
+            "--fault",
+            "replicate:create_prediction:429=0:first=1",
         ])
         .stdout(Stdio::null())
         .spawn()
@@ -141,7 +149,7 @@ pub fn check_official_sdks(root: &Path, cargo: &str) -> Result<(), String> {
     children.0.push(("videogen-sim".into(), sim));
     wait_for_port(port, "videogen-sim", &mut children)?;
     run(
-        "official SDKs: openai==3.51.0 and videodb==0.5.1 against videogen-sim (tests/sdk/conformance.py)",
+        "official SDKs: openai==3.51.0, videodb==0.5.1 and replicate==1.0.7 against videogen-sim (tests/sdk/conformance.py)",
         Command::new(root.join("target/tools/sdk-venv/bin/python"))
             .args(["-W", "ignore::DeprecationWarning"])
             .arg(root.join("tests/sdk/conformance.py"))
@@ -156,7 +164,7 @@ pub fn check_official_sdks(root: &Path, cargo: &str) -> Result<(), String> {
 pub fn check_clients_against_prism_mocks(root: &Path, cargo: &str) -> Result<(), String> {
     let mut children = Children(Vec::new());
     let mut envs = Vec::new();
-    for api in ["oxen", "videodb", "openai"] {
+    for api in ["oxen", "videodb", "openai", "replicate"] {
         let port = free_port()?;
         let prism = Command::new(root.join("tools/prism/node_modules/.bin/prism"))
             .arg("mock")
@@ -193,10 +201,10 @@ pub fn check_simulator(root: &Path, cargo: &str) -> Result<(), String> {
 
     let work = root.join("target/tools/schemathesis-work");
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-    for api in ["oxen", "videodb", "openai"] {
+    for api in ["oxen", "videodb", "openai", "replicate"] {
         let (header, url) = match api {
             "videodb" => (format!("x-access-token: {KEY}"), sim_url.clone()),
-            "openai" => (format!("Authorization: Bearer {KEY}"), format!("{sim_url}/v1")),
+            "openai" | "replicate" => (format!("Authorization: Bearer {KEY}"), format!("{sim_url}/v1")),
             _ => (format!("Authorization: Bearer {KEY}"), sim_url.clone()),
         };
         run(
@@ -218,9 +226,9 @@ pub fn check_simulator(root: &Path, cargo: &str) -> Result<(), String> {
     let mut children = Children(Vec::new());
     let sim_url = start_simulator(root, &mut children)?;
     let mut envs = vec![("VIDEOGEN_SIM_URL".to_string(), sim_url.clone())];
-    for api in ["oxen", "videodb", "openai"] {
+    for api in ["oxen", "videodb", "openai", "replicate"] {
         let port = free_port()?;
-        let upstream = if api == "openai" { format!("{sim_url}/v1") } else { sim_url.clone() };
+        let upstream = if matches!(api, "openai" | "replicate") { format!("{sim_url}/v1") } else { sim_url.clone() };
         let prism = Command::new(root.join("tools/prism/node_modules/.bin/prism"))
             .arg("proxy")
             .arg(root.join(format!("specs/{api}/openapi.json")))

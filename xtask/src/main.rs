@@ -202,7 +202,7 @@ fn ci(root: &Path) -> Result<(), String> {
     };
     step("format", &["fmt", "--all", "--check"])?;
     step("lint", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
-    for feature in ["oxen", "videodb", "openai"] {
+    for feature in ["oxen", "videodb", "openai", "replicate"] {
         step(
             &format!("lint videogen with only the {feature} feature"),
             &[

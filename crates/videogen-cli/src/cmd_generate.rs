@@ -54,6 +54,14 @@ impl Run for Generate {
     async fn run(self, global: Global) -> Result<Report, CliError> {
         let provider = self.request.provider();
         let mut request = self.request.checked_request()?;
+        // A provider that enforces deadlines stops the job when this command would stop waiting
+        // for it (Replicate's Cancel-After): nobody pays for a job nobody waits for.
+        if let Some(limit) = self.wait.limit()?
+            && Client::supports(provider, Operation::Deadline)
+            && request.cancel_after.is_none()
+        {
+            request = request.cancel_after(limit);
+        }
         let count = request.outputs()? as usize;
         if self.now && count > 1 {
             return Err(CliError::usage("--now makes one video; drop --count or drop --now"));

@@ -12,7 +12,7 @@ use videogen::Provider;
 pub struct List {
     #[command(flatten)]
     pub bound: crate::waiting::Bound,
-    /// oxen, videodb, aihubmix or openai.
+    /// oxen, videodb, aihubmix, replicate or openai.
     #[arg(long, short)]
     pub provider: Option<Provider>,
 }

@@ -13,7 +13,7 @@ use videogen::{Provider, models};
 /// `videogen models [--provider P] [--live [--search TEXT] [--drift]]`.
 #[derive(Args, Debug)]
 pub struct Models {
-    /// oxen, videodb, aihubmix or openai.
+    /// oxen, videodb, aihubmix, replicate or openai.
     #[arg(long, short)]
     pub provider: Option<Provider>,
     /// Ask the provider for its models now (Oxen.ai: capabilities, pricing, request schema),

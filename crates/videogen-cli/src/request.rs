@@ -37,7 +37,7 @@ pub struct RequestFields {
     /// Multi-shot: a prompt and a length per shot, instead of `prompt` (Oxen.ai multi-shot models).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shots: Vec<ShotFields>,
-    /// oxen, videodb, aihubmix or openai (default: the command's --provider).
+    /// oxen, videodb, aihubmix, replicate or openai (default: the command's --provider).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// The model id (default per provider).
@@ -67,9 +67,13 @@ pub struct RequestFields {
     /// VideoDB: the collection the video lands in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection: Option<String>,
-    /// VideoDB: where VideoDB POSTs the result when the job finishes (https://).
+    /// Where the provider POSTs the result (https://): VideoDB's callback_url, Replicate's
+    /// webhook (signed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// Replicate: which webhooks to send (start, output, logs, completed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhook_events: Vec<String>,
     /// How many videos (Oxen.ai num_generations, 1–4); each is a paid job with its own file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
@@ -147,6 +151,7 @@ impl RequestFields {
         request.audio = self.audio;
         request.collection = self.collection.clone();
         request.callback_url = self.callback_url.clone();
+        request.webhook_events = self.webhook_events.clone();
         request.extra = self.extra.clone();
         if request.extra.contains_key("multi_prompt") {
             return Err("field extra: multi_prompt is the shots field (give shots, not extra.multi_prompt)".into());
@@ -202,11 +207,13 @@ pub struct RequestArgs {
     /// `=` at the very start are a length: a colon or `=` inside the text is text.
     #[arg(long = "shot", value_name = "[SECONDS=]TEXT", conflicts_with = "prompt")]
     pub shots: Vec<String>,
-    /// oxen, videodb, aihubmix or openai (default: the first with an API key set, else oxen on the simulator).
+    /// oxen, videodb, aihubmix, replicate or openai (default: the first with an API key set, else
+    /// oxen on the simulator).
     #[arg(long, short)]
     pub provider: Option<Provider>,
-    /// Model id (default per provider: kling-video-v2-6-pro-text-to-video, videodb, wan2.6-t2v;
-    /// an OpenAI-compatible gateway has none). `videogen models` lists the catalogue.
+    /// Model id (default per provider: kling-video-v2-6-pro-text-to-video, videodb, wan2.6-t2v,
+    /// kwaivgi/kling-v3-video; an OpenAI-compatible gateway has none). `videogen models` lists
+    /// the catalogue.
     #[arg(long, short)]
     pub model: Option<String>,
     /// Length in seconds.
@@ -236,9 +243,15 @@ pub struct RequestArgs {
     /// VideoDB: the collection the video lands in.
     #[arg(long)]
     pub collection: Option<String>,
-    /// VideoDB: where VideoDB POSTs the result when the job finishes (https://).
-    #[arg(long, value_name = "URL")]
+    /// Where the provider POSTs the result when the job finishes (https://): VideoDB's
+    /// callback_url, Replicate's webhook (signed; verify it with the library's
+    /// webhook::Verifier).
+    #[arg(long, value_name = "URL", visible_alias = "webhook-url")]
     pub callback_url: Option<String>,
+    /// Replicate: a webhook to send (start, output, logs, completed; repeatable; default:
+    /// Replicate's).
+    #[arg(long = "webhook-event", value_name = "EVENT", requires = "callback_url")]
+    pub webhook_events: Vec<String>,
     /// How many videos (Oxen.ai, 1–4): one paid job, handle and file each.
     #[arg(long, value_name = "N")]
     pub count: Option<u32>,
@@ -283,6 +296,7 @@ impl RequestArgs {
             },
             collection: self.collection.clone(),
             callback_url: self.callback_url.clone(),
+            webhook_events: self.webhook_events.clone(),
             count: self.count,
             extra,
             out: None,

@@ -11,7 +11,7 @@ use common::*;
 #[test]
 fn generate_writes_an_mp4_on_every_provider_offline() {
     let dir = scratch("generate");
-    for provider in ["oxen", "videodb", "aihubmix", "openai"] {
+    for provider in ["oxen", "videodb", "aihubmix", "openai", "replicate"] {
         let out = dir.join(format!("{provider}.mp4"));
         let output = videogen()
             .args(["generate", "A red balloon floating upward through blue sky", "--provider", provider])
@@ -34,7 +34,7 @@ fn the_readme_offline_flow_works_across_processes() {
     // later process, with no key set: the built-in simulator keeps its jobs in a file.
     let dir = scratch("offline");
     let state = dir.join("sim-state.json");
-    for provider in ["oxen", "videodb", "aihubmix", "openai"] {
+    for provider in ["oxen", "videodb", "aihubmix", "openai", "replicate"] {
         let submitted = videogen_sharing(&state)
             .args(["submit", "A sunset timelapse", "--json", "--provider", provider])
             .args(gateway_model(provider))
@@ -763,4 +763,68 @@ fn sigterm_stops_a_wait_with_its_resume_command() {
     );
     assert!(!dir.join("slow.mp4").exists(), "nothing written");
     rt.block_on(sim.stop());
+}
+
+/// Replicate from the command line: a documented model makes a playable MP4, `cancel` stops a
+/// running job, and `generate --timeout 3` on a slow model has the provider cancel the job itself
+/// (its `Cancel-After`, at least 5 s) instead of leaving it running and billed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicate_generates_cancels_and_stops_what_nobody_waits_for() {
+    let sim = videogen_sim::Sim::start(videogen_sim::SimConfig {
+        queued_for: Duration::from_millis(50),
+        processing_for: Duration::from_millis(300),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("replicate");
+    let at = || videogen_at(&sim, &[videogen::Provider::Replicate]);
+    let out = dir.join("b.mp4");
+    let made = tokio::task::block_in_place(|| {
+        at().args([
+            "generate",
+            "A red balloon",
+            "--provider",
+            "replicate",
+            "--model",
+            "kwaivgi/kling-v3-video",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap()
+    });
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(is_mp4(&out));
+
+    let submitted = tokio::task::block_in_place(|| {
+        at().args(["submit", "A slow balloon", "-p", "replicate", "-m", "videogen-sim/slow-video", "--json"])
+            .output()
+            .unwrap()
+    });
+    assert!(submitted.status.success(), "{}", String::from_utf8_lossy(&submitted.stderr));
+    let handle = String::from_utf8(submitted.stdout).unwrap();
+    let cancelled = tokio::task::block_in_place(|| at().args(["cancel", handle.trim(), "--json"]).output().unwrap());
+    assert!(cancelled.status.success(), "{}", String::from_utf8_lossy(&cancelled.stderr));
+    let status = tokio::task::block_in_place(|| at().args(["status", handle.trim(), "--json"]).output().unwrap());
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["status"], "cancelled", "{status}");
+
+    let started = std::time::Instant::now();
+    let timed_out = tokio::task::block_in_place(|| {
+        at().args(["generate", "A slow balloon", "-p", "replicate", "-m", "videogen-sim/slow-video", "--timeout", "3"])
+            .arg("--out")
+            .arg(dir.join("slow.mp4"))
+            .output()
+            .unwrap()
+    });
+    assert!(!timed_out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(!dir.join("slow.mp4").exists());
+    // The command stopped waiting at 3 s; the provider stops the job at its deadline (5 s).
+    tokio::time::sleep(Duration::from_millis(5500).saturating_sub(started.elapsed())).await;
+    let counters = sim.counters();
+    assert_eq!(counters.requests("replicate.deadline_cancels"), 1, "{:?}", counters.requests);
+    assert_eq!(counters.jobs_created(videogen_sim::Provider::Replicate), 3);
+    sim.stop().await;
 }

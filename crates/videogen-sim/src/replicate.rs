@@ -523,8 +523,9 @@ async fn get_prediction(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    run(state, P, "get_prediction", Op::Other, &conn, &headers, |st, _| async move {
+    run(state, P, "get_prediction", Op::Other, &conn, &headers, |st, fault| async move {
         match st.get(&id).filter(|j| j.provider == P) {
+            Some(job) if fault == Some(FaultKind::GoneWhenFinished) && job.phase().is_terminal() => not_found(),
             Some(job) => json_response(StatusCode::OK, &prediction_json(&st, &job)),
             None => not_found(),
         }
@@ -573,15 +574,32 @@ async fn list_predictions(
                 None => return replicate_problem(StatusCode::BAD_REQUEST, "Invalid cursor"),
             },
         };
-        let bound = |k: &str| query.get(k).and_then(|t| chrono_unix(t));
-        let (after, before) = (bound("created_after"), bound("created_before"));
+        // The spec's query: `source` is `web` (the last 14 days of web predictions), the bounds
+        // are date-times; anything else is refused, as the API validates its parameters.
+        let web_only = match query.get("source").map(String::as_str) {
+            None => false,
+            Some("web") => true,
+            Some(other) => return invalid(&format!("source: {other:?} is not one of the allowed values: web")),
+        };
+        let mut bounds = [None, None];
+        for (slot, key) in bounds.iter_mut().zip(["created_after", "created_before"]) {
+            if let Some(text) = query.get(key) {
+                match chrono_unix(text) {
+                    Some(t) => *slot = Some(t),
+                    None => return invalid(&format!("{key}: {text:?} is not a date-time")),
+                }
+            }
+        }
+        let [after, before] = bounds;
         let lag = st.config.list_lag;
+        // Every simulated prediction came through the API: a web-only list is empty.
         let mut jobs = st.jobs_of(P, |j| {
-            j.created.elapsed() >= lag
+            !web_only
+                && j.created.elapsed() >= lag
                 && after.is_none_or(|a| j.created_unix >= a)
                 && before.is_none_or(|b| j.created_unix < b)
         });
-        jobs.sort_by(|a, b| b.created.cmp(&a.created));
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.created));
         let page: Vec<Value> = jobs.iter().skip(offset).take(PAGE).map(|j| prediction_json(&st, j)).collect();
         let base = st.api_base();
         let next = (offset + PAGE < jobs.len()).then(|| format!("{base}/v1/predictions?cursor=o{}", offset + PAGE));

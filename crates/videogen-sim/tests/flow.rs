@@ -5,7 +5,7 @@
 //!
 //! Run by `cargo test` against an in-process simulator. `cargo xtask ci` runs it a second time
 //! against the `videogen-sim` binary (`VIDEOGEN_SIM_URL`) with Prism proxies in front of it
-//! (`VIDEOGEN_PRISM_OXEN`, `VIDEOGEN_PRISM_VIDEODB`, `VIDEOGEN_PRISM_OPENAI`): then every valid
+//! (`VIDEOGEN_PRISM_OXEN`, `…_VIDEODB`, `…_OPENAI`, `…_REPLICATE`): then every valid
 //! request of the flow goes through `prism proxy <spec> <sim> --errors`, and an `sl-violations`
 //! header or a Prism error fails the test. Requests that break the spec on purpose (missing key,
 //! out-of-range values) go straight to the simulator, since Prism answers those itself.
@@ -46,7 +46,12 @@ impl Checker {
         };
         Self {
             http: reqwest::Client::new(),
-            specs: vec![("oxen", load("oxen")), ("videodb", load("videodb")), ("openai", load("openai"))],
+            specs: vec![
+                ("oxen", load("oxen")),
+                ("videodb", load("videodb")),
+                ("openai", load("openai")),
+                ("replicate", load("replicate")),
+            ],
             covered: BTreeSet::new(),
             prism: Vec::new(),
         }
@@ -183,17 +188,22 @@ async fn every_operation_of_every_spec_answers_as_its_spec_says() {
             Target { base: sim.base_url(), sim: Some(sim) }
         }
     };
-    for (api, var) in
-        [("oxen", "VIDEOGEN_PRISM_OXEN"), ("videodb", "VIDEOGEN_PRISM_VIDEODB"), ("openai", "VIDEOGEN_PRISM_OPENAI")]
-    {
+    for (api, var) in [
+        ("oxen", "VIDEOGEN_PRISM_OXEN"),
+        ("videodb", "VIDEOGEN_PRISM_VIDEODB"),
+        ("openai", "VIDEOGEN_PRISM_OPENAI"),
+        ("replicate", "VIDEOGEN_PRISM_REPLICATE"),
+    ] {
         if let Ok(prism) = std::env::var(var) {
-            let sim_base = if api == "openai" { target.openai_base() } else { target.base.clone() };
+            let sim_base =
+                if matches!(api, "openai" | "replicate") { target.openai_base() } else { target.base.clone() };
             c.via_prism(api, sim_base, prism.trim_end_matches('/').to_string());
         }
     }
     oxen_flow(&target, &mut c).await;
     videodb_flow(&target, &mut c).await;
     openai_flow(&target, &mut c).await;
+    replicate_flow(&target, &mut c).await;
     c.assert_all_covered();
     if let Some(sim) = target.sim {
         // 4 enqueues and 3 sync generates, counted whether or not they were valid.
@@ -611,4 +621,119 @@ async fn openai_flow(sim: &Target, c: &mut Checker) {
     assert_eq!(deleted.json(), json!({"object": "video.deleted", "deleted": true, "id": id}));
     let missing = c.call("openai", "GetVideo", http.get(format!("{base}/videos/{id}")).header(auth.0, auth.1)).await;
     assert_eq!(missing.status, 404);
+}
+
+async fn replicate_flow(sim: &Target, c: &mut Checker) {
+    let base = sim.openai_base();
+    let bearer = format!("Bearer {KEY}");
+    let auth = ("authorization", bearer.as_str());
+    let http = c.http.clone();
+
+    let model = c
+        .call(
+            "replicate",
+            "get_model",
+            http.get(format!("{base}/models/kwaivgi/kling-v3-video")).header(auth.0, auth.1),
+        )
+        .await
+        .json();
+    let input = &model["latest_version"]["openapi_schema"]["components"]["schemas"]["Input"];
+    assert_eq!(input["required"], json!(["prompt"]), "{input}");
+    let version = model["latest_version"]["id"].as_str().unwrap().to_string();
+    c.call(
+        "replicate",
+        "get_model_version",
+        http.get(format!("{base}/models/kwaivgi/kling-v3-video/versions/{version}")).header(auth.0, auth.1),
+    )
+    .await;
+    let missing = c
+        .call("replicate", "get_model", http.get(format!("{base}/models/nobody/nothing")).header(auth.0, auth.1))
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.headers["content-type"], "application/problem+json");
+    assert!(missing.json()["detail"].is_string());
+
+    // No key: Replicate's 401 problem.
+    let denied = c.call_direct("replicate", "list_predictions", http.get(format!("{base}/predictions"))).await;
+    assert_eq!(denied.status, 401);
+
+    // A create that waits (Prefer: wait=5) for a job that ends sooner: 201 and the output.
+    let done = c
+        .call(
+            "replicate",
+            "create_model_prediction",
+            http.post(format!("{base}/models/kwaivgi/kling-v3-video/predictions"))
+                .header(auth.0, auth.1)
+                .header("prefer", "wait=5")
+                .json(&json!({"input": {"prompt": "A red balloon", "duration": 5}})),
+        )
+        .await;
+    assert_eq!(done.status, 201);
+    let done = done.json();
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let output = done["output"].as_str().unwrap().to_string();
+    let mp4 = http.get(&output).send().await.unwrap();
+    assert_eq!(&mp4.bytes().await.unwrap()[..], videogen_sim::FIXTURE_MP4);
+
+    // A create by version, with a deadline, followed to its end; then one cancelled.
+    let started = c
+        .call(
+            "replicate",
+            "create_prediction",
+            http.post(format!("{base}/predictions"))
+                .header(auth.0, auth.1)
+                .header("cancel-after", "10m")
+                .json(&json!({"version": version, "input": {"prompt": "A paper boat"}})),
+        )
+        .await;
+    assert_eq!(started.status, 201);
+    let started = started.json();
+    assert_eq!(started["status"], "starting");
+    assert!(started["deadline"].is_string(), "{started}");
+    let id = started["id"].as_str().unwrap().to_string();
+    let get = started["urls"]["get"].as_str().unwrap().to_string();
+    assert_eq!(get, format!("{base}/predictions/{id}"));
+    let finished = poll_until(c, "replicate", "get_prediction", &get, auth, |p| p["status"] == "succeeded").await;
+    assert!(finished["metrics"]["predict_time"].is_number(), "{finished}");
+    let slow = c
+        .call(
+            "replicate",
+            "create_model_prediction",
+            http.post(format!("{base}/models/videogen-sim/slow-video/predictions"))
+                .header(auth.0, auth.1)
+                .json(&json!({"input": {"prompt": "A slow boat"}})),
+        )
+        .await
+        .json();
+    let cancel = slow["urls"]["cancel"].as_str().unwrap().to_string();
+    let cancelled = c.call("replicate", "cancel_prediction", http.post(&cancel).header(auth.0, auth.1)).await.json();
+    assert_eq!(cancelled["status"], "canceled");
+
+    // Values the model's input refuses: a 422 problem, nothing created.
+    let refused = c
+        .call(
+            "replicate",
+            "create_model_prediction",
+            http.post(format!("{base}/models/kwaivgi/kling-v3-video/predictions"))
+                .header(auth.0, auth.1)
+                .json(&json!({"input": {"prompt": "x", "duration": 99}})),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+
+    let listed = c
+        .call("replicate", "list_predictions", http.get(format!("{base}/predictions")).header(auth.0, auth.1))
+        .await
+        .json();
+    let ids: Vec<&str> = listed["results"].as_array().unwrap().iter().filter_map(|p| p["id"].as_str()).collect();
+    assert!(ids.contains(&id.as_str()), "{listed}");
+    let secret = c
+        .call(
+            "replicate",
+            "get_default_webhook_secret",
+            http.get(format!("{base}/webhooks/default/secret")).header(auth.0, auth.1),
+        )
+        .await
+        .json();
+    assert!(secret["key"].as_str().unwrap().starts_with("whsec_"));
 }

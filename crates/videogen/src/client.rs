@@ -365,6 +365,30 @@ impl Client {
         Ok(JobRef { client: self, job: handle })
     }
 
+    /// An unsigned callback POSTed for `job` (VideoDB's `callback_url`), confirmed with the
+    /// provider: the body must read as the provider's envelope ([`crate::webhook::parse`]), and
+    /// then the status returned is the provider's own, from one status read — never the body's.
+    /// Anyone who learns the callback URL can POST to it; a forged "done" naming a video of the
+    /// forger's becomes whatever the provider says of the job, and no URL from the body is
+    /// downloaded.
+    ///
+    /// # Errors
+    /// As [`crate::webhook::parse`] for a body that is not the provider's envelope; as
+    /// [`Client::status`] for the read.
+    pub async fn confirm_callback(
+        &self,
+        job: &Job,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Result<JobStatus> {
+        let hinted = crate::webhook::parse(job, headers, body)?;
+        let status = self.status(job).await?;
+        if hinted.name() != status.name() {
+            tracing::debug!(job = %job.short_form(), hinted = hinted.name(), status = status.name(), "the callback's status is not the provider's");
+        }
+        Ok(status)
+    }
+
     /// The job's status now (one read, retried on 429, 5xx and transport errors).
     ///
     /// # Errors

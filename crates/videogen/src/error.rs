@@ -155,6 +155,11 @@ pub enum Error {
     #[error("download of job {}: the answer is not a video: {message}", job.id)]
     InvalidVideo { job: Box<Job>, message: String },
 
+    /// A signed webhook was refused ([`crate::webhook::Verifier`]): forged, stale, replayed,
+    /// oversized or missing its headers. Answer it with an error status; nothing in it was read.
+    #[error("{provider} webhook refused: {reason}")]
+    WebhookRejected { provider: Provider, reason: crate::webhook::Rejection },
+
     /// A local file could not be read or written. `path` is the path the caller gave (never a
     /// temporary file's); `job` is set when a job had been created.
     #[error("{path}: {source}")]

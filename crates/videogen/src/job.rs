@@ -115,7 +115,8 @@ impl JobError {
 /// Whether a provider message describes a content-policy refusal.
 pub(crate) fn looks_like_content_policy(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    ["content policy", "content_policy", "moderation", "safety system", "policy violation"]
+    // Replicate: "The input or output was flagged as sensitive … (E005)".
+    ["content policy", "content_policy", "moderation", "safety system", "policy violation", "flagged as sensitive"]
         .iter()
         .any(|k| m.contains(k))
 }
@@ -124,7 +125,7 @@ pub(crate) fn looks_like_content_policy(message: &str) -> bool {
 ///
 /// `Serialize + Deserialize`, tagged by `state`: `{"state":"queued"}`,
 /// `{"state":"running","progress":40}`, `{"state":"succeeded", …the [`crate::VideoInfo`] fields}`,
-/// `{"state":"failed", …the [`JobError`] fields}`, `{"state":"cancelled"}`,
+/// `{"state":"failed", …the [`JobError`] fields}`, `{"state":"cancelled"}`, `{"state":"aborted"}`,
 /// `{"state":"unrecognized","status":"<the provider's word>"}`.
 ///
 /// ```
@@ -149,6 +150,10 @@ pub enum JobStatus {
     Failed(JobError),
     /// Cancelled.
     Cancelled,
+    /// Stopped by its deadline before it started running, so it never ran (Replicate's
+    /// `aborted`, after a `Cancel-After` passed; not billed, replicate.com/changelog
+    /// 2025-10-16-prediction-deadlines). A deadline that passes while it runs is `Cancelled`.
+    Aborted,
     /// The provider reported a status word videogen does not know (kept as sent). The job is
     /// taken as unfinished: a wait keeps polling until it finishes or the deadline passes.
     Unrecognized {
@@ -160,7 +165,7 @@ pub enum JobStatus {
 impl JobStatus {
     /// Whether the job is finished (succeeded, failed or cancelled).
     pub fn is_terminal(&self) -> bool {
-        matches!(self, JobStatus::Succeeded(_) | JobStatus::Failed(_) | JobStatus::Cancelled)
+        matches!(self, JobStatus::Succeeded(_) | JobStatus::Failed(_) | JobStatus::Cancelled | JobStatus::Aborted)
     }
 
     /// `queued`, `running`, `succeeded`, `failed`, `cancelled`, or `unknown` for
@@ -172,6 +177,7 @@ impl JobStatus {
             JobStatus::Succeeded(_) => "succeeded",
             JobStatus::Failed(_) => "failed",
             JobStatus::Cancelled => "cancelled",
+            JobStatus::Aborted => "aborted",
             JobStatus::Unrecognized { .. } => "unknown",
         }
     }
@@ -197,6 +203,7 @@ impl JobStatus {
 
     /// The status a provider's status word stands for: the common words map to `Queued` or
     /// `Running`; anything else is [`JobStatus::Unrecognized`] (shown as sent, waited on).
+    #[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(dead_code))]
     pub(crate) fn unfinished(word: &str, progress: Option<u8>) -> Self {
         match word {
             "queued" | "pending" | "waiting" | "submitted" => JobStatus::Queued,
@@ -240,6 +247,7 @@ mod tests {
             (JobStatus::Succeeded(info), "succeeded"),
             (JobStatus::Failed(JobError::new(Some("x".into()), "boom".into())), "failed"),
             (JobStatus::Cancelled, "cancelled"),
+            (JobStatus::Aborted, "aborted"),
             (JobStatus::Unrecognized { status: "paused".into() }, "unrecognized"),
         ] {
             let json = serde_json::to_value(&status).unwrap();

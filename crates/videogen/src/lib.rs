@@ -1,4 +1,5 @@
-//! Generate AI videos through **Oxen.ai**, **VideoDB**, **AIHubMix** and **OpenAI** with one API.
+//! Generate AI videos through **Oxen.ai**, **VideoDB**, **AIHubMix**, **Replicate** and
+//! OpenAI-compatible gateways with one API.
 //!
 //! One request type ([`VideoRequest`]), one job handle ([`Job`]), one status ([`JobStatus`]), one
 //! error ([`Error`]), over clients generated from each provider's OpenAPI spec, with the lifecycle
@@ -50,7 +51,7 @@
 //! use videogen::{Client, Provider, VideoRequest, WaitPolicy};
 //!
 //! # async fn run() -> Result<(), videogen::Error> {
-//! let client = Client::from_env()?; // OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY
+//! let client = Client::from_env()?; // OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, REPLICATE_API_TOKEN, …
 //! let request = VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video")
 //!     .prompt("A red balloon floating upward through blue sky")
 //!     .duration(5);
@@ -61,7 +62,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The same flow runs offline against `videogen-sim`, a local simulator of all four APIs:
+//! The same flow runs offline against `videogen-sim`, a local simulator of all five APIs:
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -115,7 +116,8 @@
 //! let models = client.models(Provider::Oxen, Some("kling")).await?; // live: pricing, request_schema
 //! let collections = client.collections(Provider::VideoDb).await?;   // VideoDB: list, create, delete
 //! # let (headers, body) = (reqwest::header::HeaderMap::new(), Vec::<u8>::new());
-//! let finished = webhook::parse(&job, &headers, &body);   // a VideoDB callback POSTed to your server
+//! let finished = client.confirm_callback(&job, &headers, &body).await?; // a VideoDB callback, confirmed
+//! let signed = webhook::Verifier::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?.verify(Provider::Replicate, &headers, &body); // Replicate
 //! let oxen = client.oxen();                                // the generated client, for the rest
 //! # Ok(()) }
 //! ```
@@ -124,32 +126,33 @@
 //! test keeps this table equal to it); an operation marked "no" ends in [`Error::Unsupported`]
 //! before anything is sent:
 //!
-//! | operation | Oxen.ai | VideoDB | OpenAI | AIHubMix |
-//! |---|---|---|---|---|
-//! | `submit` | yes (async queue) | yes | yes | yes |
-//! | `synchronous generate` | yes ([`Client::generate_now`]) | no | no | no |
-//! | `status` | yes (queue, then generation history) | yes | yes | yes |
-//! | `cancel` | yes (returns the job's real state) | no | no | no |
-//! | `list` | yes (generation history) | yes (a collection's finished videos) | yes | yes |
-//! | `callback` | no | yes (`callback_url`, [`webhook::parse`]) | no | no |
-//! | `completion events` | yes (SSE `GET /api/events`: waits without polling) | no | no | no |
-//! | `list unfinished jobs` | yes | no (finished videos only) | yes | yes |
-//! | `download` | yes | yes | yes | yes |
-//! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes |
-//! | `delete` | no | yes (the video) | yes | yes |
-//! | `models` | yes (live: capabilities, pricing, `json_request_schema`) | yes (catalogue) | yes (catalogue) | yes (catalogue) |
-//! | `estimate cost` | yes (model `pricing`) | no | no | no |
-//! | `thumbnail` | no | yes (`thumbnail_url`) | yes (`variant=thumbnail`) | yes (Sora; `variant=thumbnail`) |
-//! | `collections` | no | yes (list, create, delete) | no | no |
-//! | `spritesheet` | no | no | yes (`variant=spritesheet`) | yes (Sora; `variant=spritesheet`) |
+//! | operation | Oxen.ai | VideoDB | OpenAI | AIHubMix | Replicate |
+//! |---|---|---|---|---|---|
+//! | `submit` | yes (async queue) | yes | yes | yes | yes (`owner/name`, input checked against the model's published schema) |
+//! | `synchronous generate` | yes ([`Client::generate_now`]) | no | no | no | no |
+//! | `status` | yes (queue, then generation history) | yes | yes | yes | yes (`aborted`: [`JobStatus::Aborted`]) |
+//! | `cancel` | yes (returns the job's real state) | no | no | no | yes |
+//! | `list` | yes (generation history) | yes (a collection's finished videos) | yes | yes | yes (cursor pages) |
+//! | `callback` | no | yes (`callback_url`, unsigned: [`Client::confirm_callback`]) | no | no | yes (`webhook`, signed: [`webhook::Verifier`]) |
+//! | `completion events` | yes (SSE `GET /api/events`: waits without polling) | no | no | no | no |
+//! | `list unfinished jobs` | yes | no (finished videos only) | yes | yes | yes |
+//! | `download` | yes | yes | yes | yes | yes (kept 1 hour) |
+//! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes | no |
+//! | `delete` | no | yes (the video) | yes | yes | no |
+//! | `models` | yes (live: capabilities, pricing, `json_request_schema`) | yes (catalogue) | yes (catalogue) | yes (catalogue) | yes (catalogue; each model's `Input` schema live) |
+//! | `estimate cost` | yes (model `pricing`) | no | no | no | no |
+//! | `thumbnail` | no | yes (`thumbnail_url`) | yes (`variant=thumbnail`) | yes (Sora; `variant=thumbnail`) | no |
+//! | `collections` | no | yes (list, create, delete) | no | no | no |
+//! | `spritesheet` | no | no | yes (`variant=spritesheet`) | yes (Sora; `variant=spritesheet`) | no |
+//! | `deadline` | no | no | no | no | yes (`Cancel-After`, [`VideoRequest::cancel_after`]) |
 //!
 //! And what the requests and answers carry:
 //!
-//! | | Oxen.ai | VideoDB | OpenAI | AIHubMix |
-//! |---|---|---|---|---|
-//! | progress % | no (`None`) | no (`None`) | yes | yes (Sora) |
-//! | reference images | URLs | no ([`Error::InvalidRequest`]) | URL or local file | per family: Sora URL or file; wan, jimeng, seedance, DashScope URLs; veo none |
-//! | multi-shot | models that take `multi_prompt` | no | no | no |
+//! | | Oxen.ai | VideoDB | OpenAI | AIHubMix | Replicate |
+//! |---|---|---|---|---|---|
+//! | progress % | no (`None`) | no (`None`) | yes | yes (Sora) | no (`None`) |
+//! | reference images | URLs | no ([`Error::InvalidRequest`]) | URL or local file | per family: Sora URL or file; wan, jimeng, seedance, DashScope URLs; veo none | one first frame: URL, or a local file up to 256 KiB |
+//! | multi-shot | models that take `multi_prompt` | no | no | no | no |
 //!
 //! # How the crate is built
 //!

@@ -162,7 +162,7 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
     if let Some(url) = &request.callback_url {
         if !crate::providers::supports(request.provider, crate::Operation::Callback) {
             return Err(Error::invalid(format!(
-                "callback_url is VideoDB's; {} has none in its API (wait for the job instead)",
+                "callback_url is VideoDB's and Replicate's (webhook); {} has none in its API (wait for the job instead)",
                 request.provider
             )));
         }
@@ -175,6 +175,15 @@ pub fn check(request: &VideoRequest) -> Result<(), Error> {
                 "callback_url {url:?} must be https:// (plain http:// only to a loopback host): {why}"
             )));
         }
+    }
+    if request.cancel_after.is_some() && !crate::providers::supports(request.provider, crate::Operation::Deadline) {
+        return Err(Error::invalid(format!(
+            "{} enforces no deadline of its own (cancel_after is Replicate's Cancel-After); bound the wait instead",
+            request.provider
+        )));
+    }
+    if !request.webhook_events.is_empty() && request.callback_url.is_none() {
+        return Err(Error::invalid("webhook events without a webhook URL (callback_url)"));
     }
     let Some(info) = lookup(request.provider, model) else {
         if !crate::providers::profile(request.provider).catalogued {

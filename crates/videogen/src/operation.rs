@@ -43,18 +43,21 @@ pub enum Operation {
     /// holds finished videos only: a create in flight is not there until it is done.
     ListUnfinished,
     /// The provider POSTs a finished job's result to a URL of yours
-    /// ([`crate::VideoRequest::callback_url`], read with [`crate::webhook::parse`]): VideoDB's
-    /// `callback_url`.
+    /// ([`crate::VideoRequest::callback_url`]): VideoDB's `callback_url` (unsigned, read with
+    /// [`crate::webhook::parse`]) and Replicate's `webhook` (signed, [`crate::webhook::Verifier`]).
     Callback,
     /// The client learns of a job's end from a stream it opens, without polling
     /// ([`crate::ClientBuilder::push_events`], [`crate::WaitPolicy::push`]): Oxen.ai's
     /// `GET /api/events` (`media_generation_completed`).
     CompletionEvents,
+    /// A deadline the provider enforces: the job is cancelled when it runs past it
+    /// ([`crate::VideoRequest::cancel_after`]): Replicate's `Cancel-After`.
+    Deadline,
 }
 
 impl Operation {
     /// Every operation, in the order of the docs' table.
-    pub const ALL: [Operation; 16] = [
+    pub const ALL: [Operation; 17] = [
         Operation::Submit,
         Operation::GenerateNow,
         Operation::Status,
@@ -71,6 +74,7 @@ impl Operation {
         Operation::ListUnfinished,
         Operation::Callback,
         Operation::CompletionEvents,
+        Operation::Deadline,
     ];
 
     /// The name used in [`crate::Error::Unsupported`] and the docs: `submit`, `synchronous generate`,
@@ -93,6 +97,7 @@ impl Operation {
             Operation::ListUnfinished => "list unfinished jobs",
             Operation::Callback => "callback",
             Operation::CompletionEvents => "completion events",
+            Operation::Deadline => "deadline",
         }
     }
 }
@@ -121,9 +126,11 @@ mod tests {
                 continue;
             };
             rows += 1;
-            assert_eq!(cells.len(), 5, "{line}");
+            assert_eq!(cells.len(), 6, "{line}");
             for (provider, cell) in
-                [Provider::Oxen, Provider::VideoDb, Provider::OpenAi, Provider::AiHubMix].iter().zip(&cells[1..])
+                [Provider::Oxen, Provider::VideoDb, Provider::OpenAi, Provider::AiHubMix, Provider::Replicate]
+                    .iter()
+                    .zip(&cells[1..])
             {
                 let documented = cell.starts_with("yes");
                 assert_eq!(documented, supports(*provider, *op), "{op} on {provider}: the docs say {cell:?}");

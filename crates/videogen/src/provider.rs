@@ -27,30 +27,38 @@ pub enum Provider {
     /// `openai` stays, so handles stored before the shutdown still read.
     #[serde(rename = "openai")]
     OpenAi,
+    /// Replicate: predictions on its official video models (`owner/name`: Kling, Veo, Hailuo…),
+    /// with per-model input schemas, cancel, server-side deadlines (`Cancel-After`) and signed
+    /// webhooks ([`crate::webhook::verify`]).
+    Replicate,
 }
 
 impl Provider {
     /// Every provider, in the order [`crate::Client::from_env`] picks a default.
-    pub const ALL: [Provider; 4] = [Provider::Oxen, Provider::VideoDb, Provider::AiHubMix, Provider::OpenAi];
+    pub const ALL: [Provider; 5] =
+        [Provider::Oxen, Provider::VideoDb, Provider::AiHubMix, Provider::Replicate, Provider::OpenAi];
 
-    /// `oxen`, `videodb`, `aihubmix` or `openai`.
+    /// `oxen`, `videodb`, `aihubmix`, `replicate` or `openai`.
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Oxen => "oxen",
             Provider::VideoDb => "videodb",
             Provider::AiHubMix => "aihubmix",
             Provider::OpenAi => "openai",
+            Provider::Replicate => "replicate",
         }
     }
 
     /// The environment variable holding the API key: `OXEN_API_KEY`, `VIDEODB_API_KEY`,
-    /// `AIHUBMIX_API_KEY`, `OPENAI_API_KEY`.
+    /// `AIHUBMIX_API_KEY`, `OPENAI_API_KEY`, and Replicate's own name for its token,
+    /// `REPLICATE_API_TOKEN` (its SDKs read it).
     pub fn api_key_env(self) -> &'static str {
         match self {
             Provider::Oxen => "OXEN_API_KEY",
             Provider::VideoDb => "VIDEODB_API_KEY",
             Provider::AiHubMix => "AIHUBMIX_API_KEY",
             Provider::OpenAi => "OPENAI_API_KEY",
+            Provider::Replicate => "REPLICATE_API_TOKEN",
         }
     }
 
@@ -61,18 +69,21 @@ impl Provider {
             Provider::VideoDb => "VIDEODB_BASE_URL",
             Provider::AiHubMix => "AIHUBMIX_BASE_URL",
             Provider::OpenAi => "OPENAI_BASE_URL",
+            Provider::Replicate => "REPLICATE_BASE_URL",
         }
     }
 
     /// The production base URL (Oxen `https://hub.oxen.ai`, VideoDB `https://api.videodb.io`,
-    /// AIHubMix `https://aihubmix.com/v1`; for OpenAI `https://api.openai.com/v1`, whose Videos API
-    /// is shut down: an OpenAI-compatible gateway needs its own base URL).
+    /// AIHubMix `https://aihubmix.com/v1`, Replicate `https://api.replicate.com/v1`; for OpenAI
+    /// `https://api.openai.com/v1`, whose Videos API is shut down: an OpenAI-compatible gateway
+    /// needs its own base URL).
     pub fn default_base_url(self) -> &'static str {
         match self {
             Provider::Oxen => "https://hub.oxen.ai",
             Provider::VideoDb => "https://api.videodb.io",
             Provider::AiHubMix => "https://aihubmix.com/v1",
             Provider::OpenAi => "https://api.openai.com/v1",
+            Provider::Replicate => "https://api.replicate.com/v1",
         }
     }
 }
@@ -91,7 +102,8 @@ impl std::str::FromStr for Provider {
             "videodb" => Ok(Provider::VideoDb),
             "aihubmix" => Ok(Provider::AiHubMix),
             "openai" => Ok(Provider::OpenAi),
-            other => Err(format!("unknown provider {other:?}: expected oxen, videodb, aihubmix or openai")),
+            "replicate" => Ok(Provider::Replicate),
+            other => Err(format!("unknown provider {other:?}: expected oxen, videodb, aihubmix, replicate or openai")),
         }
     }
 }

@@ -95,9 +95,17 @@ pub struct VideoRequest {
     pub audio: Option<bool>,
     /// VideoDB: the collection the video lands in (default `default`).
     pub collection: Option<String>,
-    /// VideoDB: where VideoDB POSTs the job's result when it finishes (`callback_url`); parse the
-    /// POST with [`crate::webhook::parse`].
+    /// Where the provider POSTs the job's result: VideoDB's `callback_url` (read the POST with
+    /// [`crate::webhook::parse`]) or Replicate's `webhook` (signed: [`crate::webhook::Verifier`]).
     pub callback_url: Option<String>,
+    /// Replicate: which webhooks to send (`start`, `output`, `logs`, `completed`; its
+    /// `webhook_events_filter`); empty: Replicate's default.
+    pub webhook_events: Vec<String>,
+    /// A deadline the provider enforces itself: the job is cancelled when it runs longer than
+    /// this from its create, so nobody pays for a job nobody waits for (Replicate's
+    /// `Cancel-After`, whole seconds, at least 5; [`crate::Operation::Deadline`]). A provider
+    /// without one refuses the request before sending.
+    pub cancel_after: Option<std::time::Duration>,
     /// Provider parameters passed through as-is, added to the create body last.
     pub extra: Map<String, Value>,
     /// The `Idempotency-Key` the create carries (`None`: a new UUID per submit). Set it to a key
@@ -126,6 +134,8 @@ impl VideoRequest {
             audio: None,
             collection: None,
             callback_url: None,
+            webhook_events: Vec::new(),
+            cancel_after: None,
             extra: Map::new(),
             idempotency_key: None,
         }
@@ -212,6 +222,34 @@ impl VideoRequest {
     /// still works alongside. An `https://` URL (plain `http://` only to loopback).
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
         self.callback_url = Some(url.into());
+        self
+    }
+
+    /// Replicate: the webhooks to send to [`VideoRequest::callback_url`] (`start`, `output`,
+    /// `logs`, `completed`).
+    pub fn webhook_events<I, S>(mut self, events: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.webhook_events = events.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// A deadline the provider enforces itself ([`VideoRequest::cancel_after`]): set it to the
+    /// longest you will wait, and a job still running then is stopped (and, on Replicate, billed
+    /// only for the time it ran).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use videogen::{Provider, VideoRequest};
+    /// let request = VideoRequest::new(Provider::Replicate, "kwaivgi/kling-v3-video")
+    ///     .prompt("A red balloon")
+    ///     .cancel_after(Duration::from_secs(600));
+    /// assert_eq!(request.cancel_after, Some(Duration::from_secs(600)));
+    /// ```
+    pub fn cancel_after(mut self, deadline: std::time::Duration) -> Self {
+        self.cancel_after = Some(deadline);
         self
     }
 

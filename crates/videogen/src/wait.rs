@@ -246,7 +246,7 @@ impl State {
         let end = match status {
             JobStatus::Succeeded(video) => Ok(WaitEvent::Finished(Box::new(video.clone()))),
             JobStatus::Failed(error) => Err(Error::JobFailed { job, error: error.clone() }),
-            JobStatus::Cancelled => Err(Error::Cancelled { job }),
+            JobStatus::Cancelled | JobStatus::Aborted => Err(Error::Cancelled { job }),
             JobStatus::Queued | JobStatus::Running { .. } | JobStatus::Unrecognized { .. } => return None,
         };
         self.done = true;

@@ -22,12 +22,13 @@ async fn submit_wait_download_on_every_provider() {
         assert_eq!(download.bytes, videogen_sim::FIXTURE_MP4.len() as u64);
         assert_eq!(sha256_file(&path), sim.result_sha256(), "{provider}");
     }
-    assert_eq!(files_in(&dir), ["aihubmix.mp4", "openai.mp4", "oxen.mp4", "videodb.mp4"]);
+    assert_eq!(files_in(&dir), ["aihubmix.mp4", "openai.mp4", "oxen.mp4", "replicate.mp4", "videodb.mp4"]);
     let counters = sim.counters();
     assert_eq!(counters.create_requests(videogen_sim::Provider::Oxen), 1);
     assert_eq!(counters.create_requests(videogen_sim::Provider::VideoDb), 1);
     assert_eq!(counters.create_requests(videogen_sim::Provider::OpenAi), 1);
     assert_eq!(counters.create_requests(videogen_sim::Provider::AiHubMix), 1);
+    assert_eq!(counters.create_requests(videogen_sim::Provider::Replicate), 1);
     sim.stop().await;
 }
 

@@ -43,6 +43,7 @@ pub fn base_url(sim: &videogen_sim::Sim, provider: videogen::Provider) -> String
     match provider {
         videogen::Provider::OpenAi => sim.openai_base_url(),
         videogen::Provider::AiHubMix => sim.aihubmix_base_url(),
+        videogen::Provider::Replicate => sim.base_url_for(videogen_sim::Provider::Replicate),
         _ => sim.base_url(),
     }
 }

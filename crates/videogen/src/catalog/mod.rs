@@ -109,6 +109,7 @@ fn convert(file_providers: &[String], row: schema::ModelRow) -> ModelInfo {
         "veo" => Family::Veo,
         "seedance" => Family::Seedance,
         "dashscope" => Family::Dashscope,
+        "replicate" => Family::Replicate,
         _ => Family::Generic,
     };
     let durations = match row.durations {

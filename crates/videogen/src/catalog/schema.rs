@@ -130,9 +130,9 @@ pub struct PricingRow {
 }
 
 /// The providers a file may name.
-pub const PROVIDERS: &[&str] = &["oxen", "videodb", "aihubmix", "openai"];
+pub const PROVIDERS: &[&str] = &["oxen", "videodb", "aihubmix", "openai", "replicate"];
 /// The wire families a row may name.
-pub const FAMILIES: &[&str] = &["oxen", "videodb", "openai", "veo", "generic", "seedance", "dashscope"];
+pub const FAMILIES: &[&str] = &["oxen", "videodb", "openai", "veo", "generic", "seedance", "dashscope", "replicate"];
 /// The statuses a row may have.
 pub const STATUSES: &[&str] = &["active", "deprecated", "retired"];
 

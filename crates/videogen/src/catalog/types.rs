@@ -70,6 +70,9 @@ pub enum Family {
     /// media: [{type: first_frame|last_frame, url}]}, parameters: {duration, resolution,
     /// aspect_ratio, seed}}` (AIHubMix adapter `video.ts`, "dashscope").
     Dashscope,
+    /// A Replicate model: `{input: {prompt, duration, aspect_ratio, seed, <its first-frame
+    /// input>, …}}`, the input checked against the model's published `Input` schema.
+    Replicate,
 }
 
 /// One row of the model catalogue ([`crate::catalog`]): a model (or an id prefix) with its rules,

@@ -19,6 +19,7 @@
 
 pub(crate) mod openai;
 pub(crate) mod oxen;
+pub(crate) mod replicate;
 pub(crate) mod videodb;
 
 use crate::backend::ProviderApi;
@@ -68,6 +69,7 @@ pub(crate) fn profile(provider: Provider) -> &'static Profile {
         Provider::VideoDb => &videodb::PROFILE,
         Provider::OpenAi => &openai::GATEWAY,
         Provider::AiHubMix => &openai::AIHUBMIX,
+        Provider::Replicate => &replicate::PROFILE,
     }
 }
 
@@ -75,7 +77,10 @@ pub(crate) fn profile(provider: Provider) -> &'static Profile {
 ///
 /// # Errors
 /// [`Error::Config`] for a bad key or base URL, or a provider left out at compile time.
-#[cfg_attr(not(all(feature = "oxen", feature = "videodb", feature = "openai")), allow(unused_variables))]
+#[cfg_attr(
+    not(all(feature = "oxen", feature = "videodb", feature = "openai", feature = "replicate")),
+    allow(unused_variables)
+)]
 pub(crate) fn connect(
     provider: Provider,
     key: SecretString,
@@ -89,6 +94,8 @@ pub(crate) fn connect(
         Provider::VideoDb => Ok(Box::new(videodb::VideoDb::new(key, base_url, timeout)?)),
         #[cfg(feature = "openai")]
         Provider::OpenAi | Provider::AiHubMix => Ok(Box::new(openai::Gateway::new(provider, key, base_url, timeout)?)),
+        #[cfg(feature = "replicate")]
+        Provider::Replicate => Ok(Box::new(replicate::Replicate::new(key, base_url, timeout)?)),
         #[allow(unreachable_patterns)]
         other => {
             Err(Error::Config { message: format!("{other} support was left out at compile time (cargo feature)") })
@@ -96,18 +103,34 @@ pub(crate) fn connect(
     }
 }
 
-/// A callback body for `job` read into its status ([`crate::webhook::parse`]): VideoDB's.
-#[cfg_attr(not(feature = "videodb"), allow(unused_variables))]
+/// A callback body for `job` read into its status ([`crate::webhook::parse`]): VideoDB's, and
+/// Replicate's webhook body (the prediction).
+#[cfg_attr(not(all(feature = "videodb", feature = "replicate")), allow(unused_variables))]
 pub(crate) fn parse_callback(job: &Job, body: &[u8]) -> Result<JobStatus> {
     match job.provider {
         #[cfg(feature = "videodb")]
         Provider::VideoDb => videodb::parse_callback(job, body),
+        #[cfg(feature = "replicate")]
+        Provider::Replicate => replicate::parse_callback(job, body),
+        other => Err(Error::Unsupported { provider: other, operation: Operation::Callback }),
+    }
+}
+
+/// The job a signed callback body is about (Replicate's prediction: its id and model).
+#[cfg_attr(not(feature = "replicate"), allow(unused_variables))]
+pub(crate) fn job_of_callback(provider: Provider, body: &[u8]) -> Result<Job> {
+    match provider {
+        #[cfg(feature = "replicate")]
+        Provider::Replicate => replicate::job_of_callback(body),
         other => Err(Error::Unsupported { provider: other, operation: Operation::Callback }),
     }
 }
 
 /// The map from a configuration error of the transport to the facade's.
-#[cfg_attr(not(any(feature = "oxen", feature = "videodb", feature = "openai")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "oxen", feature = "videodb", feature = "openai", feature = "replicate")),
+    allow(dead_code)
+)]
 pub(crate) fn config(e: videogen_transport::BuildError) -> Error {
     Error::Config { message: e.to_string() }
 }
@@ -127,7 +150,8 @@ pub(crate) fn require(provider: Provider, operation: Operation) -> Result<()> {
 /// variables).
 impl Provider {
     /// The model used when a request names none: an active catalogue model (Oxen.ai
-    /// `kling-video-v2-6-pro-text-to-video`, VideoDB `videodb`, AIHubMix `wan2.6-t2v`), or
+    /// `kling-video-v2-6-pro-text-to-video`, VideoDB `videodb`, AIHubMix `wan2.6-t2v`, Replicate
+    /// `kwaivgi/kling-v3-video`), or
     /// `None` for an OpenAI-compatible gateway, whose models are its operator's. Same as
     /// [`crate::models::default_model`].
     ///
@@ -167,7 +191,8 @@ impl Provider {
 }
 
 /// The generated client crates, for their types (the clients themselves:
-/// [`crate::Client::oxen`], [`crate::Client::videodb`], [`crate::Client::openai_compatible`]).
+/// [`crate::Client::oxen`], [`crate::Client::videodb`], [`crate::Client::openai_compatible`],
+/// [`crate::Client::replicate`]).
 pub mod generated {
     /// The `/v1/videos` client generated from `specs/openai/openapi.json` (OpenAI, AIHubMix).
     #[cfg(feature = "openai")]
@@ -175,6 +200,9 @@ pub mod generated {
     /// The Oxen.ai client generated from `specs/oxen/openapi.json`.
     #[cfg(feature = "oxen")]
     pub use videogen_oxen as oxen;
+    /// The Replicate client generated from `specs/replicate/openapi.json`.
+    #[cfg(feature = "replicate")]
+    pub use videogen_replicate as replicate;
     /// The VideoDB client generated from `specs/videodb/openapi.json`.
     #[cfg(feature = "videodb")]
     pub use videogen_videodb as videodb;
@@ -215,5 +243,13 @@ impl crate::Client {
     pub fn openai_compatible(&self, provider: Provider) -> Option<&videogen_openai::Client> {
         let api = self.inner.backends.get(&provider)?;
         api.as_any().downcast_ref::<crate::providers::openai::Gateway>().map(|g| &g.client)
+    }
+
+    /// The generated Replicate client (`videogen_replicate::Client`), when Replicate is
+    /// configured.
+    #[cfg(feature = "replicate")]
+    pub fn replicate(&self) -> Option<&videogen_replicate::Client> {
+        let api = self.inner.backends.get(&Provider::Replicate)?;
+        api.as_any().downcast_ref::<crate::providers::replicate::Replicate>().map(|r| &r.client)
     }
 }

@@ -50,6 +50,7 @@ pub fn base_url(sim: &Sim, provider: Provider) -> String {
         Provider::OpenAi => sim.openai_base_url(),
         Provider::AiHubMix => sim.aihubmix_base_url(),
         Provider::Oxen | Provider::VideoDb => sim.base_url(),
+        Provider::Replicate => sim.base_url_for(videogen_sim::Provider::Replicate),
     }
 }
 
@@ -66,6 +67,9 @@ pub fn request(provider: Provider) -> VideoRequest {
         Provider::VideoDb => VideoRequest::new(provider, "videodb").prompt("A drone over a city").duration(6),
         Provider::AiHubMix => VideoRequest::new(provider, "sora-2").prompt("A red balloon").duration(4),
         Provider::OpenAi => VideoRequest::new(provider, "gateway-video-model").prompt("A red balloon").duration(8),
+        Provider::Replicate => {
+            VideoRequest::new(provider, "kwaivgi/kling-v3-video").prompt("A red balloon").duration(5)
+        }
     }
 }
 
