@@ -532,6 +532,7 @@ mod tests {
             ("oxen", "oxen/oxen_hub_api-f245f137.json"),
             ("videodb", "videodb/openapi-4d93eff8.yaml"),
             ("openai", "openai/openapi-f85dbe22.yaml"),
+            ("replicate", "replicate/openapi-1625ee75.json"),
         ] {
             let a = api(name);
             let source = Source::read(&a, &root()).unwrap();

@@ -28,8 +28,8 @@ fn videogen(api: Api, server: &Server) -> Command {
     for k in provider_env() {
         cmd.env_remove(k);
     }
-    let upper = api.name().to_ascii_uppercase();
-    cmd.env(format!("{upper}_API_KEY"), KEY).env(format!("{upper}_BASE_URL"), server.base_url());
+    let provider: videogen::Provider = api.name().parse().unwrap();
+    cmd.env(provider.api_key_env(), KEY).env(provider.base_url_env(), server.base_url());
     cmd.stdin(Stdio::null());
     cmd
 }

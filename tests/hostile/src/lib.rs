@@ -51,10 +51,11 @@ pub enum Api {
     VideoDb,
     OpenAi,
     AiHubMix,
+    Replicate,
 }
 
 impl Api {
-    pub const ALL: [Api; 4] = [Api::Oxen, Api::VideoDb, Api::OpenAi, Api::AiHubMix];
+    pub const ALL: [Api; 5] = [Api::Oxen, Api::VideoDb, Api::OpenAi, Api::AiHubMix, Api::Replicate];
 
     /// The provider name the `videogen` command and the facade use.
     pub fn name(self) -> &'static str {
@@ -63,6 +64,7 @@ impl Api {
             Api::VideoDb => "videodb",
             Api::OpenAi => "openai",
             Api::AiHubMix => "aihubmix",
+            Api::Replicate => "replicate",
         }
     }
 
@@ -70,7 +72,7 @@ impl Api {
     pub fn base_url(self, api: SocketAddr) -> String {
         match self {
             Api::Oxen | Api::VideoDb => format!("http://{api}"),
-            Api::OpenAi | Api::AiHubMix => format!("http://{api}/v1"),
+            Api::OpenAi | Api::AiHubMix | Api::Replicate => format!("http://{api}/v1"),
         }
     }
 
@@ -80,6 +82,7 @@ impl Api {
             Api::Oxen => "kling-video-v2-6-pro-text-to-video",
             Api::VideoDb => "videodb",
             Api::OpenAi | Api::AiHubMix => "sora-2",
+            Api::Replicate => "kwaivgi/kling-v3-video",
         }
     }
 }
@@ -240,8 +243,8 @@ impl Case {
     /// The case a seed stands for (the same on every machine).
     pub fn from_seed(seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
-        let api = Api::ALL[(seed % 4) as usize];
-        let target = [Target::Create, Target::Status, Target::Download][((seed / 4) % 3) as usize];
+        let api = Api::ALL[(seed % Api::ALL.len() as u64) as usize];
+        let target = [Target::Create, Target::Status, Target::Download][((seed / Api::ALL.len() as u64) % 3) as usize];
         let body = |rng: &mut StdRng| BAD_BODIES[rng.random_range(0..BAD_BODIES.len())];
         let mutation = match rng.random_range(0..100) {
             0..2 => Mutation::None,
@@ -493,6 +496,8 @@ fn kind_of(api: Api, r: &Request) -> Kind {
         Api::OpenAi | Api::AiHubMix if post && path == "/v1/videos" => Kind::Create,
         Api::OpenAi | Api::AiHubMix if path.ends_with("/content") => Kind::Download,
         Api::OpenAi | Api::AiHubMix if path.starts_with("/v1/videos/") => Kind::Status,
+        Api::Replicate if post && path.ends_with("/predictions") => Kind::Create,
+        Api::Replicate if !post && path.starts_with("/v1/predictions/") => Kind::Status,
         _ if path.starts_with("/results/") => Kind::Download,
         _ => Kind::Other,
     }
@@ -657,6 +662,17 @@ fn normal_body(shared: &Shared, kind: Kind, done: bool) -> Vec<u8> {
             "model": "sora-2", "progress": if done { 100 } else { 40 }, "created_at": 1_763_700_000,
             "seconds": "4", "size": "720x1280"
         }),
+        (Api::Replicate, kind) => {
+            let get = format!("http://127.0.0.1:{}/v1/predictions/{JOB_ID}", shared.api.port());
+            let done = done && kind != Kind::Create;
+            serde_json::json!({
+                "id": JOB_ID, "model": case.api.model(), "version": "hidden", "input": {"prompt": "x"},
+                "output": if done { serde_json::Value::String(result_url) } else { serde_json::Value::Null },
+                "error": null, "status": if done { "succeeded" } else { "starting" }, "data_removed": false,
+                "created_at": "2026-12-06T10:00:00Z",
+                "urls": {"get": get, "cancel": format!("{get}/cancel"), "web": "https://replicate.com/p/x"}
+            })
+        }
     };
     serde_json::to_vec(&v).unwrap_or_default()
 }
@@ -772,7 +788,7 @@ async fn answer(shared: &Shared, listener: Listener, request: &Request, stream: 
     }
     match mutation {
         Mutation::None | Mutation::TlsPoseResult => {
-            normal(stream, kind, request, &body, content_type, &[]).await;
+            normal(stream, case.api, kind, request, &body, content_type, &[]).await;
             false
         }
         Mutation::Status { code, body } => {
@@ -800,7 +816,7 @@ async fn answer(shared: &Shared, listener: Listener, request: &Request, stream: 
             false
         }
         Mutation::PollAfter(value) => {
-            normal(stream, kind, request, &body, content_type, &[("openai-poll-after-ms", value)]).await;
+            normal(stream, case.api, kind, request, &body, content_type, &[("openai-poll-after-ms", value)]).await;
             false
         }
         Mutation::LengthLonger => {
@@ -861,7 +877,7 @@ async fn answer(shared: &Shared, listener: Listener, request: &Request, stream: 
         Mutation::Close => false,
         Mutation::Informational => {
             let _ = stream.write_all(b"HTTP/1.1 103 Early Hints\r\nlink: </x>; rel=preload\r\n\r\n").await;
-            normal(stream, kind, request, &body, content_type, &[]).await;
+            normal(stream, case.api, kind, request, &body, content_type, &[]).await;
             false
         }
     }
@@ -870,6 +886,7 @@ async fn answer(shared: &Shared, listener: Listener, request: &Request, stream: 
 /// The normal answer: JSON, or the result with `Range` support.
 async fn normal(
     stream: &mut TcpStream,
+    api: Api,
     kind: Kind,
     request: &Request,
     body: &[u8],
@@ -894,7 +911,9 @@ async fn normal(
         send(stream, 206, &headers, &body[from..]).await;
         return;
     }
-    send(stream, 200, &headers, body).await;
+    // Replicate answers a create 201 (spec `models.predictions.create`); the others 200.
+    let code = if api == Api::Replicate && kind == Kind::Create { 201 } else { 200 };
+    send(stream, code, &headers, body).await;
 }
 
 /// Whether `text` holds a character that must not reach a terminal raw (controls other than

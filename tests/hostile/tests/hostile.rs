@@ -46,6 +46,7 @@ fn provider(api: Api) -> Provider {
         Api::VideoDb => Provider::VideoDb,
         Api::OpenAi => Provider::OpenAi,
         Api::AiHubMix => Provider::AiHubMix,
+        Api::Replicate => Provider::Replicate,
     }
 }
 
