@@ -48,7 +48,8 @@ Examples:
   videogen sim --addr 127.0.0.1:8080
   videogen schema batch-line
 
-Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY (base URLs: OXEN_BASE_URL, …); an
+Keys: OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, REPLICATE_API_TOKEN (base URLs:
+OXEN_BASE_URL, …); an
 OpenAI-compatible gateway needs OPENAI_BASE_URL and OPENAI_API_KEY (OpenAI's own Videos API was
 shut down on 2026-09-24). With --sim, or with no provider configured at all, the built-in
 simulator answers: nothing is generated or billed. Once one provider is configured, using

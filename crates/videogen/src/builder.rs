@@ -164,7 +164,7 @@ impl ClientBuilder {
         if self.keys.is_empty() {
             return Err(Error::Config {
                 message:
-                    "no provider configured: set one of OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, OPENAI_API_KEY"
+                    "no provider configured: set one of OXEN_API_KEY, VIDEODB_API_KEY, AIHUBMIX_API_KEY, REPLICATE_API_TOKEN, OPENAI_BASE_URL"
                         .into(),
             });
         }

@@ -34,8 +34,8 @@ impl Client {
     }
 
     /// A client for every provider whose key is set: `OXEN_API_KEY`, `VIDEODB_API_KEY`,
-    /// `AIHUBMIX_API_KEY`; base URLs from `OXEN_BASE_URL`, `VIDEODB_BASE_URL`,
-    /// `AIHUBMIX_BASE_URL` when set. An OpenAI-compatible gateway ([`Provider::OpenAi`]) is
+    /// `AIHUBMIX_API_KEY`, `REPLICATE_API_TOKEN`; base URLs from `OXEN_BASE_URL`,
+    /// `VIDEODB_BASE_URL`, `AIHUBMIX_BASE_URL`, `REPLICATE_BASE_URL` when set. An OpenAI-compatible gateway ([`Provider::OpenAi`]) is
     /// configured by `OPENAI_BASE_URL`, with `OPENAI_API_KEY` when set and keyless
     /// ([`ClientBuilder::without_key`]) when not; `OPENAI_API_KEY` alone (exported for OpenAI's
     /// other APIs) configures nothing, since OpenAI's own Videos API was shut down.

@@ -61,6 +61,11 @@ async fn a_replicate_video_is_made_waited_for_and_downloaded() {
     assert!(matches!(err, Error::NotFound { .. } | Error::ModelNotFound { .. }), "{err:?}");
     let err = client.submit(&VideoRequest::new(P, "kling").prompt("x")).await.unwrap_err();
     assert!(matches!(err, Error::InvalidRequest { status: None, .. }), "{err:?}");
+
+    // The catalogue's models, each looked up live with its published input schema.
+    let models = client.models(P, None).await.unwrap();
+    assert_eq!(models.len(), 4, "{models:?}");
+    assert!(models.iter().all(|m| m.listed && m.request_schema.is_some()), "{models:?}");
     sim.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -418,6 +418,25 @@ impl ProviderApi for Replicate {
         })
     }
 
+    /// The catalogue's Replicate models, each looked up (`GET /models/{owner}/{name}`, at once):
+    /// with its published `Input` schema when Replicate has it, else the catalogue's row alone
+    /// (`listed: false`: gone, or renamed, since the row was read). Replicate's own model list
+    /// is every public model of every kind, so it is not read.
+    fn models<'a>(&'a self, search: Option<&'a str>) -> BoxFuture<'a, Result<Vec<crate::catalog::Model>>> {
+        Box::pin(async move {
+            let rows: Vec<&'static crate::catalog::ModelInfo> = crate::catalog::all()
+                .iter()
+                .filter(|m| m.providers.contains(&P) && !m.prefix)
+                .filter(|m| search.is_none_or(|q| m.id.contains(q)))
+                .collect();
+            let found = futures::future::join_all(rows.iter().map(|row| self.model(&row.id))).await;
+            rows.into_iter()
+                .zip(found)
+                .map(|(row, found)| Ok(found?.unwrap_or_else(|| crate::catalog::Model::from_rules(P, row))))
+                .collect()
+        })
+    }
+
     fn model<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<crate::catalog::Model>>> {
         Box::pin(async move {
             let (owner, name, _) = split_model(id)?;
