@@ -29,7 +29,7 @@ pub enum Provider {
     OpenAi,
     /// Replicate: predictions on its official video models (`owner/name`: Kling, Veo, Hailuo…),
     /// with per-model input schemas, cancel, server-side deadlines (`Cancel-After`) and signed
-    /// webhooks ([`crate::webhook::verify`]).
+    /// webhooks ([`crate::webhook::Verifier`]).
     Replicate,
 }
 
