@@ -292,11 +292,12 @@ pub fn run(root: &Path, cargo: &str, quick: bool) -> Result<(), String> {
         rows.push((
             format!("{n} concurrent jobs, one Client (jobs take 3 s)"),
             format!(
-                "wall {:.2} s, CPU {:.2} s, {polls:.1} polls/job, {} errors; each job's future {} bytes",
+                "wall {:.2} s, CPU {:.2} s, {polls:.1} polls/job, {} errors; each job's future {} bytes, its wait's stream {} bytes",
                 v["wall_s"].as_f64().unwrap_or(0.0),
                 v["cpu_s"].as_f64().unwrap_or(0.0),
                 v["errors"],
-                v["future_bytes"]
+                v["future_bytes"],
+                v["stream_bytes"]
             ),
             format!("peak RSS {:.1} MiB (target at 100,000: ≤ 256 MiB, 0 errors)", mib(rss)),
         ));

@@ -222,8 +222,12 @@ async fn concurrency(base: String, jobs: usize, poll_ms: u64) -> Value {
             client.wait(&job, policy).await.map(|_| ()).map_err(|e| e.to_string())
         }
     };
-    // What each job's task holds while it waits: the job's future (its largest await point).
+    // What each job's task holds while it waits: the job's future (its largest await point),
+    // and the wait's event stream, which the wait keeps on the heap (boxed, so the job's future
+    // alone would not show it growing).
     let future_bytes = std::mem::size_of_val(&one_job(0));
+    let probe = videogen::Job::from_short_form("openai:probe").expect("a short form");
+    let stream_bytes = std::mem::size_of_val(&client.events(&probe, policy));
     let results: Vec<Result<(), String>> = futures::stream::iter(0..jobs)
         .map(|i| tokio::spawn(one_job(i)))
         .buffer_unordered(jobs)
@@ -233,7 +237,7 @@ async fn concurrency(base: String, jobs: usize, poll_ms: u64) -> Value {
     let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     json!({"jobs": jobs, "wall_s": wall0.elapsed().as_secs_f64(), "cpu_s": (cpu_time() - cpu0).as_secs_f64(),
            "peak_rss_kib": peak_rss_kib(), "errors": errors.len(), "first_error": errors.first(),
-           "future_bytes": future_bytes})
+           "future_bytes": future_bytes, "stream_bytes": stream_bytes})
 }
 
 async fn download(base: String, out: PathBuf) -> Value {

@@ -212,7 +212,8 @@ impl Client {
         };
         let key = key.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
         let started_at = chrono::Utc::now();
-        let mut schedule = RetrySchedule::new(RequestKind::Create, self.inner.retry);
+        // Made at the first failure, boxed: a job queued for a permit holds a pointer only.
+        let mut schedule: Option<Box<RetrySchedule>> = None;
         let mut jobs = loop {
             let attempt = {
                 let _permit = self.inner.permit().await;
@@ -229,15 +230,21 @@ impl Client {
                 }
                 Err(e) => e,
             };
+            let schedule =
+                schedule.get_or_insert_with(|| Box::new(RetrySchedule::new(RequestKind::Create, self.inner.retry)));
             let Some(delay) = schedule.next_delay(&error) else { break Err(error) };
             tracing::warn!(error = %error, ?delay, "the create was not taken; sending it again with the same idempotency key");
-            match (pause, &error) {
-                (Some(pause), Error::RateLimited { .. }) => {
+            match pause.filter(|_| matches!(error, Error::RateLimited { .. })) {
+                Some(pause) => {
                     if !pause.rate_limited(provider, &error, delay).await {
                         break Err(error);
                     }
                 }
-                _ => tokio::time::sleep(delay).await,
+                None => {
+                    // Not held across the sleep: a job's task carries no error while it waits.
+                    drop(error);
+                    tokio::time::sleep(delay).await;
+                }
             }
         }?;
         for job in &mut jobs {
@@ -435,8 +442,15 @@ impl Client {
     /// [`Error::JobFailed`] (or [`Error::ContentPolicy`]), [`Error::Cancelled`],
     /// [`Error::Timeout`] at the deadline, or a non-transient read error (auth, not found…); each
     /// carries the job handle.
-    pub async fn wait(&self, job: &Job, policy: WaitPolicy) -> Result<Video> {
-        self.wait_with(job, policy, |_| {}).await
+    // A plain function, not an `async fn`: an `async fn` keeps its arguments for its whole life,
+    // so every waiting job would hold the policy twice (100,000 waits: `cargo xtask bench`).
+    #[allow(clippy::manual_async_fn)]
+    pub fn wait<'a>(
+        &'a self,
+        job: &'a Job,
+        policy: WaitPolicy,
+    ) -> impl std::future::Future<Output = Result<Video>> + Send + 'a {
+        self.wait_with(job, policy, |_| {})
     }
 
     /// [`Client::wait`], telling `on_event` each event on the way — a [`WaitEvent::Status`] for
@@ -460,29 +474,32 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::wait`].
-    pub async fn wait_with(
-        &self,
-        job: &Job,
+    pub fn wait_with<'a>(
+        &'a self,
+        job: &'a Job,
         policy: WaitPolicy,
-        mut on_event: impl FnMut(&WaitEvent) + Send,
-    ) -> Result<Video> {
-        let started = std::time::Instant::now();
-        let mut last_status = String::from("unknown");
-        // Boxed: a waiting job's task holds a pointer, not the stream's state (100,000 waits).
+        mut on_event: impl FnMut(&WaitEvent) + Send + 'a,
+    ) -> impl std::future::Future<Output = Result<Video>> + Send + 'a {
+        // Boxed, and made before the future: a waiting job's task holds a pointer, not the
+        // stream's state nor the policy it was made from (100,000 waits: `cargo xtask bench`).
         let mut events = Box::pin(self.events(job, policy));
-        while let Some(event) = events.next().await {
-            match event? {
-                WaitEvent::Finished(video) => return Ok(Video::new(self.inner.clone(), *video)),
-                event => {
-                    if let WaitEvent::Status { status, .. } = &event {
-                        last_status.clone_from(status);
+        async move {
+            let started = std::time::Instant::now();
+            let mut last_status = String::from("unknown");
+            while let Some(event) = events.next().await {
+                match event? {
+                    WaitEvent::Finished(video) => return Ok(Video::new(self.inner.clone(), *video)),
+                    event => {
+                        if let WaitEvent::Status { status, .. } = &event {
+                            last_status.clone_from(status);
+                        }
+                        on_event(&event);
                     }
-                    on_event(&event);
                 }
             }
+            // The stream ends with Finished or an error; an end without either is its deadline's.
+            Err(Error::Timeout { job: Box::new(job.clone()), waited: started.elapsed(), last_status })
         }
-        // The stream ends with Finished or an error; an end without either is its deadline's.
-        Err(Error::Timeout { job: Box::new(job.clone()), waited: started.elapsed(), last_status })
     }
 
     /// Binds a stored [`VideoInfo`] (from [`JobStatus::Succeeded`], [`WaitEvent::Finished`] or
