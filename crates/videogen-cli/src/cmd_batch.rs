@@ -114,6 +114,11 @@ pub struct BatchRun {
     /// up in the provider's job list, never sent again blindly.
     #[arg(long)]
     pub request_timeout: Option<f64>,
+    /// Check every line and estimate its cost from the providers' published prices, print the
+    /// totals (per provider, with the lines that have no price) and stop: nothing is sent, no
+    /// folder or journal is made.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub wait: WaitOptions,
 }
@@ -185,6 +190,9 @@ impl Run for BatchRun {
             )));
         }
         self.wait.limit()?;
+        if self.dry_run {
+            return dry_run(&items, global).await;
+        }
         std::fs::create_dir_all(&out_dir)
             .map_err(|e| CliError::usage(format!("--out-dir {}: {e}", out_dir.display())))?;
         // Every output path is checked before the first create.
@@ -278,6 +286,23 @@ impl Run for BatchRun {
             None => Ok(report),
         }
     }
+}
+
+/// `batch --dry-run`: every line checked (parsing did), each estimated, the totals printed.
+async fn dry_run(items: &[batch::Item], global: Global) -> Result<Report, CliError> {
+    let mut providers: Vec<Provider> = items.iter().map(|i| i.request.provider).collect();
+    providers.sort();
+    providers.dedup();
+    let ctx = context_with(&providers, global, &ClientOptions::default()).await?;
+    let mut totals = crate::budget::Totals::default();
+    let mut lines = Vec::with_capacity(items.len());
+    for item in items {
+        let cost = crate::budget::estimate(&ctx.client, &item.request).await?;
+        totals.add(item.request.provider, cost.as_ref());
+        lines.push(crate::budget::line_json(item.number, &item.request, &item.outs, cost.as_ref()));
+    }
+    let simulated = providers.iter().any(|p| ctx.simulated(*p));
+    Ok(totals.report(lines, simulated))
 }
 
 /// Waits for SIGINT or SIGTERM: the first asks the batch to stop (no new line or create; jobs

@@ -6,6 +6,7 @@
 //! the job commands share, `batch` the journaled batch runner, `exit` the exit codes.
 
 mod batch;
+mod budget;
 mod cmd;
 mod cmd_batch;
 mod cmd_cancel;

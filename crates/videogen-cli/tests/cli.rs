@@ -828,3 +828,66 @@ async fn replicate_generates_cancels_and_stops_what_nobody_waits_for() {
     assert_eq!(counters.jobs_created(videogen_sim::Provider::Replicate), 3);
     sim.stop().await;
 }
+
+/// Costs before money: `--dry-run` checks and prices a request (or a whole batch) and sends
+/// nothing; `--max-cost` refuses a request whose estimate is over the budget, in another
+/// currency, or unknown — before anything is sent — and lets one within it through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_runs_and_budgets_send_nothing_they_should_not() {
+    let sim = videogen_sim::Sim::start(videogen_sim::SimConfig {
+        queued_for: Duration::from_millis(20),
+        processing_for: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("budget");
+    let providers = [videogen::Provider::Oxen, videogen::Provider::AiHubMix, videogen::Provider::Replicate];
+    let run = |args: &[&str]| {
+        tokio::task::block_in_place(|| videogen_at(&sim, &providers).current_dir(&dir).args(args).output().unwrap())
+    };
+    let dry = run(&["--json", "generate", "A red balloon", "-p", "oxen", "--duration", "5", "--dry-run"]);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let dry: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!((dry["dry_run"].as_bool(), dry["sent"].as_bool()), (Some(true), Some(false)), "{dry}");
+    assert_eq!(dry["estimate"]["currency"], "USD", "{dry}");
+    assert_eq!(dry["simulated"], false, "a configured provider's prices are real: {dry}");
+    let over = run(&["generate", "A red balloon", "-p", "oxen", "--duration", "5", "--max-cost", "0.01"]);
+    assert_eq!(over.status.code(), Some(2), "{}", String::from_utf8_lossy(&over.stderr));
+    assert!(String::from_utf8_lossy(&over.stderr).contains("over --max-cost"));
+    let unpriced = run(&["submit", "A red balloon", "-p", "aihubmix", "--max-cost", "100"]);
+    assert_eq!(unpriced.status.code(), Some(2), "{}", String::from_utf8_lossy(&unpriced.stderr));
+    let euros = run(&["submit", "A red balloon", "-p", "oxen", "--duration", "5", "--max-cost", "100 EUR"]);
+    assert_eq!(euros.status.code(), Some(2));
+    let c = sim.counters();
+    let creates: u64 = providers.iter().map(|p| c.create_requests(p.as_str().parse().unwrap())).sum();
+    assert_eq!(creates, 0, "nothing was sent: {c:?}");
+    let within = run(&["submit", "A red balloon", "-p", "oxen", "--duration", "5", "--max-cost", "100 USD"]);
+    assert!(within.status.success(), "{}", String::from_utf8_lossy(&within.stderr));
+    assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 1);
+
+    // A whole batch: per-provider totals, the lines without a price, nothing sent, no folder made.
+    let file = dir.join("mixed.jsonl");
+    let lines: Vec<String> = (0..40)
+        .map(|i| match i % 4 {
+            0 => format!(r#"{{"prompt": "balloon {i}", "provider": "oxen", "duration": 5}}"#),
+            1 => format!(r#"{{"prompt": "boat {i}", "provider": "aihubmix", "duration": 5}}"#),
+            2 => format!(r#"{{"prompt": "kite {i}", "provider": "replicate", "duration": 5}}"#),
+            _ => format!(r#"{{"prompt": "balloon {i}", "provider": "oxen", "duration": 10}}"#),
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = dir.join("videos");
+    let batch = run(&["--json", "batch", file.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--dry-run"]);
+    assert!(batch.status.success(), "{}", String::from_utf8_lossy(&batch.stderr));
+    let batch: Value = serde_json::from_slice(&batch.stdout).unwrap();
+    assert_eq!(batch["lines"], 40);
+    assert_eq!(batch["without_price"], 20, "{batch}");
+    assert_eq!(batch["by_provider"]["oxen"]["lines"], 20);
+    assert_eq!(batch["requests"].as_array().map(Vec::len), Some(40));
+    assert_eq!(batch["requests"][0]["line"], 1);
+    assert!(batch["estimate"]["USD"].is_string(), "{batch}");
+    assert!(!out.exists(), "a dry run makes no folder");
+    assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 1, "still the one job");
+    sim.stop().await;
+}

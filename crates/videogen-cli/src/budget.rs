@@ -1,0 +1,251 @@
+//! Costs before money: `--dry-run` (what would be sent and what it would cost; nothing is sent)
+//! and `--max-cost` (a request whose estimate is over the budget, or cannot be estimated, is
+//! refused before anything is sent).
+//!
+//! Estimates come from the provider's published prices (`Client::estimate_cost`: Oxen.ai's
+//! model pricing, per second of video); a provider or model without one has no estimate, and
+//! says so — never a guess. On the built-in simulator the prices are the simulator's, and the
+//! output says `"simulated": true`.
+
+use crate::exit::CliError;
+use crate::output::{Report, clean};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use videogen::{Client, Cost, Decimal, Operation, VideoRequest};
+
+/// `--max-cost AMOUNT[ CURRENCY]`: `5`, `5.50`, `5 USD`, `5USD` (the currency, when given, must
+/// be the estimate's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaxCost {
+    /// The most one request may cost.
+    pub amount: Decimal,
+    /// Its ISO 4217 currency, when given.
+    pub currency: Option<String>,
+}
+
+impl std::str::FromStr for MaxCost {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+        let (number, currency) = text.split_at(split);
+        let amount: Decimal =
+            number.trim().parse().map_err(|_| format!("{text:?} is not an amount (5, 5.50, \"5 USD\")"))?;
+        if amount.is_sign_negative() {
+            return Err(format!("{text:?}: a budget is not negative"));
+        }
+        let currency = currency.trim();
+        if !currency.is_empty() && !(currency.len() == 3 && currency.chars().all(|c| c.is_ascii_alphabetic())) {
+            return Err(format!("{text:?}: the currency is a 3-letter code (USD)"));
+        }
+        Ok(Self { amount, currency: (!currency.is_empty()).then(|| currency.to_ascii_uppercase()) })
+    }
+}
+
+impl std::fmt::Display for MaxCost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.currency {
+            Some(c) => write!(f, "{} {c}", self.amount.normalize()),
+            None => write!(f, "{}", self.amount.normalize()),
+        }
+    }
+}
+
+/// What `request` would cost, from the provider's published prices: `Ok(None)` where the
+/// provider publishes none, or the request leaves the price open (no duration…).
+///
+/// # Errors
+/// The price read's errors (the models endpoint did not answer).
+pub async fn estimate(client: &Client, request: &VideoRequest) -> Result<Option<Cost>, videogen::Error> {
+    if !Client::supports(request.provider, Operation::EstimateCost) {
+        return Ok(None);
+    }
+    client.estimate_cost(request).await
+}
+
+/// Refuses `request` when its estimate is over `max`, in another currency, or unknown: nothing
+/// is sent (exit 2). Returns the estimate.
+///
+/// # Errors
+/// [`CliError`] with exit 2 for a refusal; the price read's errors.
+pub async fn check_max_cost(client: &Client, request: &VideoRequest, max: &MaxCost) -> Result<Cost, CliError> {
+    let Some(cost) = estimate(client, request).await? else {
+        return Err(CliError::usage(format!(
+            "--max-cost {max}: {} publishes no price for {} (or the request leaves it open, e.g. no --duration), so the budget cannot be checked; nothing sent",
+            request.provider,
+            clean(&request.model)
+        )));
+    };
+    if max.currency.as_ref().is_some_and(|c| *c != cost.currency) {
+        return Err(CliError::usage(format!("--max-cost {max}: the estimate is in {}; nothing sent", cost.currency)));
+    }
+    if cost.amount > max.amount {
+        return Err(CliError::usage(format!("the estimate, {cost}, is over --max-cost {max}; nothing sent")));
+    }
+    Ok(cost)
+}
+
+/// A cost as JSON: `{"amount": "1.25", "currency": "USD"}`, or `null`.
+fn cost_json(cost: Option<&Cost>) -> Value {
+    cost.map_or(Value::Null, |c| json!({"amount": c.amount.normalize().to_string(), "currency": c.currency}))
+}
+
+/// The report of a one-request `--dry-run`: the request as its fields, its checks (passed: a
+/// failed one exits 2 before this), its outputs and its estimate.
+pub fn dry_run_report(fields: Value, request: &VideoRequest, cost: Option<&Cost>, simulated: bool) -> Report {
+    let outputs = request.outputs().unwrap_or(1);
+    let priced = match cost {
+        Some(c) => format!("estimated {c}{}", if simulated { " (simulator prices)" } else { "" }),
+        None => format!("no estimate: {} publishes no price for it", request.provider),
+    };
+    let text = vec![
+        format!(
+            "dry run: {} {} — checks passed; {outputs} output{}; {priced}; nothing sent",
+            request.provider,
+            clean(&request.model),
+            if outputs == 1 { "" } else { "s" }
+        ),
+        clean(&fields.to_string()),
+    ];
+    let json = json!({
+        "dry_run": true, "sent": false, "checks": "passed", "provider": request.provider,
+        "model": request.model, "outputs": outputs, "request": fields, "estimate": cost_json(cost),
+        "simulated": simulated,
+    });
+    Report { text, json }
+}
+
+/// What `generate` and `submit` do before sending: with `dry_run`, the report of what would be
+/// sent (`Some`: the command prints it and stops); with `max_cost`, the budget's check (exit 2 on
+/// a refusal). `None`: go on and send.
+///
+/// # Errors
+/// A refusal by the budget; the price read's errors (with `--max-cost`: a budget that cannot be
+/// checked is not passed).
+pub async fn before_sending(
+    client: &Client,
+    request: &VideoRequest,
+    args: &crate::request::RequestArgs,
+    dry_run: bool,
+    max_cost: Option<&MaxCost>,
+    simulated: bool,
+) -> Result<Option<Report>, CliError> {
+    let cost = match max_cost {
+        Some(max) => Some(check_max_cost(client, request, max).await?),
+        None if dry_run => estimate(client, request).await?,
+        None => None,
+    };
+    if !dry_run {
+        return Ok(None);
+    }
+    let fields = serde_json::to_value(args.fields()?).unwrap_or_default();
+    Ok(Some(dry_run_report(fields, request, cost.as_ref(), simulated)))
+}
+
+/// Totals of a batch's estimates: per provider and currency, and the lines without one.
+#[derive(Default)]
+pub struct Totals {
+    by_provider: BTreeMap<String, (usize, usize, BTreeMap<String, Decimal>)>,
+    all: BTreeMap<String, Decimal>,
+    without_price: usize,
+    lines: usize,
+}
+
+impl Totals {
+    /// Adds one line of `provider` and its estimate.
+    pub fn add(&mut self, provider: videogen::Provider, cost: Option<&Cost>) {
+        self.lines += 1;
+        let entry = self.by_provider.entry(provider.to_string()).or_default();
+        entry.0 += 1;
+        match cost {
+            Some(c) => {
+                *entry.2.entry(c.currency.clone()).or_default() += c.amount;
+                *self.all.entry(c.currency.clone()).or_default() += c.amount;
+            }
+            None => {
+                entry.1 += 1;
+                self.without_price += 1;
+            }
+        }
+    }
+
+    fn money(map: &BTreeMap<String, Decimal>) -> String {
+        map.iter().map(|(c, a)| format!("{} {c}", a.normalize())).collect::<Vec<_>>().join(" + ")
+    }
+
+    /// The summary line: `1,000 lines; oxen 250 ≈ 87.5 USD; aihubmix 750 without a published price`.
+    pub fn report(&self, lines: Vec<Value>, simulated: bool) -> Report {
+        let mut parts = vec![format!("dry run: {} lines, checks passed", self.lines)];
+        for (provider, (n, without, money)) in &self.by_provider {
+            let priced = n - without;
+            let mut part = format!("{provider} {n}");
+            if priced > 0 {
+                part.push_str(&format!(" ≈ {}", Self::money(money)));
+            }
+            if *without > 0 {
+                part.push_str(&format!(" ({without} without a published price)"));
+            }
+            parts.push(part);
+        }
+        if !self.all.is_empty() {
+            parts.push(format!(
+                "total ≈ {}{}",
+                Self::money(&self.all),
+                if simulated { " (simulator prices)" } else { "" }
+            ));
+        }
+        parts.push("nothing sent".into());
+        let by_provider: BTreeMap<&String, Value> = self
+            .by_provider
+            .iter()
+            .map(|(p, (n, without, money))| {
+                let money: BTreeMap<&String, String> =
+                    money.iter().map(|(c, a)| (c, a.normalize().to_string())).collect();
+                (p, json!({"lines": n, "without_price": without, "estimate": money}))
+            })
+            .collect();
+        let total: BTreeMap<&String, String> = self.all.iter().map(|(c, a)| (c, a.normalize().to_string())).collect();
+        let json = json!({
+            "dry_run": true, "sent": false, "lines": self.lines, "without_price": self.without_price,
+            "estimate": total, "by_provider": by_provider, "simulated": simulated, "requests": lines,
+        });
+        Report { text: vec![parts.join("; ")], json }
+    }
+}
+
+/// One batch line in a dry run's JSON.
+pub fn line_json(number: usize, request: &VideoRequest, outs: &[String], cost: Option<&Cost>) -> Value {
+    json!({"line": number, "provider": request.provider, "model": request.model, "files": outs,
+           "estimate": cost_json(cost)})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_read_as_documented() {
+        let m: MaxCost = "5".parse().unwrap();
+        assert_eq!((m.amount, m.currency), ("5".parse().unwrap(), None));
+        let m: MaxCost = "5.50 usd".parse().unwrap();
+        assert_eq!((m.amount, m.currency.as_deref()), ("5.50".parse().unwrap(), Some("USD")));
+        assert_eq!("12EUR".parse::<MaxCost>().unwrap().currency.as_deref(), Some("EUR"));
+        for bad in ["", "USD", "-1", "five", "5 dollars", "1e3"] {
+            assert!(bad.parse::<MaxCost>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn totals_count_lines_without_a_price() {
+        let mut t = Totals::default();
+        let usd = |a: &str| Cost { amount: a.parse().unwrap(), currency: "USD".into() };
+        t.add(videogen::Provider::Oxen, Some(&usd("0.35")));
+        t.add(videogen::Provider::Oxen, Some(&usd("0.35")));
+        t.add(videogen::Provider::AiHubMix, None);
+        let r = t.report(Vec::new(), false);
+        assert_eq!(r.json["estimate"]["USD"], "0.7");
+        assert_eq!(r.json["without_price"], 1);
+        assert!(r.text[0].contains("oxen 2 ≈ 0.7 USD"), "{}", r.text[0]);
+        assert!(r.text[0].contains("aihubmix 1 (1 without a published price)"), "{}", r.text[0]);
+    }
+}
