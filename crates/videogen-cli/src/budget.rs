@@ -35,7 +35,8 @@ impl std::str::FromStr for MaxCost {
             return Err(format!("{text:?}: a budget is not negative"));
         }
         let currency = currency.trim();
-        if !currency.is_empty() && !(currency.len() == 3 && currency.chars().all(|c| c.is_ascii_alphabetic())) {
+        let code = currency.len() == 3 && currency.chars().all(|c| c.is_ascii_alphabetic());
+        if !currency.is_empty() && !code {
             return Err(format!("{text:?}: the currency is a 3-letter code (USD)"));
         }
         Ok(Self { amount, currency: (!currency.is_empty()).then(|| currency.to_ascii_uppercase()) })
