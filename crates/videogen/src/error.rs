@@ -177,6 +177,29 @@ pub struct CreateAttempt {
     pub started_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// What an [`Error`] carries besides its own message ([`Error::context`]): the shared fields of
+/// every variant, in one view.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ErrorContext<'a> {
+    /// The provider whose error it is (`None` for configuration and request errors made before a
+    /// provider was chosen, and for local I/O before a job).
+    pub provider: Option<Provider>,
+    /// The job handle: on every error that follows a create.
+    pub job: Option<&'a Job>,
+    /// The HTTP status of the provider's answer, where one came.
+    pub status: Option<u16>,
+    /// The body of the provider's answer (at most 64 KiB), where one came.
+    pub body: Option<&'a str>,
+}
+
+/// Where an error keeps its job ([`Error::with_job`]).
+enum JobSlot<'a> {
+    Open(&'a mut Option<Box<Job>>),
+    Held,
+    None,
+}
+
 /// The error underneath a [`Error::Transport`] or [`Error::OutcomeUnknown`], for
 /// [`std::error::Error::source`].
 pub type ErrorSource = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -219,26 +242,81 @@ impl Error {
         }
     }
 
-    /// The job handle, on every error that follows a create.
-    pub fn job(&self) -> Option<&Job> {
+    /// What this error carries besides its own message, as one view: the provider, the job
+    /// handle (on every error that follows a create), and the provider's raw answer (its HTTP
+    /// status and body) where there was one. One exhaustive match: a new variant must say what
+    /// it carries, so "every error after a create carries the job" is checked by the compiler.
+    ///
+    /// ```
+    /// let e = videogen::Error::Cancelled { job: Box::new(videogen::Job::from_short_form("oxen:j1").unwrap()) };
+    /// let context = e.context();
+    /// assert_eq!(context.provider, Some(videogen::Provider::Oxen));
+    /// assert_eq!(context.job.map(|j| j.id.as_str()), Some("j1"));
+    /// assert_eq!((context.status, context.body), (None, None));
+    /// ```
+    pub fn context(&self) -> ErrorContext<'_> {
+        let none = ErrorContext { provider: None, job: None, status: None, body: None };
+        let held = |job: &Job| Some(job.provider);
         match self {
+            Error::InvalidRequest { status, body, .. } => {
+                ErrorContext { status: *status, body: body.as_deref(), ..none }
+            }
+            Error::Config { .. } => none,
+            Error::ModelRetired { provider, .. } | Error::Unsupported { provider, .. } => {
+                ErrorContext { provider: Some(*provider), ..none }
+            }
+            Error::WebhookRejected { provider, .. } => ErrorContext { provider: Some(*provider), ..none },
+            Error::ModelNotFound { provider, status, body, .. } => {
+                ErrorContext { provider: Some(*provider), status: Some(*status), body: Some(body), ..none }
+            }
+            Error::OutcomeUnknown { provider, status, body, .. } => {
+                ErrorContext { provider: Some(*provider), status: *status, body: body.as_deref(), job: None }
+            }
+            Error::Auth { provider, status, body, job, .. } | Error::Api { provider, status, body, job, .. } => {
+                ErrorContext { provider: Some(*provider), job: job.as_deref(), status: Some(*status), body: Some(body) }
+            }
+            Error::RateLimited { provider, body, job, .. }
+            | Error::NotFound { provider, body, job, .. }
+            | Error::Decode { provider, body, job, .. } => {
+                ErrorContext { provider: Some(*provider), job: job.as_deref(), status: None, body: Some(body) }
+            }
+            Error::ContentPolicy { provider, job, .. } | Error::Transport { provider, job, .. } => {
+                ErrorContext { provider: Some(*provider), job: job.as_deref(), ..none }
+            }
+            Error::Redirect { provider, status, job, .. } => {
+                ErrorContext { provider: Some(*provider), job: job.as_deref(), status: Some(*status), body: None }
+            }
             Error::JobFailed { job, .. }
             | Error::Cancelled { job }
             | Error::Timeout { job, .. }
             | Error::Expired { job }
             | Error::Download { job, .. }
-            | Error::InvalidVideo { job, .. } => Some(job),
-            Error::Auth { job, .. }
-            | Error::RateLimited { job, .. }
-            | Error::ContentPolicy { job, .. }
-            | Error::NotFound { job, .. }
-            | Error::Redirect { job, .. }
-            | Error::Transport { job, .. }
-            | Error::Decode { job, .. }
-            | Error::Api { job, .. }
-            | Error::Io { job, .. } => job.as_deref(),
-            _ => None,
+            | Error::InvalidVideo { job, .. } => ErrorContext { provider: held(job), job: Some(job), ..none },
+            Error::Io { job, .. } => {
+                ErrorContext { provider: job.as_deref().map(|j| j.provider), job: job.as_deref(), ..none }
+            }
         }
+    }
+
+    /// The job handle, on every error that follows a create (see [`Error::context`]).
+    pub fn job(&self) -> Option<&Job> {
+        self.context().job
+    }
+
+    /// The provider, where the error is one's (see [`Error::context`]).
+    pub fn provider(&self) -> Option<Provider> {
+        self.context().provider
+    }
+
+    /// The HTTP status of the provider's answer, where one came (see [`Error::context`]).
+    pub fn status(&self) -> Option<u16> {
+        self.context().status
+    }
+
+    /// The body of the provider's answer (at most 64 KiB), where one came (see
+    /// [`Error::context`]).
+    pub fn body(&self) -> Option<&str> {
+        self.context().body
     }
 
     /// Whether this is a content-policy refusal (at create, or as the job's failure).
@@ -256,23 +334,44 @@ impl Error {
         matches!(self, Error::RateLimited { .. } | Error::Transport { .. })
     }
 
+    /// Where the job goes in this error: a slot that may still be empty, a job it always holds,
+    /// or none (an error that comes before any job, or whose job is unknowable). Exhaustive, as
+    /// [`Error::context`].
+    fn job_slot(&mut self) -> JobSlot<'_> {
+        match self {
+            Error::Auth { job, .. }
+            | Error::RateLimited { job, .. }
+            | Error::ContentPolicy { job, .. }
+            | Error::NotFound { job, .. }
+            | Error::Redirect { job, .. }
+            | Error::Transport { job, .. }
+            | Error::Decode { job, .. }
+            | Error::Api { job, .. }
+            | Error::Io { job, .. } => JobSlot::Open(job),
+            Error::JobFailed { .. }
+            | Error::Cancelled { .. }
+            | Error::Timeout { .. }
+            | Error::Expired { .. }
+            | Error::Download { .. }
+            | Error::InvalidVideo { .. } => JobSlot::Held,
+            // Before any job (a refused or unchecked request, the configuration), or a create
+            // whose job is what is unknown.
+            Error::InvalidRequest { .. }
+            | Error::Config { .. }
+            | Error::ModelRetired { .. }
+            | Error::ModelNotFound { .. }
+            | Error::Unsupported { .. }
+            | Error::OutcomeUnknown { .. }
+            | Error::WebhookRejected { .. } => JobSlot::None,
+        }
+    }
+
     /// Attaches `job` to an error that can carry one and has none yet.
     pub(crate) fn with_job(mut self, job: &Job) -> Self {
-        match &mut self {
-            Error::Auth { job: j, .. }
-            | Error::RateLimited { job: j, .. }
-            | Error::ContentPolicy { job: j, .. }
-            | Error::NotFound { job: j, .. }
-            | Error::Redirect { job: j, .. }
-            | Error::Transport { job: j, .. }
-            | Error::Decode { job: j, .. }
-            | Error::Api { job: j, .. }
-            | Error::Io { job: j, .. }
-                if j.is_none() =>
-            {
-                *j = Some(Box::new(job.clone()));
-            }
-            _ => {}
+        if let JobSlot::Open(slot) = self.job_slot()
+            && slot.is_none()
+        {
+            *slot = Some(Box::new(job.clone()));
         }
         self
     }
@@ -362,6 +461,88 @@ pub(crate) fn from_status(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One of every variant: its context, and whether `with_job` gives it the job (every error
+    /// that can follow a create ends up carrying it; errors before any job stay without).
+    #[test]
+    fn every_variant_says_what_it_carries() {
+        let p = Provider::Replicate;
+        let job = Job::from_short_form("replicate:p1").unwrap();
+        let held = || Box::new(job.clone());
+        let io = || std::io::Error::other("disk");
+        let variants: Vec<(Error, bool)> = vec![
+            (Error::InvalidRequest { message: "m".into(), status: Some(422), body: Some("b".into()) }, false),
+            (Error::Config { message: "m".into() }, false),
+            (
+                Error::ModelRetired {
+                    provider: p,
+                    model: "m".into(),
+                    since: None,
+                    replacement: None,
+                    reason: "r".into(),
+                },
+                false,
+            ),
+            (
+                Error::ModelNotFound {
+                    provider: p,
+                    model: "m".into(),
+                    message: "m".into(),
+                    status: 404,
+                    body: "b".into(),
+                },
+                false,
+            ),
+            (Error::Unsupported { provider: p, operation: crate::Operation::Remix }, false),
+            (Error::Auth { provider: p, status: 401, message: "m".into(), body: "b".into(), job: None }, true),
+            (
+                Error::RateLimited { provider: p, retry_after: None, message: "m".into(), body: "b".into(), job: None },
+                true,
+            ),
+            (Error::ContentPolicy { provider: p, message: "m".into(), job: None }, true),
+            (Error::NotFound { provider: p, message: "m".into(), body: "b".into(), job: None }, true),
+            (Error::Redirect { provider: p, status: 307, location: None, job: None }, true),
+            (Error::JobFailed { job: held(), error: crate::JobError::new(None, "x".into()) }, true),
+            (Error::Cancelled { job: held() }, true),
+            (Error::Timeout { job: held(), waited: Duration::ZERO, last_status: "s".into() }, true),
+            (
+                Error::OutcomeUnknown {
+                    provider: p,
+                    model: "m".into(),
+                    message: "m".into(),
+                    status: Some(502),
+                    body: None,
+                    attempt: None,
+                    source: None,
+                },
+                false,
+            ),
+            (Error::Transport { provider: p, message: "m".into(), source: None, job: None }, true),
+            (Error::Decode { provider: p, message: "m".into(), body: "b".into(), job: None }, true),
+            (Error::Api { provider: p, status: 500, message: "m".into(), body: "b".into(), job: None }, true),
+            (Error::Expired { job: held() }, true),
+            (Error::Download { job: held(), message: "m".into() }, true),
+            (Error::InvalidVideo { job: held(), message: "m".into() }, true),
+            (Error::WebhookRejected { provider: p, reason: crate::webhook::Rejection::BadSignature }, false),
+            (Error::Io { path: "x".into(), source: io(), job: None }, true),
+        ];
+        for (error, after_a_create) in variants {
+            let name = format!("{error:?}");
+            let before = error.context();
+            assert!(
+                before.status.is_none() || before.provider.is_some() || name.starts_with("InvalidRequest"),
+                "{name}"
+            );
+            let with = error.with_job(&job);
+            assert_eq!(with.job().is_some(), after_a_create, "{name}");
+            if after_a_create {
+                assert_eq!(with.provider(), Some(p), "{name}");
+                assert_eq!(with.job(), Some(&job), "{name}");
+            }
+        }
+        let api = Error::Api { provider: p, status: 503, message: "m".into(), body: "busy".into(), job: None };
+        assert_eq!((api.status(), api.body()), (Some(503), Some("busy")));
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

@@ -195,7 +195,7 @@ pub use builder::{
 pub use client::{Client, JobRef};
 pub use cost::Cost;
 pub use download::{MAX_DOWNLOAD_REDIRECTS, check_output_path, partial_path, place_without_replacing};
-pub use error::{CreateAttempt, Error, ErrorSource, Result};
+pub use error::{CreateAttempt, Error, ErrorContext, ErrorSource, Result};
 pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
 pub use listing::{DEFAULT_LIST_LIMIT, ListOptions};
 pub use operation::Operation;
