@@ -63,7 +63,8 @@ pub const DEFAULT_LEASE_SECONDS: f64 = 30.0;
 #[derive(Args, Debug)]
 pub struct BatchRun {
     /// The batch file: one JSON object per line, with the fields `generate` takes
-    /// (`videogen schema batch-line`).
+    /// (`videogen schema batch-line`); `-` reads the lines from standard input (a rerun needs the
+    /// same lines again; the journal in --out-dir knows them by their requests).
     #[arg(required = true)]
     pub file: Option<PathBuf>,
     /// How many lines run at once (in this worker).
@@ -148,9 +149,17 @@ impl Run for BatchStatus {
     }
 }
 
-/// The batch file's text (a UTF-8 byte order mark, which some editors write, removed).
+/// The batch file's text (a UTF-8 byte order mark, which some editors write, removed); `-` is
+/// standard input.
 fn read_batch_file(file: &std::path::Path) -> Result<String, CliError> {
-    let text = std::fs::read_to_string(file).map_err(|e| CliError::usage(format!("{}: {e}", file.display())))?;
+    let text = if file == std::path::Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| CliError::usage(format!("standard input: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(file).map_err(|e| CliError::usage(format!("{}: {e}", file.display())))?
+    };
     Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 

@@ -891,3 +891,44 @@ async fn dry_runs_and_budgets_send_nothing_they_should_not() {
     assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 1, "still the one job");
     sim.stop().await;
 }
+
+/// Shell habits: `list --limit N` and `--collection` (VideoDB's only), and `batch -` reading its
+/// lines from standard input.
+#[test]
+fn list_limits_and_a_batch_from_standard_input() {
+    let dir = scratch("habits");
+    let state = dir.join("state.json");
+    for i in 0..3 {
+        let made = videogen_sharing(&state).args(["submit", &format!("balloon {i}"), "-p", "oxen"]).output().unwrap();
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    }
+    let listed = videogen_sharing(&state).args(["--json", "list", "-p", "oxen", "--limit", "2"]).output().unwrap();
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    let refused = videogen_sharing(&state).args(["list", "-p", "oxen", "--collection", "c-1"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let zero = videogen_sharing(&state).args(["list", "-p", "oxen", "--limit", "0"]).output().unwrap();
+    assert_eq!(zero.status.code(), Some(2));
+    let videodb = videogen_sharing(&state).args(["list", "-p", "videodb", "--collection", "default"]).output().unwrap();
+    assert!(videodb.status.success(), "{}", String::from_utf8_lossy(&videodb.stderr));
+
+    let out = dir.join("videos");
+    let batch = videogen_sharing(&state)
+        .args(["--json", "batch", "-", "--out-dir"])
+        .arg(&out)
+        .write_stdin(
+            "{\"prompt\": \"a kite\", \"provider\": \"oxen\"}\n{\"prompt\": \"a boat\", \"provider\": \"oxen\"}\n",
+        )
+        .output()
+        .unwrap();
+    assert!(batch.status.success(), "{}", String::from_utf8_lossy(&batch.stderr));
+    let summary: Value = serde_json::from_slice(&batch.stdout).unwrap();
+    assert_eq!(summary["done"], 2, "{summary}");
+    assert_eq!(
+        std::fs::read_dir(&out)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "mp4"))
+            .count(),
+        2
+    );
+}

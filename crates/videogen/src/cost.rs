@@ -22,6 +22,26 @@ pub struct Cost {
     pub currency: String,
 }
 
+impl Cost {
+    /// The total of `costs` per currency (amounts in different currencies are never added).
+    ///
+    /// ```
+    /// use videogen::Cost;
+    /// let usd = |a: &str| Cost { amount: a.parse().unwrap(), currency: "USD".into() };
+    /// let eur = Cost { amount: "2".parse().unwrap(), currency: "EUR".into() };
+    /// let totals = Cost::totals([&usd("0.35"), &usd("0.70"), &eur]);
+    /// assert_eq!(totals["USD"].to_string(), "1.05");
+    /// assert_eq!(totals.len(), 2);
+    /// ```
+    pub fn totals<'a>(costs: impl IntoIterator<Item = &'a Cost>) -> std::collections::BTreeMap<String, Decimal> {
+        let mut totals = std::collections::BTreeMap::new();
+        for cost in costs {
+            *totals.entry(cost.currency.clone()).or_insert(Decimal::ZERO) += cost.amount;
+        }
+        totals
+    }
+}
+
 impl std::fmt::Display for Cost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.amount.normalize(), self.currency)

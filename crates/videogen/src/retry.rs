@@ -54,6 +54,43 @@ impl RetryPolicy {
         Self { max_retries: 0, ..Self::default() }
     }
 
+    /// The same policy with this many retries after the first try.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use videogen::RetryPolicy;
+    /// let policy = RetryPolicy::default().max_retries(6).min_delay(Duration::from_secs(1)).max_create_retries(0);
+    /// assert_eq!((policy.max_retries, policy.max_create_retries), (6, Some(0)));
+    /// ```
+    pub fn max_retries(mut self, retries: usize) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The same policy with this first delay (also the floor of a `Retry-After`).
+    pub fn min_delay(mut self, delay: Duration) -> Self {
+        self.min_delay = delay;
+        self
+    }
+
+    /// The same policy with this longest computed delay.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The same policy honouring `Retry-After` up to this long.
+    pub fn max_retry_after(mut self, ceiling: Duration) -> Self {
+        self.max_retry_after = ceiling;
+        self
+    }
+
+    /// The same policy with this many re-sends of a create answered 429.
+    pub fn max_create_retries(mut self, retries: usize) -> Self {
+        self.max_create_retries = Some(retries);
+        self
+    }
+
     /// The delay before the next try: the server's `Retry-After` clamped to
     /// [`Self::min_delay`]..=[`Self::max_retry_after`] when it sent one, else `computed`.
     pub fn delay_for(&self, error: &Error, computed: Duration) -> Duration {

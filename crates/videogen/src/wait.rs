@@ -95,6 +95,63 @@ impl WaitPolicy {
             push_safety_poll: DEFAULT_PUSH_SAFETY_POLL,
         }
     }
+
+    /// The same policy with a deadline: the wait ends with [`Error::Timeout`] this long after it
+    /// began (the job goes on at the provider).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use videogen::{Provider, WaitPolicy};
+    /// let policy = WaitPolicy::for_provider(Provider::Replicate)
+    ///     .deadline(Duration::from_secs(600))
+    ///     .interval(Duration::from_secs(2))
+    ///     .max_consecutive_errors(5);
+    /// assert_eq!((policy.deadline, policy.interval), (Some(Duration::from_secs(600)), Duration::from_secs(2)));
+    /// ```
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The same policy without a deadline (the wait ends only with the job, or an error).
+    pub fn no_deadline(mut self) -> Self {
+        self.deadline = None;
+        self
+    }
+
+    /// The same policy with this first interval between polls (the longest grows to it when
+    /// shorter).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self.max_interval = self.max_interval.max(interval);
+        self
+    }
+
+    /// The same policy with this longest interval between polls.
+    pub fn max_interval(mut self, max_interval: Duration) -> Self {
+        self.max_interval = max_interval;
+        self
+    }
+
+    /// The same policy with this growth factor of the interval after each unfinished poll
+    /// (values under 1 act as 1).
+    pub fn backoff(mut self, factor: f64) -> Self {
+        self.backoff = factor;
+        self
+    }
+
+    /// The same policy ending after this many failed polls in a row (by default failed polls are
+    /// waited out until the deadline).
+    pub fn max_consecutive_errors(mut self, errors: u32) -> Self {
+        self.max_consecutive_errors = Some(errors);
+        self
+    }
+
+    /// The same policy with completion events used (`true`, the default) or not.
+    pub fn push(mut self, push: bool) -> Self {
+        self.push = push;
+        self
+    }
 }
 
 /// What happens while waiting (more kinds may come: match with a `_` arm).
