@@ -502,6 +502,54 @@ impl Client {
         }
     }
 
+    /// The one-call flow: submits `request` (one create, the same rules as [`Client::submit`]),
+    /// waits for the job under `policy`, and hands back the finished video bound to this client,
+    /// ready to download. `on_event` hears the job's handle first ([`Generation::Submitted`]),
+    /// then each wait event ([`Generation::Progress`]) — so a program that stops listening still
+    /// has the handle to resume with ([`Client::job`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use videogen::{Client, Generation, Provider, VideoRequest, WaitEvent, WaitPolicy};
+    ///
+    /// let sim = videogen_sim::Sim::start(Default::default()).await?;
+    /// let client = Client::builder().api_key(Provider::Oxen, "sk-test").base_url(Provider::Oxen, sim.base_url()).build()?;
+    /// let request = VideoRequest::new(Provider::Oxen, "kling-video-v2-6-pro-text-to-video").prompt("A red balloon").duration(5);
+    /// let mut told = Vec::new();
+    /// let policy = WaitPolicy::for_provider(Provider::Oxen).interval(Duration::from_millis(100)).deadline(Duration::from_secs(30));
+    /// let video = client
+    ///     .generate(&request, policy, |step| match step {
+    ///         Generation::Submitted(job) => told.push(format!("submitted {}", job.short_form())),
+    ///         Generation::Progress(WaitEvent::Status { status, .. }) => told.push(status.clone()),
+    ///         _ => {}
+    ///     })
+    ///     .await?;
+    /// assert!(told[0].starts_with("submitted oxen:"));
+    /// assert_eq!(told[1], "queued"); // followed through completion events, and said at once
+    /// let dir = std::env::temp_dir().join(format!("videogen-generate-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// video.download_to(dir.join("balloon.mp4")).await?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # sim.stop().await;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::submit`] (nothing was created, or [`Error::OutcomeUnknown`]) and, after the
+    /// create, as [`Client::wait`] (every error carrying the job). A request for several outputs
+    /// is [`Error::InvalidRequest`]: use [`Client::submit_many`] and wait for each.
+    pub async fn generate(
+        &self,
+        request: &VideoRequest,
+        policy: WaitPolicy,
+        mut on_event: impl FnMut(Generation<'_>) + Send,
+    ) -> Result<Video> {
+        let job = Box::pin(self.submit(request)).await?;
+        on_event(Generation::Submitted(&job));
+        self.wait_with(&job, policy, |event| on_event(Generation::Progress(event))).await
+    }
+
     /// Binds a stored [`VideoInfo`] (from [`JobStatus::Succeeded`], [`WaitEvent::Finished`] or
     /// your own storage) to this client, to download it. Sends nothing.
     ///
@@ -569,4 +617,14 @@ impl JobRef<'_> {
     pub async fn cancel(&self) -> Result<JobStatus> {
         self.client.cancel(&self.job).await
     }
+}
+
+/// What [`Client::generate`] tells on the way.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Generation<'a> {
+    /// The create was taken: the job's handle (keep it to resume after a crash).
+    Submitted(&'a Job),
+    /// A wait event: a status, or a read waited out.
+    Progress(&'a WaitEvent),
 }

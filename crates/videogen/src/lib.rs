@@ -165,6 +165,12 @@
 //! [`catalog`]), the client and its builder, one wait loop ([`Client::wait_with`]), and the
 //! download engine (partial files, output checks, content sniffing) behind [`Video`].
 
+/// The README's Rust examples, compiled by `cargo test --doc` as they are written (a README
+/// example that stops compiling fails the tests).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
+
 mod backend;
 mod builder;
 pub mod catalog;
@@ -192,7 +198,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_DOWNLOAD_HEADER_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_CONCURRENT_REQUESTS,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STALL_TIMEOUT, SCHEMA_CHECK_LIMIT,
 };
-pub use client::{Client, JobRef};
+pub use client::{Client, Generation, JobRef};
 pub use cost::Cost;
 pub use download::{MAX_DOWNLOAD_REDIRECTS, check_output_path, partial_path, place_without_replacing};
 pub use error::{CreateAttempt, Error, ErrorContext, ErrorSource, Result};

@@ -415,6 +415,20 @@ pub(crate) fn events(
                         let since = *st.covered_since.get_or_insert_with(Instant::now);
                         let safety = since + st.safety_poll();
                         st.next_poll = Some(st.next_poll.map_or(safety, |at| at.max(safety)));
+                        // Followed through events, the job is not polled: say the status its
+                        // create answered (a job is covered only when this client enqueued it,
+                        // and the queue answers `queued`), so a display shows it at once.
+                        if st.last.is_none() {
+                            st.last = Some(("queued", None, None));
+                            st.last_status = "queued".into();
+                            let event = WaitEvent::Status {
+                                status: "queued".into(),
+                                progress: None,
+                                elapsed: st.start.elapsed(),
+                                raw_status: None,
+                            };
+                            return Some((Ok(event), st));
+                        }
                     }
                     Coverage::Uncovered => {
                         if st.covered_since.take().is_some() {
