@@ -60,7 +60,7 @@ fn after_help() -> String {
     format!("{EXAMPLES}\n\n{}", exit::exit_code_help())
 }
 
-/// Generate AI videos through Oxen.ai, VideoDB, AIHubMix or an OpenAI-compatible gateway, with one command line.
+/// Generate AI videos through Oxen.ai, VideoDB, AIHubMix, Replicate or an OpenAI-compatible gateway, with one command line.
 #[derive(Parser, Debug)]
 #[command(name = "videogen", version, after_help = after_help())]
 struct Cli {
@@ -69,9 +69,13 @@ struct Cli {
     /// Print JSON on standard output instead of text, for scripts.
     #[arg(long, global = true)]
     json: bool,
-    /// Log what happens (tracing output on standard error; RUST_LOG refines it).
+    /// Log what happens (tracing output on standard error: one line per API request with its
+    /// method, path, status and time; RUST_LOG alone turns it on and refines it).
     #[arg(long, short, global = true)]
     verbose: bool,
+    /// The log lines' format: text (coloured only on a terminal without NO_COLOR) or json.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Use the built-in simulator of the providers' APIs (nothing is generated or billed).
     #[arg(long, global = true)]
     sim: bool,
@@ -95,7 +99,7 @@ enum Command {
     Download(cmd_download::Download),
     /// List a provider's recent jobs.
     List(cmd_list::List),
-    /// Cancel a job (Oxen.ai only; the others have no cancel).
+    /// Cancel a job (Oxen.ai, Replicate; the others have no cancel).
     Cancel(cmd_cancel::Cancel),
     /// Show the known models and their rules; with --live, the provider's own list.
     Models(cmd_models::Models),
@@ -113,6 +117,20 @@ enum Command {
     Sim(videogen_sim::ServeArgs),
     /// Print a JSON Schema.
     Schema(cmd_schema::Schema),
+    /// Print a shell's completion script: `videogen completions bash > ~/.local/share/bash-completion/completions/videogen`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `videogen man > videogen.1 && man ./videogen.1`.
+    Man,
+}
+
+/// `--log-format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Command {
@@ -139,6 +157,24 @@ impl Command {
             Command::Batch(c) => c.run(global).await,
             Command::Sim(c) => c.run(global).await,
             Command::Schema(c) => c.run(global).await,
+            Command::Completions { shell } => {
+                let mut out = Vec::new();
+                clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "videogen", &mut out);
+                Ok(output::Report {
+                    text: vec![String::from_utf8_lossy(&out).trim_end().to_string()],
+                    json: serde_json::Value::Null,
+                })
+            }
+            Command::Man => {
+                let mut out = Vec::new();
+                clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                    .render(&mut out)
+                    .map_err(|e| CliError::failed(format!("the man page: {e}")))?;
+                Ok(output::Report {
+                    text: vec![String::from_utf8_lossy(&out).trim_end().to_string()],
+                    json: serde_json::Value::Null,
+                })
+            }
         }
     }
 }
@@ -161,10 +197,18 @@ fn main() {
             std::process::exit(exit::ExitCode::Usage as i32);
         }
     };
-    if cli.verbose {
-        let filter =
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,videogen=debug".into());
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let rust_log = std::env::var("RUST_LOG").is_ok_and(|v| !v.trim().is_empty());
+    if cli.verbose || rust_log {
+        use std::io::IsTerminal;
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "info,videogen=debug,videogen_transport=debug".into());
+        // Colours only for a person at a terminal (https://no-color.org: any NO_COLOR turns them off).
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        match cli.log_format {
+            LogFormat::Text => logs.with_ansi(colour).init(),
+            LogFormat::Json => logs.json().with_ansi(false).init(),
+        }
     }
     let global = Global { json: cli.json, sim: cli.sim, allow_retired: cli.allow_retired };
     request::ALLOW_RETIRED.store(cli.allow_retired, std::sync::atomic::Ordering::Relaxed);

@@ -932,3 +932,41 @@ fn list_limits_and_a_batch_from_standard_input() {
         2
     );
 }
+
+/// Logs and shell habits: `RUST_LOG` alone turns logging on, one line per API request (method,
+/// path without its query, status, time), no colour codes into a pipe, `--log-format json` lines
+/// that parse; completion scripts and a man page from the command's own definitions.
+#[test]
+fn logs_completions_and_the_man_page() {
+    let logged =
+        videogen().env("RUST_LOG", "videogen_transport=debug").args(["submit", "A red balloon"]).output().unwrap();
+    assert!(logged.status.success());
+    let stderr = String::from_utf8_lossy(&logged.stderr);
+    assert!(
+        stderr.contains("api request") && stderr.contains("path=\"/api/ai/queue\"") && stderr.contains("status=200"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "no colour codes into a pipe: {stderr:?}");
+    let json = videogen().args(["-v", "--log-format", "json", "submit", "A red balloon"]).output().unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stderr)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"] == "api request" && l["fields"]["method"] == "POST"),
+        "{lines:?}"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let script = videogen().args(["completions", shell]).output().unwrap();
+        assert!(script.status.success());
+        let text = String::from_utf8_lossy(&script.stdout);
+        assert!(text.contains("videogen") && text.contains("generate") && text.contains("dry-run"), "{shell}");
+    }
+    let man = videogen().arg("man").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&man.stdout).starts_with(".ie")
+            || String::from_utf8_lossy(&man.stdout).contains(".TH videogen 1")
+    );
+    assert!(String::from_utf8_lossy(&man.stdout).contains("Replicate"));
+}

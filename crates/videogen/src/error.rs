@@ -446,6 +446,21 @@ pub(crate) fn from_status(
 ) -> Error {
     match status {
         401 | 403 => Error::Auth { provider, status, message, body, job: None },
+        // A create that finds no route is most often a base URL without its path stem (`/v1`).
+        404 if create => Error::NotFound {
+            message: format!(
+                "{message} (nothing was created; is the base URL right? {} — {})",
+                if provider.base_url_required() {
+                    "a gateway's ends with its API path, such as http://localhost:4000/v1".to_string()
+                } else {
+                    format!("{provider}'s is {}", provider.default_base_url())
+                },
+                provider.base_url_env()
+            ),
+            provider,
+            body,
+            job: None,
+        },
         404 => Error::NotFound { provider, message, body, job: None },
         429 => Error::RateLimited { provider, retry_after: parse_retry_after(headers), message, body, job: None },
         _ if crate::job::looks_like_content_policy(&message) => Error::ContentPolicy { provider, message, job: None },
