@@ -234,23 +234,59 @@ pub async fn wait_with_progress(
     out_hint: Option<&Path>,
     simulated: bool,
 ) -> Result<videogen::Video, CliError> {
-    let bar = if global.json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
+    use std::io::IsTerminal;
+    // Without a terminal there is no spinner: each change of status is a line, and a long wait
+    // says it is still waiting every STEADY_STATUS_EVERY (a log or CI job shows progress).
+    let plain = !global.json && !std::io::stderr().is_terminal();
+    let last = std::sync::Arc::new(std::sync::Mutex::new(String::from("waiting")));
+    let steady = plain.then(|| {
+        let (last, job, started) = (last.clone(), clean(&job.short_form()), std::time::Instant::now());
+        tokio::spawn(async move {
+            let mut ticks =
+                tokio::time::interval_at(tokio::time::Instant::now() + STEADY_STATUS_EVERY, STEADY_STATUS_EVERY);
+            loop {
+                ticks.tick().await;
+                let now = last.lock().map(|l| l.clone()).unwrap_or_default();
+                output::err(&format!("{job}: still {now} after {} s", started.elapsed().as_secs()));
+            }
+        })
+    });
+    let bar =
+        if global.json || plain { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner:.green} {prefix} {msg} [{elapsed_precise}]")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     bar.set_prefix(clean(&job.short_form()));
     bar.enable_steady_tick(Duration::from_millis(120));
+    // A line when the status word changes (progress alone goes into the steady line).
+    let told = std::sync::Mutex::new(String::new());
+    let tell = |message: String| {
+        if plain {
+            let word = message.split(' ').next().unwrap_or_default().to_string();
+            if let Ok(mut told) = told.lock()
+                && *told != word
+            {
+                output::err(&format!("{}: {message}", clean(&job.short_form())));
+                *told = word;
+            }
+            if let Ok(mut l) = last.lock() {
+                *l = message;
+            }
+        } else {
+            bar.set_message(message);
+        }
+    };
     let show = |event: &WaitEvent| match event {
         WaitEvent::Status { status, progress, raw_status, .. } => {
             let word = raw_status.as_ref().map_or(status.to_string(), |raw| format!("{status} ({})", clean(raw)));
-            bar.set_message(match progress {
+            tell(match progress {
                 Some(p) => format!("{word} {p}%"),
                 None => word,
             });
         }
         WaitEvent::Retrying { error, retry_in, .. } => {
-            bar.set_message(format!("retrying in {:.1} s after: {}", retry_in.as_secs_f64(), clean(error)));
+            tell(format!("retrying in {:.1} s after: {}", retry_in.as_secs_f64(), clean(error)));
         }
         _ => {}
     };
@@ -262,8 +298,14 @@ pub async fn wait_with_progress(
         }
     };
     bar.finish_and_clear();
+    if let Some(steady) = steady {
+        steady.abort();
+    }
     result.map_err(|e| e.with_job(job))
 }
+
+/// How often a wait without a terminal says it is still waiting: every 30 seconds.
+pub const STEADY_STATUS_EVERY: Duration = Duration::from_secs(30);
 
 /// Downloads `variant` of `video` to `out` within `limit` (the client's default when `None`).
 /// Ctrl-C stops within a second: the partial file stays under a name derived from the job, and

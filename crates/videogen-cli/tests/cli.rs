@@ -970,3 +970,19 @@ fn logs_completions_and_the_man_page() {
     );
     assert!(String::from_utf8_lossy(&man.stdout).contains("Replicate"));
 }
+
+/// Without a terminal there is no spinner: a wait says each new status on its own line (the
+/// steady "still waiting" line every 30 s is not waited for here).
+#[test]
+fn a_wait_without_a_terminal_says_each_new_status() {
+    let dir = scratch("plain");
+    let out = dir.join("b.mp4");
+    let made = videogen().args(["generate", "A red balloon", "-p", "aihubmix", "--out"]).arg(&out).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let stderr = String::from_utf8_lossy(&made.stderr);
+    let said: Vec<&str> = stderr.lines().filter(|l| l.starts_with("aihubmix:")).collect();
+    assert!(said.iter().any(|l| l.ends_with(": queued")), "{stderr}");
+    assert!(said.iter().any(|l| l.contains(": running")), "{stderr}");
+    assert_eq!(said.iter().filter(|l| l.contains(": running")).count(), 1, "one line per status word: {stderr}");
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\r'), "no spinner codes: {stderr:?}");
+}
