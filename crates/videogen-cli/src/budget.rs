@@ -116,31 +116,45 @@ pub fn dry_run_report(fields: Value, request: &VideoRequest, cost: Option<&Cost>
     Report { text, json }
 }
 
-/// What `generate` and `submit` do before sending: with `dry_run`, the report of what would be
-/// sent (`Some`: the command prints it and stops); with `max_cost`, the budget's check (exit 2 on
-/// a refusal). `None`: go on and send.
-///
-/// # Errors
-/// A refusal by the budget; the price read's errors (with `--max-cost`: a budget that cannot be
-/// checked is not passed).
-pub async fn before_sending(
-    client: &Client,
-    request: &VideoRequest,
-    args: &crate::request::RequestArgs,
-    dry_run: bool,
-    max_cost: Option<&MaxCost>,
-    simulated: bool,
-) -> Result<Option<Report>, CliError> {
-    let cost = match max_cost {
-        Some(max) => Some(check_max_cost(client, request, max).await?),
-        None if dry_run => estimate(client, request).await?,
-        None => None,
-    };
-    if !dry_run {
-        return Ok(None);
+/// `--dry-run` and `--max-cost`, as `generate` and `submit` take them.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct BudgetArgs {
+    /// Check the request and estimate its cost, print what would be sent, and stop: nothing is
+    /// sent or paid for.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Refuse the request (exit 2, nothing sent) when its estimate from the provider's published
+    /// prices is over AMOUNT, or when it has none: 5, 5.50, "5 USD".
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_cost: Option<MaxCost>,
+}
+
+impl BudgetArgs {
+    /// What `generate` and `submit` do before sending: with `--dry-run`, the report of what
+    /// would be sent (`Some`: the command prints it and stops); with `--max-cost`, the budget's
+    /// check (exit 2 on a refusal). `None`: go on and send.
+    ///
+    /// # Errors
+    /// A refusal by the budget; the price read's errors (with `--max-cost`: a budget that cannot
+    /// be checked is not passed).
+    pub async fn before_sending(
+        &self,
+        client: &Client,
+        request: &VideoRequest,
+        args: &crate::request::RequestArgs,
+        simulated: bool,
+    ) -> Result<Option<Report>, CliError> {
+        let cost = match &self.max_cost {
+            Some(max) => Some(check_max_cost(client, request, max).await?),
+            None if self.dry_run => estimate(client, request).await?,
+            None => None,
+        };
+        if !self.dry_run {
+            return Ok(None);
+        }
+        let fields = serde_json::to_value(args.fields()?).unwrap_or_default();
+        Ok(Some(dry_run_report(fields, request, cost.as_ref(), simulated)))
     }
-    let fields = serde_json::to_value(args.fields()?).unwrap_or_default();
-    Ok(Some(dry_run_report(fields, request, cost.as_ref(), simulated)))
 }
 
 /// Totals of a batch's estimates: per provider and currency, and the lines without one.

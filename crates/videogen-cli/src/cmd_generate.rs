@@ -37,14 +37,8 @@ pub struct Generate {
     /// is sent, and one that appears while the job runs is kept).
     #[arg(long)]
     pub force: bool,
-    /// Check the request and estimate its cost, print what would be sent, and stop: nothing is
-    /// sent or paid for.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Refuse the request (exit 2, nothing sent) when its estimate from the provider's published
-    /// prices is over AMOUNT, or when it has none: 5, 5.50, "5 USD".
-    #[arg(long, value_name = "AMOUNT")]
-    pub max_cost: Option<crate::budget::MaxCost>,
+    #[command(flatten)]
+    pub budget: crate::budget::BudgetArgs,
     #[command(flatten)]
     pub wait: WaitOptions,
 }
@@ -86,16 +80,7 @@ impl Run for Generate {
         }
         let ctx = context_within(&[provider], global, self.wait.limit()?).await?;
         let simulated = ctx.simulated(provider);
-        if let Some(report) = crate::budget::before_sending(
-            &ctx.client,
-            &request,
-            &self.request,
-            self.dry_run,
-            self.max_cost.as_ref(),
-            simulated,
-        )
-        .await?
-        {
+        if let Some(report) = self.budget.before_sending(&ctx.client, &request, &self.request, simulated).await? {
             return Ok(report);
         }
         let started = std::time::Instant::now();

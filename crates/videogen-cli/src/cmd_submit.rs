@@ -18,14 +18,8 @@ pub struct Submit {
     /// it again.
     #[arg(long)]
     pub timeout: Option<f64>,
-    /// Check the request and estimate its cost, print what would be sent, and stop: nothing is
-    /// sent or paid for.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Refuse the request (exit 2, nothing sent) when its estimate from the provider's published
-    /// prices is over AMOUNT, or when it has none: 5, 5.50, "5 USD".
-    #[arg(long, value_name = "AMOUNT")]
-    pub max_cost: Option<crate::budget::MaxCost>,
+    #[command(flatten)]
+    pub budget: crate::budget::BudgetArgs,
 }
 
 impl Run for Submit {
@@ -36,16 +30,7 @@ impl Run for Submit {
         let limit = self.timeout.map(|t| positive_seconds(t, "timeout")).transpose()?;
         let ctx = context_within(&[self.request.provider()], global, limit).await?;
         let simulated = ctx.simulated(self.request.provider());
-        if let Some(report) = crate::budget::before_sending(
-            &ctx.client,
-            &request,
-            &self.request,
-            self.dry_run,
-            self.max_cost.as_ref(),
-            simulated,
-        )
-        .await?
-        {
+        if let Some(report) = self.budget.before_sending(&ctx.client, &request, &self.request, simulated).await? {
             return Ok(report);
         }
         let jobs = if request.outputs()? > 1 {

@@ -35,6 +35,7 @@
 
 mod faults;
 mod http;
+mod loopback;
 mod media;
 mod openai;
 mod oxen;
@@ -44,6 +45,7 @@ pub mod retired;
 mod serve;
 mod server;
 mod store;
+mod timestamps;
 mod videodb;
 
 pub use faults::{FaultKind, FaultRule, Schedule};

@@ -202,22 +202,6 @@ fn not_found() -> Response {
     replicate_problem(StatusCode::NOT_FOUND, "The requested resource could not be found.")
 }
 
-/// RFC 3339 with milliseconds, UTC, for Unix seconds.
-fn rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
 /// `Cancel-After`: `30`, `45s`, `5m`, `1h30m45s` (spec `parameters_cancel_after_header`).
 pub(crate) fn parse_cancel_after(text: &str) -> Option<Duration> {
     let text = text.trim();
@@ -297,7 +281,7 @@ fn prediction_json(st: &SimState, job: &Job) -> Value {
         "status": status,
         "source": "api",
         "data_removed": removed,
-        "created_at": rfc3339(job.created_unix),
+        "created_at": crate::timestamps::rfc3339(job.created_unix),
         "urls": {
             "get": format!("{base}/v1/predictions/{}", job.id),
             "cancel": format!("{base}/v1/predictions/{}/cancel", job.id),
@@ -305,16 +289,16 @@ fn prediction_json(st: &SimState, job: &Job) -> Value {
         },
     });
     if let Some(started) = job.started_unix() {
-        p["started_at"] = json!(rfc3339(started));
+        p["started_at"] = json!(crate::timestamps::rfc3339(started));
     }
     if let Some(done) = job.completed_unix() {
-        p["completed_at"] = json!(rfc3339(done));
+        p["completed_at"] = json!(crate::timestamps::rfc3339(done));
         if job.phase() == Phase::Succeeded {
             p["metrics"] = json!({"predict_time": job.processing_for.as_secs_f64(), "total_time": (job.queued_for + job.processing_for).as_secs_f64()});
         }
     }
     if let Some((_, unix)) = job.deadline {
-        p["deadline"] = json!(rfc3339(unix));
+        p["deadline"] = json!(crate::timestamps::rfc3339(unix));
     }
     p
 }
@@ -488,7 +472,7 @@ async fn create(
     if let Some(d) = cancel_after {
         tokio::spawn(count_deadline(st.clone(), id.clone(), created + d));
     }
-    if let Some(url) = create.webhook.filter(|u| is_loopback_url(u)) {
+    if let Some(url) = create.webhook.filter(|u| crate::loopback::is_loopback_url(u)) {
         tokio::spawn(deliver_webhooks(st.clone(), id.clone(), url, create.events));
     }
     let mut status = StatusCode::CREATED;
@@ -584,7 +568,7 @@ async fn list_predictions(
         let mut bounds = [None, None];
         for (slot, key) in bounds.iter_mut().zip(["created_after", "created_before"]) {
             if let Some(text) = query.get(key) {
-                match chrono_unix(text) {
+                match crate::timestamps::unix_of(text) {
                     Some(t) => *slot = Some(t),
                     None => return invalid(&format!("{key}: {text:?} is not a date-time")),
                 }
@@ -607,25 +591,6 @@ async fn list_predictions(
         json_response(StatusCode::OK, &json!({"next": next, "previous": previous, "results": page}))
     })
     .await
-}
-
-/// Unix seconds of an RFC 3339 UTC time (`2026-12-06T10:00:00Z`, fractions ignored).
-fn chrono_unix(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, s) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?);
-    // Days from civil (Howard Hinnant).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s)
 }
 
 async fn get_model(
@@ -667,13 +632,6 @@ async fn get_default_webhook_secret(
         json_response(StatusCode::OK, &json!({"key": st.config.webhook_secret}))
     })
     .await
-}
-
-/// Whether `url` is plain `http://` to a loopback host, the only webhooks the simulator calls.
-fn is_loopback_url(url: &str) -> bool {
-    ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
-        .iter()
-        .any(|p| url.starts_with(p))
 }
 
 /// The Standard Webhooks signature of one delivery: `v1,` and the base64 HMAC-SHA256 of
@@ -731,7 +689,7 @@ async fn deliver(st: &SimState, url: &str, body: &str) {
             ("webhook-timestamp", timestamp.to_string()),
             ("webhook-signature", signature),
         ];
-        let sent = tokio::time::timeout(Duration::from_secs(5), crate::videodb::post_loopback(url, body, &headers));
+        let sent = tokio::time::timeout(Duration::from_secs(5), crate::loopback::post(url, body, &headers));
         if matches!(sent.await, Ok(Ok(status)) if (200..300).contains(&status)) {
             st.count_request(P, "webhook_delivered");
             return;
@@ -766,12 +724,5 @@ mod tests {
             r#"{"test": 2432232314}"#,
         );
         assert_eq!(signature.as_deref(), Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
-    }
-
-    #[test]
-    fn rfc3339_round_trips() {
-        for unix in [0, 1_614_265_330, 1_796_000_000] {
-            assert_eq!(chrono_unix(&rfc3339(unix)), Some(unix));
-        }
     }
 }

@@ -46,26 +46,9 @@ fn not_found(message: &str) -> Response {
     videodb_error(StatusCode::NOT_FOUND, message, "NOT_FOUND")
 }
 
-/// RFC 3339 UTC timestamp for Unix seconds (the spec's `format: date-time`).
-fn rfc3339(unix: i64) -> String {
-    // Howard Hinnant's days-to-civil algorithm.
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
 fn collection_json(c: &Collection) -> Value {
     json!({"id": c.id, "name": c.name, "description": c.description, "is_public": c.is_public,
-           "owner": "u-sim", "created_at": rfc3339(c.created_unix)})
+           "owner": "u-sim", "created_at": crate::timestamps::rfc3339(c.created_unix)})
 }
 
 /// The job behind a video id: video `m-<hex>` belongs to async job `job-<hex>`.
@@ -86,7 +69,7 @@ fn video_json(state: &SimState, job: &Job) -> Value {
         "stream_url": state.result_url(&job.id),
         "player_url": format!("https://console.videodb.io/player?url={}", state.result_url(&job.id)),
         "thumbnail_url": state.result_url(&job.id).replace(".mp4", ".webp"),
-        "created_at": rfc3339(job.created_unix),
+        "created_at": crate::timestamps::rfc3339(job.created_unix),
     })
 }
 
@@ -281,7 +264,7 @@ async fn generate_video(
         let id = job.id.clone();
         let finishes_at = job.finishes_at();
         st.insert(job);
-        if let Some(url) = callback.clone().filter(|u| is_loopback_url(u)) {
+        if let Some(url) = callback.clone().filter(|u| crate::loopback::is_loopback_url(u)) {
             tokio::spawn(deliver_callback(st.clone(), id.clone(), url, finishes_at));
         }
         json_response(
@@ -294,13 +277,6 @@ async fn generate_video(
         )
     })
     .await
-}
-
-/// Whether `url` is plain `http://` to a loopback host, the only callbacks the simulator makes.
-fn is_loopback_url(url: &str) -> bool {
-    ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
-        .iter()
-        .any(|p| url.starts_with(p))
 }
 
 /// The async-response envelope of a job (the poll's answer).
@@ -326,32 +302,9 @@ async fn deliver_callback(st: Arc<SimState>, id: String, url: String, finishes_a
         return;
     }
     let body = async_response(&st, &job, "async").to_string();
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(5), post_loopback(&url, &body, &[])).await;
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(5), crate::loopback::post(&url, &body, &[])).await;
     let delivered = matches!(sent, Ok(Ok(status)) if (200..300).contains(&status));
     st.count_request(P, if delivered { "callback_delivered" } else { "callback_failed" });
-}
-
-/// One HTTP/1.1 POST of a JSON `body` to a plain-http loopback `url`; the answer's status code.
-/// POSTs `body` (JSON) with `headers` to a loopback `http://` URL; the answer's status code.
-pub(crate) async fn post_loopback(url: &str, body: &str, headers: &[(&str, String)]) -> std::io::Result<u16> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").unwrap_or(url);
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let mut stream = tokio::net::TcpStream::connect(authority).await?;
-    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: videogen-sim\r\n{extra}\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut answer = vec![0u8; 64];
-    let n = stream.read(&mut answer).await?;
-    let head = String::from_utf8_lossy(&answer[..n]);
-    head.split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "no HTTP status line"))
 }
 
 async fn get_async_response(
@@ -511,14 +464,4 @@ async fn create_video_stream(
         }
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(1_775_090_508), "2026-04-02T00:41:48Z");
-        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-    }
 }

@@ -279,26 +279,33 @@ impl ClientState {
         loop {
             let again = if request.method() == reqwest::Method::GET { request.try_clone() } else { None };
             // One log line per request: method, path (never the query: result URLs carry
-            // signatures), status or error, time, and the redirect hop it was.
-            let (method, path, started) = (request.method().clone(), request.url().path().to_string(), Instant::now());
+            // signatures), status or error, time, and the redirect hop it was. Nothing is kept
+            // for it when debug logging is off (every request passes here).
+            let logged = tracing::enabled!(tracing::Level::DEBUG)
+                .then(|| (request.method().clone(), request.url().path().to_string(), Instant::now()));
             let response = match http.execute(request).await {
                 Ok(response) => response,
                 Err(e) => {
-                    let ms = started.elapsed().as_millis() as u64;
-                    // The error's kind only: its text names the URL, query and all.
-                    let kind = if e.is_timeout() {
-                        "timeout"
-                    } else if e.is_connect() {
-                        "connect"
-                    } else {
-                        "transport"
-                    };
-                    tracing::debug!(%method, path, error = kind, ms, hop = hops, "api request failed");
+                    if let Some((method, path, started)) = &logged {
+                        // The error's kind only: its text names the URL, query and all.
+                        let kind = if e.is_timeout() {
+                            "timeout"
+                        } else if e.is_connect() {
+                            "connect"
+                        } else {
+                            "transport"
+                        };
+                        let ms = started.elapsed().as_millis() as u64;
+                        tracing::debug!(%method, path, error = kind, ms, hop = hops, "api request failed");
+                    }
                     return Err(e);
                 }
             };
             let status = response.status();
-            tracing::debug!(%method, path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, hop = hops, "api request");
+            if let Some((method, path, started)) = &logged {
+                let ms = started.elapsed().as_millis() as u64;
+                tracing::debug!(%method, path, status = status.as_u16(), ms, hop = hops, "api request");
+            }
             if status.is_redirection()
                 && hops < MAX_API_REDIRECTS
                 && let Some(mut next) = again

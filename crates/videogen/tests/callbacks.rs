@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use std::time::Duration;
 use videogen::{Client, Error, JobStatus, Operation, Provider, VideoRequest, webhook};
 use videogen_transport::capture::{CannedResponse, CaptureServer};
 
@@ -22,24 +21,10 @@ async fn a_videodb_callback_is_delivered_and_parsed_without_polling() {
         .duration(6)
         .callback_url(format!("{}/hooks/videodb/{token}", receiver.base_url()));
     let job = client.submit(&request).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let delivered = loop {
-        if let Some(r) = receiver.requests().await.into_iter().next() {
-            break r;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no callback within 10 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let delivered = first_request(&receiver).await;
     assert_eq!((delivered.method.as_str(), delivered.target.as_str()), ("POST", "/hooks/videodb/line-7"));
     assert_eq!(delivered.header("authorization"), None);
-    let mut headers = reqwest::header::HeaderMap::new();
-    for (k, v) in &delivered.headers {
-        if let (Ok(k), Ok(v)) =
-            (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v))
-        {
-            headers.append(k, v);
-        }
-    }
+    let headers = headers_of(&delivered);
     let JobStatus::Succeeded(info) = webhook::parse(&job, &headers, &delivered.body).unwrap() else {
         panic!("succeeded: {}", String::from_utf8_lossy(&delivered.body))
     };

@@ -6,25 +6,15 @@
 mod common;
 
 use common::*;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderValue};
 use std::time::Duration;
 use videogen::webhook::{Rejection, Verifier};
 use videogen::{Client, Error, JobStatus, Operation, Provider, VideoRequest, webhook};
 use videogen_sim::{Sim, SimConfig};
-use videogen_transport::capture::{CannedResponse, CaptureServer, CapturedRequest};
+use videogen_transport::capture::{CannedResponse, CaptureServer};
 
 const P: Provider = Provider::Replicate;
 const SIM: videogen_sim::Provider = videogen_sim::Provider::Replicate;
-
-fn headers_of(request: &CapturedRequest) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for (k, v) in &request.headers {
-        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
-            headers.append(k, v);
-        }
-    }
-    headers
-}
 
 #[tokio::test]
 async fn a_replicate_video_is_made_waited_for_and_downloaded() {
@@ -172,14 +162,7 @@ async fn a_signed_webhook_is_verified_end_to_end_and_forgeries_are_refused() {
     let request =
         request(P).callback_url(format!("{}/hooks/replicate", receiver.base_url())).webhook_events(["completed"]);
     let job = client.submit(&request).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let delivered = loop {
-        if let Some(r) = receiver.requests().await.into_iter().next() {
-            break r;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no webhook within 10 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let delivered = first_request(&receiver).await;
     assert_eq!(delivered.header("authorization"), None, "no key goes to a webhook");
     let headers = headers_of(&delivered);
     let verifier = Verifier::new(videogen_sim::DEFAULT_WEBHOOK_SECRET).unwrap();

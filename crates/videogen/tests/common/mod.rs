@@ -97,3 +97,31 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The first request a capture listener received (a callback or webhook the simulator sent),
+/// waited for up to 10 s.
+pub async fn first_request(
+    receiver: &videogen_transport::capture::CaptureServer,
+) -> videogen_transport::capture::CapturedRequest {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(r) = receiver.requests().await.into_iter().next() {
+            return r;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no callback or webhook within 10 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A captured request's headers as a `HeaderMap` (what a web server hands its handler).
+pub fn headers_of(request: &videogen_transport::capture::CapturedRequest) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (k, v) in &request.headers {
+        if let (Ok(k), Ok(v)) =
+            (reqwest::header::HeaderName::from_bytes(k.as_bytes()), reqwest::header::HeaderValue::from_str(v))
+        {
+            headers.append(k, v);
+        }
+    }
+    headers
+}

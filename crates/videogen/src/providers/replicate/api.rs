@@ -141,6 +141,17 @@ fn split_model(model: &str) -> Result<(&str, &str, Option<&str>)> {
     }
 }
 
+/// `request`'s webhook events as the spec's enum `E` (each create body has its own);
+/// `VideoRequest::webhook_events` without a URL is refused earlier, with the request's rules.
+fn webhook_events<E: std::str::FromStr>(request: &VideoRequest) -> Result<Vec<E>> {
+    let parse = |event: &String| {
+        event.parse().map_err(|_| {
+            Error::invalid(format!("webhook event {event:?}: Replicate sends {}", WEBHOOK_EVENTS.join(", ")))
+        })
+    };
+    request.webhook_events.iter().map(parse).collect()
+}
+
 /// `Cancel-After` for a deadline: whole seconds, rounded up, at least [`MIN_CANCEL_AFTER`].
 pub(crate) fn cancel_after(deadline: Duration) -> String {
     let seconds = deadline.as_secs() + u64::from(deadline.subsec_nanos() > 0);
@@ -150,25 +161,6 @@ pub(crate) fn cancel_after(deadline: Duration) -> String {
 async fn create(this: &Replicate, request: &VideoRequest) -> Result<Job> {
     let (owner, name, version) = split_model(&request.model)?;
     let input = this.input(request)?;
-    let mut webhook_events_filter = Vec::new();
-    for event in &request.webhook_events {
-        let parsed = match event.as_str() {
-            "start" => types::SchemasPredictionRequestWebhookEventsFilterItem::Start,
-            "output" => types::SchemasPredictionRequestWebhookEventsFilterItem::Output,
-            "logs" => types::SchemasPredictionRequestWebhookEventsFilterItem::Logs,
-            "completed" => types::SchemasPredictionRequestWebhookEventsFilterItem::Completed,
-            other => {
-                return Err(Error::invalid(format!(
-                    "webhook event {other:?}: Replicate sends {}",
-                    WEBHOOK_EVENTS.join(", ")
-                )));
-            }
-        };
-        webhook_events_filter.push(parsed);
-    }
-    if !webhook_events_filter.is_empty() && request.callback_url.is_none() {
-        return Err(Error::invalid("webhook events without a webhook URL (callback_url)"));
-    }
     let deadline = request.cancel_after.map(cancel_after);
     let model = request.model.as_str();
     // No `Prefer: wait`: a create held open for up to a minute is a create more likely to be cut
@@ -179,7 +171,7 @@ async fn create(this: &Replicate, request: &VideoRequest) -> Result<Job> {
                 input,
                 stream: None,
                 webhook: request.callback_url.clone(),
-                webhook_events_filter,
+                webhook_events_filter: webhook_events(request)?,
             };
             this.client.create_model_prediction(owner, name, deadline.as_deref(), None, &body).await
         }
@@ -189,23 +181,7 @@ async fn create(this: &Replicate, request: &VideoRequest) -> Result<Job> {
                 stream: None,
                 version: version.to_string(),
                 webhook: request.callback_url.clone(),
-                webhook_events_filter: webhook_events_filter
-                    .into_iter()
-                    .map(|e| match e {
-                        types::SchemasPredictionRequestWebhookEventsFilterItem::Start => {
-                            types::SchemasVersionPredictionRequestWebhookEventsFilterItem::Start
-                        }
-                        types::SchemasPredictionRequestWebhookEventsFilterItem::Output => {
-                            types::SchemasVersionPredictionRequestWebhookEventsFilterItem::Output
-                        }
-                        types::SchemasPredictionRequestWebhookEventsFilterItem::Logs => {
-                            types::SchemasVersionPredictionRequestWebhookEventsFilterItem::Logs
-                        }
-                        types::SchemasPredictionRequestWebhookEventsFilterItem::Completed => {
-                            types::SchemasVersionPredictionRequestWebhookEventsFilterItem::Completed
-                        }
-                    })
-                    .collect(),
+                webhook_events_filter: webhook_events(request)?,
             };
             this.client.create_prediction(deadline.as_deref(), None, &body).await
         }
