@@ -157,6 +157,103 @@ impl BudgetArgs {
     }
 }
 
+/// `batch --max-cost`: one budget shared by the run's lines. Before a line's create is sent, its
+/// estimate is reserved; the line is not started when the costs reported by the lines this run
+/// finished, plus the estimates of those in flight, plus its own would pass the budget, when it
+/// has no estimate (a provider without published prices: it is counted as unbounded, so it is
+/// never started under a budget), or when its estimate is in another currency. From the first
+/// refusal on, no line starts (the batch stops starting lines; those in flight finish). A
+/// finished line's reservation becomes its reported cost (the estimate stays when none is
+/// reported; a simulated line counts its estimate, the simulator's prices); a refused create's
+/// is released. Lines done by earlier runs, and jobs resumed from them (already paid), are not
+/// counted.
+pub struct Budget {
+    max: MaxCost,
+    state: std::sync::Mutex<BudgetState>,
+}
+
+#[derive(Default)]
+struct BudgetState {
+    committed: Decimal,
+    currency: Option<String>,
+    exhausted: Option<String>,
+}
+
+/// A line's share of a [`Budget`], reserved before its create.
+#[derive(Debug)]
+pub struct Reservation {
+    amount: Decimal,
+}
+
+impl Budget {
+    /// A budget of `max` for a run.
+    pub fn new(max: MaxCost) -> Self {
+        let currency = max.currency.clone();
+        Self { max, state: std::sync::Mutex::new(BudgetState { currency, ..BudgetState::default() }) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, BudgetState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reserves `estimate` for a line about to be sent.
+    ///
+    /// # Errors
+    /// Why the line is not started (the budget would pass, no estimate, another currency, or an
+    /// earlier line was refused).
+    pub fn reserve(&self, estimate: Option<&Cost>) -> Result<Reservation, String> {
+        let mut state = self.state();
+        if let Some(why) = &state.exhausted {
+            return Err(format!("not started: the batch stopped starting lines at --max-cost {} ({why})", self.max));
+        }
+        let why = match estimate {
+            None => Some("a line without a published price cannot be counted against it".to_string()),
+            Some(cost) if state.currency.as_ref().is_some_and(|c| *c != cost.currency) => Some(format!(
+                "a line priced in {} against a budget in {}",
+                cost.currency,
+                state.currency.as_deref().unwrap_or("")
+            )),
+            Some(cost) if state.committed + cost.amount > self.max.amount => Some(format!(
+                "{} spent or in flight + this line's estimated {cost} would pass it",
+                state.committed.normalize()
+            )),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            state.exhausted = Some(why.clone());
+            return Err(format!(
+                "not started: --max-cost {}: {why}; nothing sent (rerun with a larger budget to go on)",
+                self.max
+            ));
+        }
+        let cost = estimate.expect("checked above");
+        state.currency.get_or_insert_with(|| cost.currency.clone());
+        state.committed += cost.amount;
+        Ok(Reservation { amount: cost.amount })
+    }
+
+    /// Settles a line's reservation: its reported cost replaces the estimate (`None`: the
+    /// estimate stays); `released`: nothing was created, so nothing is counted.
+    pub fn settle(&self, reservation: Reservation, reported: Option<&[Cost]>, released: bool) {
+        let mut state = self.state();
+        state.committed -= reservation.amount;
+        if released {
+            return;
+        }
+        let currency = state.currency.clone();
+        let reported: Option<Decimal> = reported
+            .filter(|costs| !costs.is_empty() && costs.iter().all(|c| Some(&c.currency) == currency.as_ref()))
+            .map(|costs| costs.iter().map(|c| c.amount).sum());
+        state.committed += reported.unwrap_or(reservation.amount);
+    }
+
+    /// What this run has spent or holds for lines in flight.
+    #[cfg(test)]
+    pub fn committed(&self) -> Decimal {
+        self.state().committed
+    }
+}
+
 /// Totals of a batch's estimates: per provider and currency, and the lines without one.
 #[derive(Default)]
 pub struct Totals {
@@ -248,6 +345,33 @@ mod tests {
         for bad in ["", "USD", "-1", "five", "5 dollars", "1e3"] {
             assert!(bad.parse::<MaxCost>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_budget_stops_starting_lines_before_it_would_pass() {
+        let usd = |a: &str| Cost { amount: a.parse().unwrap(), currency: "USD".into() };
+        let budget = Budget::new("1 USD".parse().unwrap());
+        let a = budget.reserve(Some(&usd("0.4"))).unwrap();
+        let b = budget.reserve(Some(&usd("0.4"))).unwrap();
+        // A reported cost replaces the estimate; a refused create releases its share.
+        budget.settle(a, Some(&[usd("0.3")]), false);
+        budget.settle(b, None, true);
+        assert_eq!(budget.committed(), "0.3".parse::<Decimal>().unwrap());
+        let c = budget.reserve(Some(&usd("0.7"))).unwrap();
+        budget.settle(c, None, false);
+        assert_eq!(budget.committed(), "1.0".parse::<Decimal>().unwrap(), "at the budget is within it");
+        let over = budget.reserve(Some(&usd("0.01"))).unwrap_err();
+        assert!(over.contains("would pass it") && over.contains("nothing sent"), "{over}");
+        // Once refused, no line starts, however cheap.
+        let after = budget.reserve(Some(&usd("0"))).unwrap_err();
+        assert!(after.contains("stopped starting lines"), "{after}");
+
+        let unpriced = Budget::new("5".parse().unwrap());
+        assert!(unpriced.reserve(None).unwrap_err().contains("without a published price"));
+        let mixed = Budget::new("5".parse().unwrap());
+        mixed.reserve(Some(&usd("1"))).unwrap();
+        let eur = Cost { amount: "1".parse().unwrap(), currency: "EUR".into() };
+        assert!(mixed.reserve(Some(&eur)).unwrap_err().contains("priced in EUR"));
     }
 
     #[test]

@@ -120,6 +120,13 @@ pub struct BatchRun {
     /// folder or journal is made.
     #[arg(long)]
     pub dry_run: bool,
+    /// Stop starting lines when this run's reported costs, plus the estimates of the lines in
+    /// flight, plus the next line's estimate would pass AMOUNT (5, 5.50, "5 USD"). A line
+    /// without an estimate (no published price) is never started under a budget; the lines not
+    /// started are reported "stopped" (exit 2) and a rerun with a larger budget goes on. Lines
+    /// done by earlier runs are not counted.
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_cost: Option<crate::budget::MaxCost>,
     #[command(flatten)]
     pub wait: WaitOptions,
 }
@@ -259,6 +266,7 @@ impl Run for BatchRun {
             wait: self.wait.clone(),
             rerun,
             stop: stopping,
+            budget: self.max_cost.clone().map(crate::budget::Budget::new),
         });
         let ran = runner.run(&items, self.concurrency).await;
         listener.abort();

@@ -9,11 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use videogen::{ImageInput, Provider, Size, VideoRequest};
+use videogen::{Provider, Size, VideoRequest};
 
-/// A shot's length when its text gives none (`--shot "TEXT"`, or a batch shot without
-/// `duration`): 5 seconds, the shortest shot most Kling multi-shot models take.
-pub const DEFAULT_SHOT_SECONDS: u32 = 5;
+pub use videogen::DEFAULT_SHOT_SECONDS;
 
 /// One shot of a multi-shot request.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -26,8 +24,10 @@ pub struct ShotFields {
     pub duration: Option<u32>,
 }
 
-/// Every field of a request, named as the library names them: one line of a `videogen batch`
-/// file (`videogen schema batch-line`), and what `generate`'s and `submit`'s flags fill.
+/// One line of a `videogen batch` file (`videogen schema batch-line`), and what `generate`'s and
+/// `submit`'s flags fill: the library's [`VideoRequest`] JSON (the same names and shapes, read by
+/// its own `Deserialize`), with `provider` and `model` optional (the command's defaults) and two
+/// fields of the batch's own, `count` and `out`.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestFields {
@@ -131,28 +131,20 @@ impl RequestFields {
             Some(m) => m.clone(),
             None => default_model(provider)?.to_string(),
         };
-        let mut request = VideoRequest::new(provider, model);
-        request.prompt = self.prompt.clone();
-        for shot in &self.shots {
-            request = request.shot(shot.prompt.clone(), shot.duration.unwrap_or(DEFAULT_SHOT_SECONDS));
-        }
         if self.duration == Some(0) || self.shots.iter().any(|s| s.duration == Some(0)) {
             return Err("field duration: must be at least 1 second".into());
         }
-        request.duration = self.duration;
-        request.aspect_ratio = self.aspect_ratio.clone();
-        request.size = match &self.size {
-            Some(s) => Some(s.parse::<Size>().map_err(|e| format!("field size: {e}"))?),
-            None => None,
+        // The line is the library's `VideoRequest` JSON plus `out` and `count`: read it as one.
+        let mut line = match serde_json::to_value(self).map_err(|e| e.to_string())? {
+            Value::Object(map) => map,
+            _ => return Err("a request is a JSON object".into()),
         };
-        request.seed = self.seed;
-        request.images = self.images.iter().map(|i| ImageInput::parse(i)).collect();
-        request.input_video = self.input_video.clone();
-        request.audio = self.audio;
-        request.collection = self.collection.clone();
-        request.callback_url = self.callback_url.clone();
-        request.webhook_events = self.webhook_events.clone();
-        request.extra = self.extra.clone();
+        line.remove("out");
+        line.remove("count");
+        line.insert("provider".into(), Value::from(provider.as_str()));
+        line.insert("model".into(), Value::from(model));
+        let mut request: VideoRequest = serde_path_to_error::deserialize(Value::Object(line))
+            .map_err(|e| format!("field {}: {}", e.path(), e.inner()))?;
         if request.extra.contains_key("multi_prompt") {
             return Err("field extra: multi_prompt is the shots field (give shots, not extra.multi_prompt)".into());
         }
@@ -372,6 +364,36 @@ mod tests {
         assert_ne!(fp(&base), base.fingerprint(Provider::AiHubMix).unwrap(), "the default provider counts");
         assert!(base.fingerprint(Provider::OpenAi).unwrap_err().contains("--model"), "a gateway has no default model");
         assert_eq!(fp(&base).len(), 16);
+    }
+
+    #[test]
+    fn a_batch_line_is_the_library_request_plus_count_and_out() {
+        let schema = |s: schemars::schema::RootSchema| serde_json::to_value(s).unwrap();
+        let line = schema(schemars::schema_for!(RequestFields));
+        let request = schema(schemars::schema_for!(VideoRequest));
+        let props = |v: &Value| v["properties"].as_object().unwrap().clone();
+        let (line_props, request_props) = (props(&line), props(&request));
+        let mut names: Vec<_> = line_props.keys().filter(|k| !request_props.contains_key(*k)).collect();
+        names.sort();
+        assert_eq!(names, ["count", "out"], "the line adds only count and out");
+        assert!(
+            request_props.keys().all(|k| line_props.contains_key(k) || k == "cancel_after" || k == "idempotency_key")
+        );
+        // Every field the line shares reads into the library's type: a full line builds.
+        let full = r#"{"prompt": "a", "provider": "oxen", "duration": 5, "aspect_ratio": "16:9", "seed": -3,
+            "audio": false, "extra": {"x": 1}, "count": 2, "out": "a.mp4"}"#;
+        let fields: RequestFields = serde_json::from_str(full).unwrap();
+        let built = fields.build(Provider::Oxen).unwrap();
+        assert_eq!((built.seed, built.audio, built.outputs().unwrap()), (Some(-3), Some(false), 2));
+        let shots: VideoRequest = serde_json::from_str(
+            r#"{"provider": "oxen", "model": "m", "shots": [{"prompt": "a"}, {"prompt": "b", "duration": 7}]}"#,
+        )
+        .unwrap();
+        assert_eq!(shots.shots.iter().map(|s| s.duration).collect::<Vec<_>>(), [DEFAULT_SHOT_SECONDS, 7]);
+        let typo = serde_json::from_str::<RequestFields>(r#"{"prompt": "a", "sizee": "1x1"}"#).unwrap_err();
+        assert!(typo.to_string().contains("unknown field `sizee`"), "{typo}");
+        let bad = RequestFields { size: Some("big".into()), prompt: Some("a".into()), ..Default::default() };
+        assert!(bad.build(Provider::Oxen).unwrap_err().starts_with("field size: "));
     }
 
     #[test]

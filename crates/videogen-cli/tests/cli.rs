@@ -889,6 +889,29 @@ async fn dry_runs_and_budgets_send_nothing_they_should_not() {
     assert!(batch["estimate"]["USD"].is_string(), "{batch}");
     assert!(!out.exists(), "a dry run makes no folder");
     assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 1, "still the one job");
+
+    // A batch under a budget: 5 lines at 0.35 USD each against 1 USD start 2; the third would
+    // pass it, so it and every later line are not started (nothing sent for them), exit 2.
+    let file = dir.join("budget.jsonl");
+    let lines: Vec<String> =
+        (0..5).map(|i| format!(r#"{{"prompt": "lantern {i}", "provider": "oxen", "duration": 5}}"#)).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = dir.join("budgeted");
+    let args = ["--json", "batch", file.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "-c", "1"];
+    let budgeted = run(&[&args[..], &["--max-cost", "1 USD"]].concat());
+    assert_eq!(budgeted.status.code(), Some(2), "{}", String::from_utf8_lossy(&budgeted.stderr));
+    let summary: Value = serde_json::from_slice(&budgeted.stdout).unwrap();
+    assert_eq!(summary["done"], 2, "{summary}");
+    let stopped = summary["stopped"].as_array().unwrap();
+    assert_eq!(stopped.len(), 3, "{summary}");
+    assert!(stopped.iter().all(|s| s["error"].as_str().unwrap().contains("--max-cost 1 USD")), "{summary}");
+    assert_eq!(summary["cost"][0]["currency"], "USD", "{summary}");
+    assert_eq!(summary["without_reported_cost"], 0, "{summary}");
+    assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 3, "two more creates, no third");
+    // A rerun with a larger budget goes on where it stopped.
+    let more = run(&[&args[..], &["--max-cost", "2 USD"]].concat());
+    assert!(more.status.success(), "{}", String::from_utf8_lossy(&more.stderr));
+    assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 6);
     sim.stop().await;
 }
 

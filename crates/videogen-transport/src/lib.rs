@@ -8,7 +8,7 @@
 //!   request goes to the API's own origin (scheme, host and port of the base URL), and
 //! - removes the `api-version` header progenitor adds to every request (no provider defines it).
 //!
-//! [`http_client`] builds the `reqwest::Client` they use: rustls (ring provider), a connect
+//! [`http_client`] builds the `reqwest::Client` they use: rustls (aws-lc-rs provider), a connect
 //! timeout, and no total timeout (a synchronous Oxen generation can take 15 minutes and a video
 //! download as long as the file needs).
 //!
@@ -515,7 +515,7 @@ fn buffered(
 /// The `User-Agent` every provider client sends: `videogen/<version>`.
 pub const USER_AGENT: &str = concat!("videogen/", env!("CARGO_PKG_VERSION"));
 
-/// Builds the HTTP client for one provider: rustls with the ring provider, [`CONNECT_TIMEOUT`], TCP
+/// Builds the HTTP client for one provider: rustls with the aws-lc-rs provider, [`CONNECT_TIMEOUT`], TCP
 /// keep-alive, no total timeout, and **no redirect following**: the provider clients' `exec`
 /// hook ([`ClientState::execute`]) follows same-origin redirects of `GET`s only, so a create is
 /// never re-sent and the key never travels to another origin.
@@ -532,11 +532,12 @@ pub fn http_client(_auth: &ApiAuth) -> Result<reqwest::Client, BuildError> {
         .build()?)
 }
 
-/// rustls needs a process-wide crypto provider; install ring's unless the program installed one.
+/// rustls needs a process-wide crypto provider; install aws-lc-rs's (rustls's
+/// recommended provider, with post-quantum key exchange) unless the program installed one.
 pub fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing the race to another thread installing one is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     }
 }
 

@@ -208,7 +208,8 @@ pub use operation::Operation;
 pub use provider::Provider;
 pub use providers::generated;
 pub use request::{
-    ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest, check_local_inputs,
+    DEFAULT_SHOT_SECONDS, ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest,
+    check_local_inputs,
 };
 pub use result::{Download, Variant, VideoInfo, VideoLocation};
 pub use retry::{MAX_RETRY_AFTER, RateLimitPause, RequestKind, RetryPolicy, RetrySchedule};

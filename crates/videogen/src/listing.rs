@@ -32,18 +32,23 @@ impl Client {
         Ok(found)
     }
 
-    /// What `request` would cost, from the model's published prices (Oxen.ai `pricing`,
-    /// per second of video: duration × rate × `num_generations`), as an exact decimal with its
-    /// currency. `Ok(None)` when the provider publishes no price for it or the request leaves
-    /// something open (no duration, a resolution without a price) — never a guess. The provider
-    /// charges what it charges: the reported cost of a finished job is [`crate::VideoInfo::cost`].
+    /// What `request` would cost, from the model's published prices, per second of video
+    /// (duration × rate × `num_generations`), as an exact decimal with its currency: the
+    /// provider's own listing where it publishes one (Oxen.ai `pricing`), else the model
+    /// catalogue's row (AIHubMix: prices read from its model pages, each with its source and
+    /// date; [`crate::catalog`]). `Ok(None)` when no price is published for the model or the
+    /// request leaves something open (no duration, a resolution without a price) — never a
+    /// guess. The provider charges what it charges: the reported cost of a finished job is
+    /// [`crate::VideoInfo::cost`].
     ///
     /// # Errors
     /// [`Error::Unsupported`] on providers without published prices; the models read's errors.
     pub async fn estimate_cost(&self, request: &VideoRequest) -> Result<Option<crate::Cost>> {
         require(request.provider, Operation::EstimateCost)?;
         let model = self.inner.model(request.provider, &request.model).await?;
-        Ok(model.and_then(|m| m.pricing.as_ref()?.estimate(request)))
+        let listed = model.as_ref().and_then(|m| m.pricing.as_ref());
+        let catalogued = crate::catalog::lookup(request.provider, &request.model).and_then(|m| m.pricing.as_ref());
+        Ok(listed.or(catalogued).and_then(|p| p.estimate(request)))
     }
 
     /// The jobs a create of `request` may have made: the provider's jobs (newest first) with the

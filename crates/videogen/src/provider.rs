@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A video generation provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// Oxen.ai: async queue (default) or synchronous generate; Kling and other models.

@@ -1,21 +1,34 @@
 //! What to generate.
 
 use crate::Provider;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
+/// A shot's length when a request's JSON gives none: 5 seconds, the shortest shot most Kling
+/// multi-shot models take.
+pub const DEFAULT_SHOT_SECONDS: u32 = 5;
+
+fn default_shot_seconds() -> u32 {
+    DEFAULT_SHOT_SECONDS
+}
+
 /// One shot of a multi-shot request (Oxen `multi_prompt`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Shot {
     /// What happens in this shot.
     pub prompt: String,
-    /// Its length in seconds.
+    /// Its length in seconds (JSON: default [`DEFAULT_SHOT_SECONDS`]).
+    #[serde(default = "default_shot_seconds")]
     pub duration: u32,
 }
 
 /// A reference image: a URL (or data URL) the provider fetches, or a local file uploaded with
-/// the request (OpenAI/AIHubMix multipart).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// the request (OpenAI/AIHubMix multipart). In JSON, one string read by [`ImageInput::parse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum ImageInput {
     /// `https://…` or `data:image/png;base64,…`.
     Url(String),
@@ -34,11 +47,66 @@ impl ImageInput {
     }
 }
 
-/// A frame size in pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl From<String> for ImageInput {
+    fn from(text: String) -> Self {
+        ImageInput::parse(&text)
+    }
+}
+
+impl From<ImageInput> for String {
+    fn from(image: ImageInput) -> Self {
+        match image {
+            ImageInput::Url(url) => url,
+            ImageInput::File(path) => path.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+impl JsonSchema for ImageInput {
+    fn schema_name() -> String {
+        "ImageInput".into()
+    }
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut schema = String::json_schema(generator).into_object();
+        schema.metadata().description =
+            Some("A reference image: an https:// or data: URL, or a local PNG, JPEG or WebP file's path.".into());
+        schema.into()
+    }
+}
+
+/// A frame size in pixels. In JSON, the string `"WIDTHxHEIGHT"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Size {
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
+}
+
+impl TryFrom<String> for Size {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl From<Size> for String {
+    fn from(size: Size) -> Self {
+        size.to_string()
+    }
+}
+
+impl JsonSchema for Size {
+    fn schema_name() -> String {
+        "Size".into()
+    }
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut schema = String::json_schema(generator).into_object();
+        schema.metadata().description = Some("A frame size in pixels, WIDTHxHEIGHT (e.g. 1280x720).".into());
+        schema.string().pattern = Some("^[0-9]+[xX][0-9]+$".into());
+        schema.into()
+    }
 }
 
 impl std::fmt::Display for Size {
@@ -60,6 +128,22 @@ impl std::str::FromStr for Size {
 
 /// A video to generate. Build it with [`VideoRequest::new`] and the setters.
 ///
+/// It is also a JSON object (`Serialize`, `Deserialize`, `JsonSchema`), the one a job queue can
+/// store and the one each line of a `videogen batch` file is (that line adds `out` and `count`
+/// and may leave out `provider` and `model`): the fields by their names below, `size` as
+/// `"WIDTHxHEIGHT"`, `images` as strings (URL or path), `cancel_after` in whole seconds, unknown
+/// fields refused, empty ones left out.
+///
+/// ```
+/// use videogen::{Provider, VideoRequest};
+/// let line = r#"{"provider": "oxen", "model": "kling-video-v2-6-pro-text-to-video",
+///                "prompt": "A red balloon", "duration": 5, "size": "1280x720"}"#;
+/// let request: VideoRequest = serde_json::from_str(line).unwrap();
+/// assert_eq!(request.provider, Provider::Oxen);
+/// assert_eq!(request.size.map(|s| s.width), Some(1280));
+/// assert_eq!(serde_json::to_value(&request).unwrap(), serde_json::from_str::<serde_json::Value>(line).unwrap());
+/// ```
+///
 /// ```
 /// use videogen::{Provider, VideoRequest};
 /// let request = VideoRequest::new(Provider::AiHubMix, "wan2.6-t2v")
@@ -68,45 +152,61 @@ impl std::str::FromStr for Size {
 ///     .size("1280x720".parse().unwrap());
 /// assert_eq!(request.duration, Some(8));
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VideoRequest {
     /// Where to generate.
     pub provider: Provider,
     /// The model id (for VideoDB, which has one model, any text; `videodb` by convention).
     pub model: String,
     /// The prompt (or use `shots`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// Multi-shot: prompt and duration per shot (Oxen models that take `multi_prompt`; none of
     /// Oxen.ai's listed models documents it since the one that did was retired on 2026-07-27).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shots: Vec<Shot>,
     /// Length in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<u32>,
     /// Aspect ratio, e.g. `16:9`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<String>,
     /// Frame size in pixels (OpenAI/AIHubMix `size`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<Size>,
     /// Random seed, where the model takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
     /// Reference images.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<ImageInput>,
     /// A reference video URL (Oxen video-to-video models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_video: Option<String>,
     /// Generate an audio track (Oxen `generate_audio`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<bool>,
     /// VideoDB: the collection the video lands in (default `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection: Option<String>,
     /// Where the provider POSTs the job's result: VideoDB's `callback_url` (read the POST with
     /// [`crate::webhook::parse`]) or Replicate's `webhook` (signed: [`crate::webhook::Verifier`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Replicate: which webhooks to send (`start`, `output`, `logs`, `completed`; its
     /// `webhook_events_filter`); empty: Replicate's default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhook_events: Vec<String>,
     /// A deadline the provider enforces itself: the job is cancelled when it runs longer than
     /// this from its create, so nobody pays for a job nobody waits for (Replicate's
     /// `Cancel-After`, whole seconds, at least 5; [`crate::Operation::Deadline`]). A provider
     /// without one refuses the request before sending.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "whole_seconds")]
+    #[schemars(with = "Option<u64>")]
     pub cancel_after: Option<std::time::Duration>,
     /// Provider parameters passed through as-is, added to the create body last.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extra: Map<String, Value>,
     /// The `Idempotency-Key` the create carries (`None`: a new UUID per submit). Set it to a key
     /// of your own, kept with your record of the work before you submit, when a create whose
@@ -114,7 +214,25 @@ pub struct VideoRequest {
     /// honours the header then answers the first create's job instead of making a second.
     /// No provider documents the header (docs.oxen.ai, docs.videodb.io, platform.openai.com), so
     /// the facade still never re-sends a create on its own unless it provably created nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+}
+
+/// `cancel_after` in JSON: whole seconds (rounded up when serialized).
+mod whole_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => s.serialize_u64(d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
 }
 
 impl VideoRequest {

@@ -293,6 +293,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
     let mut files = Vec::new();
     let mut written = Vec::new();
     let mut cost: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut without_cost = 0;
     let mut problems: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for (line, outcome) in results {
         let mut problem = |kind: &'static str, why: &String| {
@@ -319,6 +320,9 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
                     written.push(entry);
                 }
                 files.extend(f.iter().cloned());
+                if costs.is_empty() && !*sim {
+                    without_cost += 1;
+                }
                 for c in costs.iter().filter(|_| !*sim) {
                     *cost.entry(c.currency.clone()).or_default() += c.amount;
                 }
@@ -341,7 +345,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         format!("{:<10} {:>6}", "stopped", count("stopped")),
         format!("{:<10} {:>6}  in {shown_dir}", "files", files.len()),
         format!(
-            "{:<10} {:>6}",
+            "{:<10} {:>6}{}",
             "cost",
             if costs.is_empty() {
                 "none reported".to_string()
@@ -351,6 +355,10 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
                     .map(|c| format!("{} {}", c.amount.normalize(), clean(&c.currency)))
                     .collect::<Vec<_>>()
                     .join(", ")
+            },
+            match without_cost {
+                0 => String::new(),
+                n => format!("  ({n} done line{} without a reported cost)", if n == 1 { "" } else { "s" }),
             }
         ),
         format!("{:<10} {:>6}", "elapsed", hms(elapsed)),
@@ -376,7 +384,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         "unknown": problems.get("unknown").cloned().unwrap_or_default(),
         "stopped": problems.get("stopped").cloned().unwrap_or_default(),
         "files": files, "written": written, "simulated": simulated,
-        "cost": costs, "out_dir": out_dir, "elapsed_seconds": elapsed.as_secs_f64(),
+        "cost": costs, "without_reported_cost": without_cost, "out_dir": out_dir, "elapsed_seconds": elapsed.as_secs_f64(),
     });
     let code = BATCH_PRECEDENCE.into_iter().find(|c| results.iter().any(|(_, o)| o.code() == *c));
     let error = code.map(|code| {

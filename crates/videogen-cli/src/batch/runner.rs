@@ -59,6 +59,8 @@ pub struct RunnerParts {
     pub rerun: RerunOptions,
     /// `true` once the batch is asked to stop (SIGINT or SIGTERM).
     pub stop: tokio::sync::watch::Receiver<bool>,
+    /// `--max-cost`: the run's budget, checked before each create.
+    pub budget: Option<crate::budget::Budget>,
 }
 
 /// Runs a batch's lines.
@@ -72,13 +74,14 @@ pub struct Runner {
     /// `true` once the batch is asked to stop (SIGINT or SIGTERM): no new line or create starts,
     /// and waits and downloads end with their job recorded.
     stop: tokio::sync::watch::Receiver<bool>,
+    budget: Option<crate::budget::Budget>,
 }
 
 impl Runner {
     /// A runner of `parts`.
     pub fn new(parts: RunnerParts) -> Self {
-        let RunnerParts { ctx, ledger, progress, out_dir, wait, rerun, stop } = parts;
-        Self { ctx, ledger, progress, out_dir, wait, rerun, stop }
+        let RunnerParts { ctx, ledger, progress, out_dir, wait, rerun, stop, budget } = parts;
+        Self { ctx, ledger, progress, out_dir, wait, rerun, stop, budget }
     }
 
     /// Whether the batch was asked to stop.
@@ -233,10 +236,43 @@ impl Runner {
                 // A create resumed after a lost answer carries the first one's idempotency key.
                 let key = if in_flight { state.idempotency_key.clone() } else { None };
                 let key = key.unwrap_or_else(new_idempotency_key);
-                match self.create(item, &key).await? {
-                    Ok(jobs) => jobs,
-                    Err(outcome) => return Ok(outcome),
-                }
+                // --max-cost: the line's estimate is reserved before anything is sent.
+                let reservation = match &self.budget {
+                    Some(budget) => {
+                        let estimate = crate::budget::estimate(&self.ctx.client, &item.request).await?;
+                        match budget.reserve(estimate.as_ref()) {
+                            Ok(reservation) => Some((budget, reservation)),
+                            Err(why) => return Ok(Outcome::Stopped(why, ExitCode::Usage)),
+                        }
+                    }
+                    None => None,
+                };
+                let settle = |reported: Option<&[videogen::Cost]>, released: bool| {
+                    if let Some((budget, reservation)) = reservation {
+                        budget.settle(reservation, reported, released);
+                    }
+                };
+                let jobs = match self.create(item, &key).await {
+                    Ok(Ok(jobs)) => jobs,
+                    Ok(Err(outcome)) => {
+                        // A refused create made nothing: its share is released.
+                        settle(None, matches!(outcome, Outcome::Refused(..)));
+                        return Ok(outcome);
+                    }
+                    Err(e) => {
+                        settle(None, false);
+                        return Err(e);
+                    }
+                };
+                let outcome = self.finish(item, &jobs, &state, held).await;
+                settle(
+                    match &outcome {
+                        Ok(Outcome::Done { costs, simulated: false, .. }) => Some(costs.as_slice()),
+                        _ => None,
+                    },
+                    false,
+                );
+                return outcome;
             }
         };
         self.finish(item, &jobs, &state, held).await

@@ -197,7 +197,8 @@ pub struct Pricing {
 
 impl Pricing {
     /// What `request` would cost at these prices: seconds (the request's `duration`, or its
-    /// shots' total) × the rate (by the `resolution` extra when prices are per resolution, with
+    /// shots' total) × the rate (by resolution when prices are per resolution: the `resolution`
+    /// extra, else the `size`'s shorter side as `720p`, matched without regard to case; with
     /// audio when `audio(true)` and an audio rate is published) × its outputs
     /// (`num_generations`). `None` when anything needed is unknown — a duration the request
     /// does not give, a resolution without a price, a method that is not per second — never a
@@ -211,10 +212,14 @@ impl Pricing {
             None if !request.shots.is_empty() => request.shots.iter().map(|s| s.duration).sum(),
             None => return None,
         };
-        let resolution = request.extra.get("resolution").and_then(serde_json::Value::as_str);
+        let resolution = match request.extra.get("resolution").and_then(serde_json::Value::as_str) {
+            Some(r) => Some(r.to_string()),
+            None => request.size.map(|s| format!("{}p", s.width.min(s.height))),
+        };
         let rate = match resolution {
             Some(r) if !self.per_second_by_resolution.is_empty() => {
-                self.per_second_by_resolution.get(r)?.parse::<rust_decimal::Decimal>().ok()?
+                let (_, rate) = self.per_second_by_resolution.iter().find(|(k, _)| k.eq_ignore_ascii_case(&r))?;
+                rate.parse::<rust_decimal::Decimal>().ok()?
             }
             _ if request.audio == Some(true) => self.per_second_with_audio?,
             _ => self.per_second?,
@@ -284,6 +289,24 @@ impl Model {
 #[cfg(test)]
 mod pricing_tests {
     use super::*;
+
+    #[test]
+    fn aihubmix_prices_estimate_by_resolution_or_size_and_never_guess() {
+        let estimate = |request: VideoRequest| {
+            lookup(request.provider, &request.model)?.pricing.as_ref()?.estimate(&request).map(|c| c.to_string())
+        };
+        let horse = VideoRequest::new(Provider::AiHubMix, "happyhorse-1.1-t2v").prompt("p").duration(5);
+        let at = |r: &str| horse.clone().extra("resolution", serde_json::Value::from(r));
+        assert_eq!(estimate(at("720P")).as_deref(), Some("0.6975 USD"));
+        assert_eq!(estimate(at("720p")).as_deref(), Some("0.6975 USD"), "resolutions match without regard to case");
+        assert_eq!(estimate(at("1080P")), None, "a price the page disagrees with itself on is not recorded");
+        assert_eq!(estimate(horse.clone()), None, "no resolution, no estimate");
+        let wan = VideoRequest::new(Provider::AiHubMix, "wan3.0-video").prompt("p").duration(8);
+        assert_eq!(estimate(wan.clone().size("1280x720".parse().unwrap())).as_deref(), Some("0.676 USD"));
+        assert_eq!(estimate(wan.clone().size("1080x1920".parse().unwrap())).as_deref(), Some("1.352 USD"));
+        assert_eq!(estimate(wan.size("640x640".parse().unwrap())), None);
+        assert_eq!(estimate(VideoRequest::new(Provider::AiHubMix, "wan2.6-t2v").prompt("p").duration(5)), None);
+    }
 
     #[test]
     fn an_estimate_never_overflows_into_a_panic() {

@@ -27,6 +27,21 @@ const OPERATIONS: &[Operation] = &[
     Operation::ListUnfinished,
 ];
 
+/// AIHubMix's: the API's, and estimates from the prices the catalogue records for its models.
+const AIHUBMIX_OPERATIONS: &[Operation] = &[
+    Operation::Submit,
+    Operation::Status,
+    Operation::List,
+    Operation::Download,
+    Operation::Remix,
+    Operation::Delete,
+    Operation::Models,
+    Operation::Thumbnail,
+    Operation::Spritesheet,
+    Operation::ListUnfinished,
+    Operation::EstimateCost,
+];
+
 /// An OpenAI-compatible gateway: its models are its operator's (no default), and every model
 /// takes OpenAI's body, which the gateway translates. Polling as openai-python: 1 s growing to
 /// 10 s (and `openai-poll-after-ms` when sent).
@@ -48,7 +63,7 @@ pub(crate) const GATEWAY: Profile = Profile {
 /// catalogue, else from its id). Polling every 15 s (its Video-Gen guide); the default model is
 /// the one of its Video-Gen Quick Start.
 pub(crate) const AIHUBMIX: Profile = Profile {
-    operations: OPERATIONS,
+    operations: AIHUBMIX_OPERATIONS,
     poll_seconds: (15, 15),
     default_model: Some("wan2.6-t2v"),
     catalogued: true,
