@@ -16,7 +16,8 @@ use videogen::JobStatus;
 pub struct Download {
     /// The job: its JSON handle or provider:id.
     pub job: String,
-    /// Where to write the file (default: videogen-JOBID.mp4, or videogen-JOBID-thumbnail.webp …).
+    /// Where to write the file (default: videogen-JOBID.mp4, or videogen-JOBID-thumbnail.webp …);
+    /// `-` writes it to standard output once downloaded and checked.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// The video, or its thumbnail or spritesheet.

@@ -20,7 +20,8 @@ pub struct Generate {
     #[command(flatten)]
     pub request: RequestArgs,
     /// Where to write the file (default: videogen-JOBID.mp4; with --count N, FILE's name gets
-    /// -1 … -N before its extension).
+    /// -1 … -N before its extension); `-` writes the video to standard output once it is
+    /// downloaded and checked (the report goes to standard error).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// What to download when the job is done: the video, or its thumbnail or spritesheet.
@@ -73,6 +74,9 @@ impl Run for Generate {
             return Err(videogen::Error::Unsupported { provider, operation: Operation::GenerateNow }.into());
         }
         // Every output path is checked before the create: a bad one costs nothing.
+        if self.out.as_deref().is_some_and(crate::waiting::is_stdout) && count > 1 {
+            return Err(CliError::usage("--out - writes one video to standard output; drop --count or name a file"));
+        }
         match &self.out {
             Some(out) => (0..count).try_for_each(|i| check_out(&numbered(out, i, count), self.force))?,
             // The default names (from the job id, checked again before writing) go in the current folder.

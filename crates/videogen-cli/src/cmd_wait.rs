@@ -15,7 +15,7 @@ use std::path::PathBuf;
 pub struct Wait {
     /// The job: its JSON handle or provider:id.
     pub job: String,
-    /// Download the result here when it is done.
+    /// Download the result here when it is done (`-`: to standard output, once checked).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// With --out: the video, or its thumbnail or spritesheet.

@@ -171,6 +171,9 @@ pub fn numbered(out: &Path, index: usize, count: usize) -> PathBuf {
 /// when a file is already there and `force` is off: this run never writes over what it did not
 /// write).
 pub fn check_out(path: &Path, force: bool) -> Result<(), CliError> {
+    if is_stdout(path) {
+        return Ok(());
+    }
     videogen::check_output_path(path).map_err(CliError::from)?;
     if !force && std::fs::symlink_metadata(path).is_ok() {
         return Err(CliError::usage(format!(
@@ -307,6 +310,48 @@ pub async fn wait_with_progress(
 /// How often a wait without a terminal says it is still waiting: every 30 seconds.
 pub const STEADY_STATUS_EVERY: Duration = Duration::from_secs(30);
 
+/// `--out -`: the video goes to standard output.
+pub fn is_stdout(out: &Path) -> bool {
+    out == Path::new("-")
+}
+
+/// `--out -`: downloads into a private temporary folder with every check of a file download
+/// (length, video bytes, resumes), then copies the finished, checked file to standard output
+/// (nothing reaches it before the whole video is checked) and prints the report on standard
+/// error, so standard output holds the video's bytes alone.
+async fn download_to_stdout(
+    video: &videogen::Video,
+    variant: VariantArg,
+    global: Global,
+    limit: Option<Duration>,
+    simulated: bool,
+) -> Result<Report, CliError> {
+    let job = &video.job;
+    let folder = tempfile::tempdir().map_err(|e| CliError::failed(format!("a temporary folder: {e}")).with_job(job))?;
+    let file = folder.path().join(format!("video.{}", variant.extension()));
+    let report = Box::pin(download(video, variant, &file, global, limit, simulated, true)).await?;
+    let copied = tokio::task::spawn_blocking(move || {
+        let mut from = std::fs::File::open(&file)?;
+        let mut stdout = std::io::stdout().lock();
+        let n = std::io::copy(&mut from, &mut stdout)?;
+        std::io::Write::flush(&mut stdout).map(|()| n)
+    })
+    .await
+    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    let bytes = copied.map_err(|e| CliError::failed(format!("standard output: {e}")).with_job(job))?;
+    let mut json = report.json;
+    json["file"] = "-".into();
+    if global.json {
+        crate::output::err(&json.to_string());
+    } else {
+        crate::output::err(&format!(
+            "wrote {bytes} bytes to standard output{}",
+            if simulated { " (simulated)" } else { "" }
+        ));
+    }
+    Ok(Report::empty())
+}
+
 /// Downloads `variant` of `video` to `out` within `limit` (the client's default when `None`).
 /// Ctrl-C stops within a second: the partial file stays under a name derived from the job, and
 /// `videogen download <handle> --out <out>` resumes it with `Range`.
@@ -319,6 +364,9 @@ pub async fn download(
     simulated: bool,
     force: bool,
 ) -> Result<Report, CliError> {
+    if is_stdout(out) {
+        return download_to_stdout(video, variant, global, limit, simulated).await;
+    }
     let job = &video.job;
     // Checked before the create too; a file that appeared while the job ran is not replaced.
     if !force && std::fs::symlink_metadata(out).is_ok() {

@@ -28,6 +28,30 @@ fn generate_writes_an_mp4_on_every_provider_offline() {
     }
 }
 
+/// `--out -`: the checked video's bytes alone on standard output (the report on standard
+/// error, JSON there too with --json); no file named `-`; `--count` with it is refused first.
+#[test]
+fn out_dash_streams_the_checked_video_to_standard_output() {
+    let dir = scratch("stdout");
+    let output = videogen().current_dir(&dir).args(["generate", "A red balloon", "--out", "-"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(&output.stdout[4..8], b"ftyp", "standard output is the MP4 itself");
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains(&format!("wrote {} bytes to standard output", output.stdout.len()))
+    );
+    assert!(!dir.join("-").exists(), "no file named -");
+    let json = videogen().current_dir(&dir).args(["--json", "generate", "A kite", "-o", "-"]).output().unwrap();
+    assert!(json.status.success());
+    assert_eq!(&json.stdout[4..8], b"ftyp");
+    let report: Value = serde_json::from_str(String::from_utf8_lossy(&json.stderr).lines().last().unwrap()).unwrap();
+    assert_eq!((report["file"].as_str(), report["bytes"].as_u64()), (Some("-"), Some(json.stdout.len() as u64)));
+    let many =
+        videogen().current_dir(&dir).args(["generate", "A kite", "--count", "2", "--out", "-"]).output().unwrap();
+    assert_eq!(many.status.code(), Some(2));
+    assert!(many.stdout.is_empty());
+}
+
 #[test]
 fn the_readme_offline_flow_works_across_processes() {
     // README: `videogen submit … --json > job.json`, then `videogen wait "$(cat job.json)"` in a
@@ -51,10 +75,28 @@ fn the_readme_offline_flow_works_across_processes() {
         let again = dir.join(format!("{provider}-again.mp4"));
         videogen_sharing(&state).args(["download", handle.trim(), "--out"]).arg(&again).assert().success();
         assert!(is_mp4(&again));
+        // README: `videogen remix "$(cat job.json)" "…" --model kling-video-o3-omni --out dawn.mp4`
+        // right after, from the same handle (Oxen.ai remixes on a model that takes a video).
+        if provider == "oxen" {
+            let dawn = dir.join("dawn.mp4");
+            let remixed = videogen_sharing(&state)
+                .args(["remix", handle.trim(), "The same sunset, at dawn", "--model", "kling-video-o3-omni", "--out"])
+                .arg(&dawn)
+                .output()
+                .unwrap();
+            assert!(remixed.status.success(), "{}", String::from_utf8_lossy(&remixed.stderr));
+            assert!(is_mp4(&dawn), "the remix waited and downloaded");
+            let same_model = videogen_sharing(&state).args(["remix", handle.trim(), "Again"]).output().unwrap();
+            assert_eq!(same_model.status.code(), Some(2), "the source's model takes no video: refused before sending");
+        }
     }
     let listed = videogen_sharing(&state).args(["list", "--provider", "oxen", "--json"]).output().unwrap();
     let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
-    assert_eq!(listed.as_array().map(Vec::len), Some(1), "the earlier process's job is listed: {listed}");
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(2),
+        "the earlier processes' job and its remix are listed: {listed}"
+    );
     // A fresh state knows nothing of them, and says so.
     let empty = videogen().args(["list", "--provider", "oxen"]).output().unwrap();
     assert!(empty.status.success());

@@ -278,13 +278,31 @@ impl Client {
     /// its model; the status read's and the create's errors as in [`Client::status`] and
     /// [`Client::submit`].
     pub async fn remix(&self, job: &Job, prompt: &str) -> Result<Job> {
+        self.remix_with_model(job, prompt, None).await
+    }
+
+    /// [`Client::remix`] on another model where the provider remixes through a new generation
+    /// (Oxen.ai: `model` must take an `input_video`, such as `kling-video-o3-omni`; the source's
+    /// model need not). `None`: the source's model.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: videogen::Client, finished: videogen::Job) -> videogen::Result<()> {
+    /// let remixed = client.remix_with_model(&finished, "The same sunset, at dawn", Some("kling-video-o3-omni")).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::remix`]; [`Error::InvalidRequest`] for a `model` on a provider whose remix
+    /// call keeps the source's model (OpenAI's and AIHubMix's `POST /videos/{id}/remix` take a
+    /// prompt only), or one that takes no video.
+    pub async fn remix_with_model(&self, job: &Job, prompt: &str, model: Option<&str>) -> Result<Job> {
         let span = tracing::info_span!("videogen.remix", provider = %job.provider, source = %job.id, job_id = tracing::field::Empty);
         async {
             require(job.provider, Operation::Remix)?;
             if prompt.trim().is_empty() {
                 return Err(Error::invalid("a remix needs a prompt"));
             }
-            if job.model.is_empty() {
+            if job.model.is_empty() && model.is_none() {
                 return Err(Error::invalid(format!(
                     "the handle {} does not name its model; use the JSON handle from submit",
                     job.short_form()
@@ -305,9 +323,18 @@ impl Client {
             // the request, checked here like any other; the others have a remix call.
             let jobs = match backend.remix_request(job, &video, prompt) {
                 Some(request) => {
-                    let request = request?;
+                    let mut request = request?;
+                    if let Some(model) = model {
+                        request.model = model.to_string();
+                    }
                     models::check(&request)?;
                     self.create(job.provider, None, None, || backend.create(&request)).await?
+                }
+                None if model.is_some_and(|m| m != job.model) => {
+                    return Err(Error::invalid(format!(
+                        "{}'s remix keeps the source's model ({}); it takes a prompt only",
+                        job.provider, job.model
+                    )));
                 }
                 None => self.create(job.provider, None, None, || backend.remix(job, &video, prompt)).await?,
             };
