@@ -232,6 +232,7 @@ fn ci(root: &Path) -> Result<(), String> {
     println!("==> generated code: regen --check");
     regen(root, Mode::Check)?;
     ensure_postgres()?;
+    ensure_chromium()?;
     step("tests", &["test", "--workspace", "--locked"])?;
     contract::install_tools(root)?;
     contract::check_clients_against_prism_mocks(root, &cargo)?;
@@ -265,6 +266,32 @@ fn ensure_postgres() -> Result<(), String> {
     };
     run(&["update", "-qq"])?;
     run(&["install", "-y", "-qq", "--no-install-recommends", "postgresql"])
+}
+
+/// The gallery page's browser tier (`crates/videogen-cli/tests/gallery_browser.rs`) drives
+/// Debian's headless Chromium through ChromeDriver; where either is missing, Debian's
+/// `chromium` and `chromium-driver` packages are installed (as root, through apt-get).
+fn ensure_chromium() -> Result<(), String> {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    println!(
+        "==> Chromium is missing: apt-get install chromium chromium-driver (for the gallery page's browser tests)"
+    );
+    let run = |args: &[&str]| -> Result<(), String> {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("installing Chromium: cannot run apt-get: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("installing Chromium: apt-get {} failed ({status})", args.join(" ")))
+        }
+    };
+    run(&["update", "-qq"])?;
+    run(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
 }
 
 #[cfg(test)]

@@ -365,7 +365,7 @@ pub fn overlay_targets_missing(overlay: &Value, upstream: &Value) -> Vec<String>
 /// Reads the published spec from a file, or downloads it from an `http(s)://` URL.
 fn read_published(from: &str) -> Result<Vec<u8>, String> {
     if from.starts_with("https://") || from.starts_with("http://") {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let client = reqwest::blocking::Client::builder()
             .user_agent(concat!("videogen-xtask/", env!("CARGO_PKG_VERSION")))
             .timeout(std::time::Duration::from_secs(120))

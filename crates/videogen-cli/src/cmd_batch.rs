@@ -32,19 +32,65 @@ pub struct Batch {
 /// What `videogen batch` does besides running a batch.
 #[derive(Subcommand, Debug)]
 pub enum BatchCommand {
-    /// What a batch on a shared ledger has reached: totals by state, each worker's progress and
-    /// last heartbeat, failures with reasons, the files written and where, the reported cost.
+    /// What a batch has reached: totals by state, failures with reasons, the files written and
+    /// where, the reported cost; on a shared ledger also each worker's progress and heartbeat.
     Status(BatchStatus),
+    /// Writes the batch's results.jsonl and index.html (the gallery page) in --out-dir again,
+    /// from its journal; or prints the results as CSV (--csv) or JSON Lines (--json).
+    Report(BatchReport),
 }
 
-/// `videogen batch status --ledger URL [--batch-id ID | FILE]`.
+/// `videogen batch report --out-dir DIR [--csv]`.
 #[derive(Args, Debug)]
+pub struct BatchReport {
+    /// The batch's out folder (its journal, videos and results).
+    #[arg(long)]
+    pub out_dir: PathBuf,
+    /// Print the results as CSV (one record per video) on standard output instead of writing
+    /// the files.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+impl Run for BatchReport {
+    async fn run(self, global: Global) -> Result<Report, CliError> {
+        let rows = batch::results::from_journal(&self.out_dir)?;
+        if self.csv {
+            print!("{}", batch::results::csv(&rows));
+            return Ok(Report::empty());
+        }
+        if global.json {
+            print!("{}", batch::results::manifest(&rows));
+            return Ok(Report::empty());
+        }
+        batch::results::write(&self.out_dir, &rows, false)?;
+        let page = self.out_dir.join(batch::results::GALLERY);
+        Ok(Report::line(
+            format!(
+                "wrote {} and {} ({} lines); open file://{}",
+                batch::results::MANIFEST,
+                batch::results::GALLERY,
+                rows.len(),
+                output::clean(&std::fs::canonicalize(&page).unwrap_or(page).display().to_string())
+            ),
+            serde_json::Value::Null,
+        ))
+    }
+}
+
+/// `videogen batch status --ledger URL [--batch-id ID | FILE]` or `--out-dir DIR`.
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("where").required(true).args(["ledger", "out_dir"]))]
 pub struct BatchStatus {
     /// The batch file (its id is derived from its requests, as the workers derive it).
     pub file: Option<PathBuf>,
     /// The shared ledger: a PostgreSQL URL (postgres://user@host/db).
     #[arg(long)]
-    pub ledger: String,
+    pub ledger: Option<String>,
+    /// A batch without a shared ledger: its out folder (the journal there; the same totals,
+    /// failures and files, in the same JSON shape).
+    #[arg(long, conflicts_with_all = ["ledger", "batch_id", "file"])]
+    pub out_dir: Option<PathBuf>,
     /// The batch's id (default: the file's, else the only batch in the ledger).
     #[arg(long, conflicts_with = "file")]
     pub batch_id: Option<String>,
@@ -135,6 +181,7 @@ impl Run for Batch {
     async fn run(self, global: Global) -> Result<Report, CliError> {
         match self.command {
             Some(BatchCommand::Status(status)) => status.run(global).await,
+            Some(BatchCommand::Report(report)) => report.run(global).await,
             None => self.run.run(global).await,
         }
     }
@@ -142,7 +189,15 @@ impl Run for Batch {
 
 impl Run for BatchStatus {
     async fn run(self, _global: Global) -> Result<Report, CliError> {
-        check_ledger_url(&self.ledger)?;
+        let ledger = match (&self.ledger, &self.out_dir) {
+            (Some(url), _) => url.clone(),
+            (None, Some(dir)) => {
+                let rows = batch::results::from_journal(dir)?;
+                return Ok(batch::results::status_report(dir, &rows));
+            }
+            (None, None) => return Err(CliError::usage("batch status takes --ledger URL or --out-dir DIR")),
+        };
+        check_ledger_url(&ledger)?;
         let lease = positive_seconds(self.lease, "lease")?;
         let batch_id = match (&self.batch_id, &self.file) {
             (Some(id), _) => Some(id.clone()),
@@ -152,7 +207,7 @@ impl Run for BatchStatus {
             }
             (None, None) => None,
         };
-        batch::status::status(&self.ledger, batch_id.as_deref(), lease.as_secs_f64()).await
+        batch::status::status(&ledger, batch_id.as_deref(), lease.as_secs_f64()).await
     }
 }
 
@@ -268,13 +323,26 @@ impl Run for BatchRun {
             stop: stopping,
             budget: self.max_cost.clone().map(crate::budget::Budget::new),
         });
-        let ran = runner.run(&items, self.concurrency).await;
+        // Without a shared ledger, results.jsonl and index.html follow the journal as lines end.
+        let embedded = self.ledger.is_none();
+        let ran = if embedded {
+            tokio::select! {
+                ran = runner.run(&items, self.concurrency) => ran,
+                never = keep_results_written(&items, &out_dir, &progress) => match never {},
+            }
+        } else {
+            runner.run(&items, self.concurrency).await
+        };
         listener.abort();
         let closed = runner.ledger().close().await;
         ticker.abort();
         progress.finish();
         let mut results = ran?;
         closed?;
+        if embedded {
+            write_results(&items, &out_dir, false);
+        }
+        progress.done_before(&out_dir);
         results.sort_by_key(|(n, _)| *n);
         let (mut report, error) = summary(&results, &out_dir, progress.elapsed());
         let error = match signal.load(std::sync::atomic::Ordering::SeqCst) {
@@ -304,6 +372,44 @@ impl Run for BatchRun {
         }
     }
 }
+
+/// Rewrites the batch's results.jsonl and index.html from its journal (a failure is a warning:
+/// the videos and the journal are what matter).
+fn write_results(items: &[batch::Item], out_dir: &std::path::Path, live: bool) {
+    let states = match batch::journal::read_states(&out_dir.join(batch::JOURNAL)) {
+        Ok(states) => states.into_iter().map(|(key, _, state)| (key, state)).collect(),
+        Err(e) => {
+            output::err(&format!("warning: the results page was not written: {}", e.message));
+            return;
+        }
+    };
+    let rows = batch::results::rows(items, &states, out_dir);
+    if let Err(e) = batch::results::write(out_dir, &rows, live) {
+        output::err(&format!("warning: the results page was not written: {}", e.message));
+    }
+}
+
+/// Every [`RESULTS_EVERY`] while the batch runs, when a line has ended since the last time,
+/// rewrites its results (the page says it is live and reloads itself). Never returns.
+async fn keep_results_written(
+    items: &[batch::Item],
+    out_dir: &std::path::Path,
+    progress: &Progress,
+) -> std::convert::Infallible {
+    write_results(items, out_dir, true);
+    let mut last = progress.lines_ended();
+    loop {
+        tokio::time::sleep(RESULTS_EVERY).await;
+        let now = progress.lines_ended();
+        if now != last {
+            last = now;
+            write_results(items, out_dir, true);
+        }
+    }
+}
+
+/// How often a running batch's results.jsonl and index.html are brought up to date: 2 s.
+const RESULTS_EVERY: Duration = Duration::from_secs(2);
 
 /// `batch --dry-run`: every line checked (parsing did), each estimated, the totals printed.
 async fn dry_run(items: &[batch::Item], global: Global) -> Result<Report, CliError> {
@@ -389,7 +495,7 @@ impl BatchRun {
     /// replaced but the next free one used ([`batch::files`]), so nothing here refuses a moved,
     /// inserted or edited line.
     fn embedded(&self, items: &[batch::Item], out_dir: &std::path::Path) -> Result<Box<dyn Ledger>, CliError> {
-        let (journal, states) = Journal::open(&out_dir.join("videogen-journal.jsonl"), items)?;
+        let (journal, states) = Journal::open(&out_dir.join(batch::JOURNAL), items)?;
         Ok(Box::new(EmbeddedLedger::new(journal, items, &states, self.max_creates_in_flight)))
     }
 }

@@ -22,7 +22,7 @@
 //! use videogen_sim::{Provider, Sim, SimConfig};
 //!
 //! let sim = Sim::start(SimConfig::default()).await.unwrap();
-//! # let _ = rustls::crypto::ring::default_provider().install_default();
+//! # let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 //! let answer = reqwest::get(format!("{}/api/ai/models", sim.base_url())).await.unwrap();
 //! assert_eq!(answer.status(), 401); // no API key: Oxen's `unauthenticated` envelope
 //! assert_eq!(sim.counters().jobs_created(Provider::Oxen), 0);

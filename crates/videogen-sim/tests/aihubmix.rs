@@ -8,7 +8,7 @@ use videogen_sim::{FaultKind, FaultRule, Provider, Sim, SimConfig};
 
 #[tokio::test]
 async fn aihubmix_has_its_own_jobs_faults_and_family_rules() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let sim = Sim::start(SimConfig {
         queued_for: std::time::Duration::from_millis(5),
         processing_for: std::time::Duration::from_millis(10),

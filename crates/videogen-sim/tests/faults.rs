@@ -5,7 +5,7 @@ use std::time::Duration;
 use videogen_sim::{FaultKind, FaultRule, Provider, Schedule, Sim, SimConfig};
 
 fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
 }
 

@@ -39,7 +39,7 @@ impl Reply {
 
 impl Checker {
     fn new() -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let load = |api: &str| {
             let path = format!("{}/../../specs/{api}/openapi.json", env!("CARGO_MANIFEST_DIR"));
             Spec::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -16,7 +16,7 @@ fn config() -> SimConfig {
 
 #[tokio::test]
 async fn the_sdk_shapes_are_accepted_and_still_validated() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let sim = Sim::start(config()).await.unwrap();
     let base = sim.base_url();
     // One connection for everything: an early answer must not poison it.

@@ -37,6 +37,38 @@ struct RecordV1 {
     error: Option<String>,
 }
 
+/// Reads the journal at `path` without locking or changing it: each key's line number (as last
+/// journaled) and state, for `batch status --out-dir` and the results manifest while a batch
+/// runs. Lines of the first journal format are not read (they name no key); a line cut by a
+/// crash is skipped.
+///
+/// # Errors
+/// The journal could not be read (absent: no batch ran in that folder).
+pub fn read_states(path: &Path) -> Result<Vec<(String, usize, LineState)>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!(
+            "{}: {}",
+            path.display(),
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "no batch journal here (was --out-dir the batch's?)".to_string()
+            } else {
+                e.to_string()
+            }
+        ))
+    })?;
+    let mut states: HashMap<String, (usize, LineState)> = HashMap::new();
+    for raw in text.lines() {
+        if let Ok(record) = serde_json::from_str::<Record>(raw) {
+            let entry = states.entry(record.key).or_default();
+            entry.0 = record.line;
+            entry.1.apply(record.event);
+        }
+    }
+    let mut out: Vec<(String, usize, LineState)> = states.into_iter().map(|(k, (n, s))| (k, n, s)).collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
+}
+
 /// The append-only journal.
 pub struct Journal {
     file: Mutex<std::fs::File>,
@@ -92,7 +124,9 @@ impl Journal {
                                 sha256: None,
                                 simulated: false,
                             },
-                            "failed" => LineEvent::Failed { error: v1.error.unwrap_or_default() },
+                            "failed" => {
+                                LineEvent::Failed { error: v1.error.unwrap_or_default(), content_policy: false }
+                            }
                             "unknown" => LineEvent::Unknown { error: v1.error.unwrap_or_default() },
                             _ => continue,
                         };

@@ -82,7 +82,12 @@ pub enum LineEvent {
     },
     /// The job failed at the provider (content policy, cancelled, expired result);
     /// `--retry-failed-jobs` generates it again (and pays again).
-    Failed { error: String },
+    Failed {
+        error: String,
+        /// The provider refused the content (its moderation), not a fault of the job.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        content_policy: bool,
+    },
     /// The run stopped following the job (timeout, network); it stays submitted and a rerun
     /// resumes it (not journaled).
     Stopped { error: String },
@@ -125,6 +130,8 @@ pub struct LineState {
     pub done: HashMap<usize, Written>,
     /// The job failed at the provider.
     pub failed: Option<String>,
+    /// The failure was the provider's content-policy refusal.
+    pub content_policy: bool,
     /// The create was refused (nothing created): why, and the exit code of that error.
     pub refused: Option<(String, ExitCode)>,
     /// The create's outcome is unknown.
@@ -154,7 +161,10 @@ impl LineState {
             LineEvent::Done { output, file, cost, bytes, sha256, simulated } => {
                 self.done.insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false });
             }
-            LineEvent::Failed { error } => self.failed = Some(error),
+            LineEvent::Failed { error, content_policy } => {
+                self.failed = Some(error);
+                self.content_policy = content_policy;
+            }
             LineEvent::Skipped | LineEvent::Status { .. } | LineEvent::Stopped { .. } => {}
         }
     }

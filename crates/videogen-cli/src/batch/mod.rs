@@ -13,11 +13,17 @@
 //! - [`progress`]: the live display, the steady summary line without a terminal, `--events`
 //!   JSON lines, and the final summary.
 
+/// The embedded journal's file name in the out folder.
+pub const JOURNAL: &str = "videogen-journal.jsonl";
+
 pub mod files;
+pub mod gallery;
 pub mod journal;
 pub mod ledger;
+pub mod mp4;
 pub mod postgres;
 pub mod progress;
+pub mod results;
 pub mod runner;
 pub mod status;
 

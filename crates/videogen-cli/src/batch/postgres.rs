@@ -522,7 +522,7 @@ impl PgLedger {
                 )
                 .await
                 .map_err(db("recording"))?,
-            LineEvent::Refused { error, .. } | LineEvent::Unknown { error } | LineEvent::Failed { error } => {
+            LineEvent::Refused { error, .. } | LineEvent::Unknown { error } | LineEvent::Failed { error, .. } => {
                 let state = match event {
                     LineEvent::Refused { .. } => "refused",
                     LineEvent::Unknown { .. } => "unknown",

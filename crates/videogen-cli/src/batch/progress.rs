@@ -233,8 +233,13 @@ impl Progress {
             }
         }
         let text = match outcome {
-            Outcome::Done { skipped: true, files, .. } => {
-                format!("line {}: done before: {}", item.number, clean(&files.join(", ")))
+            // Lines done before are told in one line at the end ([`Progress::done_before`]).
+            Outcome::Done { skipped: true, .. } => {
+                if let Some(live) = &self.live {
+                    let t = self.tally();
+                    live.totals.set_position((t.done + t.skipped) as u64);
+                }
+                return;
             }
             Outcome::Done { files, simulated, .. } => format!(
                 "line {}: done: {}{}",
@@ -268,6 +273,25 @@ impl Progress {
         if let Some(live) = &self.live {
             live.totals.finish_and_clear();
             let _ = live.multi.clear();
+        }
+    }
+
+    /// How many lines have ended so far (done, before or now, failed, refused, unknown, stopped).
+    pub fn lines_ended(&self) -> usize {
+        let t = self.tally();
+        t.done + t.skipped + t.failed + t.refused + t.unknown + t.stopped
+    }
+
+    /// One line for every line done by an earlier run (a resumed 1,000-line batch does not list
+    /// them one by one), on standard error; nothing when there were none.
+    pub fn done_before(&self, out_dir: &Path) {
+        let skipped = self.tally().skipped;
+        if skipped > 0 {
+            output::err(&format!(
+                "{skipped} line{} done by an earlier run: kept as written (each listed in {})",
+                if skipped == 1 { "" } else { "s" },
+                clean(&out_dir.join(super::results::MANIFEST).display().to_string())
+            ));
         }
     }
 

@@ -390,7 +390,12 @@ impl Runner {
                     | Error::Cancelled { .. }
                     | Error::Expired { .. }),
                 ) => {
-                    self.record(item, LineEvent::Failed { error: e.to_string() }).await?;
+                    let content_policy = match &e {
+                        Error::ContentPolicy { .. } => true,
+                        Error::JobFailed { error, .. } => error.content_policy,
+                        _ => false,
+                    };
+                    self.record(item, LineEvent::Failed { error: e.to_string(), content_policy }).await?;
                     return Ok(Outcome::Failed(e.to_string()));
                 }
                 // Timeouts, network trouble: the job stays submitted; a rerun resumes it.

@@ -1,0 +1,198 @@
+//! The batch's gallery page in a real browser: Debian's headless Chromium driven through
+//! ChromeDriver's W3C WebDriver endpoint (plain JSON over HTTP, spoken here with reqwest). A
+//! mixed batch on the simulator (done, failed, refused by content policy, a prompt carrying a
+//! `<script>`) writes `index.html`; the rendered DOM must show every card, the videos' metadata
+//! loaded (duration > 0), filters that change the visible cards, and the script as text. A
+//! screenshot is kept at `target/gallery-screenshot.png`.
+//!
+//! `cargo xtask ci` installs Debian's `chromium` and `chromium-driver` where missing; where
+//! they are absent (a machine that cannot install them) the test says so and checks nothing
+//! else.
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+use videogen_sim::{FaultKind, FaultRule, Provider as SimProvider, Schedule};
+
+mod common;
+use common::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A WebDriver session on a ChromeDriver child process (both ended on drop).
+struct Browser {
+    driver: std::process::Child,
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = std::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        videogen_transport::install_crypto_provider();
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        // The flags this machine's Chromium needs headless as root, without its background
+        // connections (refused by the closed network).
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--autoplay-policy=no-user-gesture-required",
+            "--window-size=1280,900",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args}}}});
+        let answer: Value =
+            http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session =
+            answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_string();
+        Self { driver, http, base, session, _profile: profile }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}/{path}", self.base, self.session);
+        let request = self.http.request(method, url);
+        let request = if body.is_null() { request } else { request.json(&body) };
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        answer["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.call(reqwest::Method::POST, "url", json!({"url": url})).await;
+    }
+
+    async fn run(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "execute/sync", json!({"script": script, "args": []})).await
+    }
+
+    async fn run_async(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "execute/async", json!({"script": script, "args": []})).await
+    }
+
+    async fn screenshot(&self, path: &Path) {
+        use base64::Engine;
+        let png = self.call(reqwest::Method::GET, "screenshot", Value::Null).await;
+        let png = png.as_str().unwrap_or_else(|| panic!("no screenshot: {png}"));
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gallery_page_works_in_a_real_browser() {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        eprintln!(
+            "SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is not installed (cargo xtask ci installs Debian's chromium and chromium-driver)"
+        );
+        return;
+    }
+    // Lines 2 and 5 fail at the provider; line 3 is refused by its content policy.
+    let create = |kind: FaultKind, nth: Vec<u32>| {
+        FaultRule::new(SimProvider::Oxen, "enqueue_generation", kind).schedule(Schedule::Nth(nth))
+    };
+    let sim = videogen_sim::Sim::start(videogen_sim::SimConfig {
+        queued_for: Duration::from_millis(20),
+        processing_for: Duration::from_millis(100),
+        faults: vec![create(FaultKind::JobFails, vec![2, 5]), create(FaultKind::ContentPolicy, vec![3])],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("gallery");
+    let mut lines: Vec<String> =
+        (1..=8).map(|i| format!(r#"{{"prompt": "Balloon {i} over a lake", "duration": 5}}"#)).collect();
+    lines.push(r#"{"prompt": "A kite <script>window.__injected = 1</script> & \"friends\"", "duration": 5}"#.into());
+    std::fs::write(dir.join("mixed.jsonl"), lines.join("\n")).unwrap();
+    let out = dir.join("videos");
+    let batch = tokio::task::block_in_place(|| {
+        videogen_at(&sim, &[videogen::Provider::Oxen])
+            .args(["batch", "mixed.jsonl", "--concurrency", "1", "--out-dir"])
+            .arg(&out)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    });
+    assert_eq!(batch.status.code(), Some(4), "two jobs failed: {}", String::from_utf8_lossy(&batch.stderr));
+    let rows: Vec<Value> = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 9);
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), 3, "{statuses:?}");
+    assert_eq!(rows.iter().filter(|r| r["content_policy"] == true).count(), 1, "{rows:?}");
+    let done = rows.iter().find(|r| r["status"] == "done").unwrap();
+    assert_eq!(done["files"][0]["width"], 320, "the size read from the MP4: {done}");
+
+    let browser = Browser::start().await;
+    browser.go(&format!("file://{}", out.join("index.html").display())).await;
+    let cards = browser.run("return document.querySelectorAll('article.card').length").await;
+    assert_eq!(cards, 9, "a card per line");
+    // Every video's metadata loads from file:// (the page needs no network).
+    let durations = browser
+        .run_async(
+            "const done = arguments[arguments.length - 1];
+             const videos = Array.from(document.querySelectorAll('video'));
+             Promise.all(videos.map(v => v.readyState >= 1 ? null : new Promise(r => {
+                 v.addEventListener('loadedmetadata', r); v.addEventListener('error', r); })))
+               .then(() => done(videos.map(v => v.duration || 0)));",
+        )
+        .await;
+    let durations: Vec<f64> = durations.as_array().unwrap().iter().map(|d| d.as_f64().unwrap_or(0.0)).collect();
+    assert_eq!(durations.len(), 6, "six videos: {durations:?}");
+    assert!(durations.iter().all(|d| *d > 0.0), "every video's duration loaded: {durations:?}");
+    // The filters change what is shown.
+    let shown = |status: &str| {
+        format!(
+            "const s = document.getElementById('status-filter'); s.value = '{status}';
+             s.dispatchEvent(new Event('change'));
+             return Array.from(document.querySelectorAll('article.card')).filter(c => !c.hidden).length;"
+        )
+    };
+    assert_eq!(browser.run(&shown("failed")).await, 3);
+    assert_eq!(browser.run(&shown("done")).await, 6);
+    assert_eq!(browser.run(&shown("")).await, 9);
+    // The injected script is text on the page, never run.
+    assert_eq!(browser.run("return typeof window.__injected").await, "undefined");
+    let text = browser.run("return document.getElementById('line-9').innerText").await;
+    assert!(text.as_str().unwrap().contains("<script>window.__injected = 1</script> & \"friends\""), "{text}");
+    let artifact = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/gallery-screenshot.png");
+    browser.screenshot(&artifact).await;
+    assert!(std::fs::metadata(&artifact).unwrap().len() > 1000, "a screenshot is kept");
+    eprintln!("screenshot: {}", artifact.display());
+    sim.stop().await;
+}
