@@ -156,7 +156,12 @@ pub fn rows(items: &[Item], states: &HashMap<String, LineState>, out_dir: &Path)
 /// Writes `name` in `dir` whole and atomically: a temporary file beside it, synced, renamed
 /// over it. A reader sees the old file or the new one, never half of one.
 pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = tempfile::Builder::new().prefix(&format!(".{name}.")).tempfile_in(dir)?;
+    // Readable as the videos beside it are: a temporary file is made owner-only, so it is
+    // created 0644 (less the umask, as any plain create).
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)?;
     file.write_all(bytes)?;
     file.as_file().sync_data()?;
     file.persist(dir.join(name)).map_err(|e| e.error)?;
@@ -390,6 +395,9 @@ mod tests {
         assert_eq!(read_manifest(dir.path()).len(), 2);
         let page = std::fs::read_to_string(dir.path().join(GALLERY)).unwrap();
         assert!(!page.contains("http-equiv=\"refresh\""), "a finished batch's page stays still");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(GALLERY)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o044, 0o044, "readable by others, as the videos are: {mode:o}");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).collect();
         assert_eq!(leftovers.len(), 2, "no temporary file left: {leftovers:?}");
     }
