@@ -140,7 +140,7 @@
 //! | `remix` | yes (`input_video`, on models that take a video) | no | yes | yes | no |
 //! | `delete` | no | yes (the video) | yes | yes | no |
 //! | `models` | yes (live: capabilities, pricing, `json_request_schema`) | yes (catalogue) | yes (catalogue) | yes (catalogue) | yes (catalogue; each model's `Input` schema live) |
-//! | `estimate cost` | yes (model `pricing`) | no | no | no | no |
+//! | `estimate cost` | yes (model `pricing`) | no | no | yes (catalogued prices) | no |
 //! | `thumbnail` | no | yes (`thumbnail_url`) | yes (`variant=thumbnail`) | yes (Sora; `variant=thumbnail`) | no |
 //! | `collections` | no | yes (list, create, delete) | no | no | no |
 //! | `spritesheet` | no | no | yes (`variant=spritesheet`) | yes (Sora; `variant=spritesheet`) | no |
