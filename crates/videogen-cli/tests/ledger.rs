@@ -257,7 +257,20 @@ async fn one_worker_on_the_embedded_journal_killed_at_random_does_every_line_onc
         .map(|v| (v["key"].as_str().unwrap().to_string(), v["file"].as_str().unwrap().to_string()))
         .collect();
     assert_eq!(recorded.len(), LINES, "each line's file recorded under one name");
-    assert_files(&out, &["videogen-journal.jsonl"]);
+    assert_files(&out, &["index.html", "results.jsonl", "videogen-journal.jsonl"]);
+    // The last run may have been killed before its final manifest: `batch report` rewrites it
+    // from the journal, and it lists every line as done, each with its file.
+    let report = videogen().args(["batch", "report", "--out-dir"]).arg(&out).output().unwrap();
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), LINES);
+    let odd: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["status"] != "done" || r["files"].as_array().map(Vec::len) != Some(1)).collect();
+    assert!(odd.is_empty(), "{odd:?}");
     let counters = assert_paid_once(&sim);
     eprintln!(
         "kills: {kills}; creates received {}, jobs {}, faults {:?}",

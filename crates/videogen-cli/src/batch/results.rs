@@ -82,14 +82,16 @@ pub struct ResultRow {
 
 /// The status word of a line's state with `outputs` outputs.
 pub fn status_of(state: &LineState, outputs: usize) -> &'static str {
-    if state.failed.is_some() {
+    // Every output written is done, whatever the attempts before it met (a lost create's
+    // `unknown`, then its job adopted from the list).
+    if outputs > 0 && state.done.len() >= outputs {
+        "done"
+    } else if state.failed.is_some() {
         "failed"
     } else if state.refused.is_some() {
         "refused"
     } else if state.unknown {
         "unknown"
-    } else if outputs > 0 && state.done.len() >= outputs {
-        "done"
     } else if !state.jobs.is_empty() {
         "submitted"
     } else if state.submitting_at.is_some() {

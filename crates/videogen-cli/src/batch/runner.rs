@@ -410,9 +410,11 @@ impl Runner {
     }
 
     /// Puts the staged output in place under `preferred`, or the next free name when that one
-    /// is taken: the file is recorded (name, size, SHA-256) before it is put in place, and put
-    /// there without replacing anything (a hard link, refused when the name exists). A run
-    /// stopped between the two finds the file recorded but absent and stages it again.
+    /// is taken, then records it (name, size, SHA-256): put there without replacing anything (a
+    /// hard link, refused when the name exists), recorded once it is there, so the ledger never
+    /// says "done" for a file that is not in place (a shared ledger hands a done line to no
+    /// worker again). A run stopped between the two finds the line not done, downloads the
+    /// video again and adopts the file at its name, which holds these very bytes.
     #[allow(clippy::too_many_arguments)]
     async fn place(
         &self,
@@ -425,49 +427,47 @@ impl Runner {
         sha256: String,
         simulated: bool,
     ) -> Result<Result<String, std::io::Error>, CliError> {
+        let mut placed = None;
         for attempt in 0..16 {
             // The line's own name holding these very bytes (put there by a worker that lost its
             // lease meanwhile, or by a run stopped before it recorded them) is the file.
-            let same = attempt == 0 && same_bytes(&self.out_dir.join(preferred), bytes, &sha256).await;
-            let out = if same {
-                preferred.to_string()
-            } else {
-                let Some(out) = files::free_name(&self.out_dir, preferred) else { break };
-                out
-            };
-            let done = LineEvent::Done {
-                output,
-                file: out.clone(),
-                cost: cost.clone(),
-                bytes: Some(bytes),
-                sha256: Some(sha256.clone()),
-                simulated,
-            };
-            self.record(item, done).await?;
-            if same {
-                let _ = tokio::fs::remove_file(staging).await;
-                return Ok(Ok(out));
+            if attempt == 0 && same_bytes(&self.out_dir.join(preferred), bytes, &sha256).await {
+                placed = Some(preferred.to_string());
+                break;
             }
+            let Some(out) = files::free_name(&self.out_dir, preferred) else { break };
             let (from, to) = (staging.to_path_buf(), self.out_dir.join(&out));
             let linked = tokio::task::spawn_blocking(move || videogen::place_without_replacing(&from, &to))
                 .await
                 .unwrap_or_else(|e| Err(std::io::Error::other(e)));
             match linked {
-                Ok(()) => return Ok(Ok(out)),
+                Ok(()) => {
+                    placed = Some(out);
+                    break;
+                }
+                // The same bytes there already (this line's output, put in place by a worker that
+                // lost its lease meanwhile): that is the file.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    // The same bytes there already (this line's output, put in place by a worker
-                    // that lost its lease meanwhile): that is the file.
                     if same_bytes(&self.out_dir.join(&out), bytes, &sha256).await {
-                        let _ = tokio::fs::remove_file(staging).await;
-                        return Ok(Ok(out));
+                        placed = Some(out);
+                        break;
                     }
                     // Another file appeared at that name meanwhile: kept; the next free name is used.
-                    continue;
                 }
                 Err(e) => return Ok(Err(e)),
             }
         }
-        Ok(Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("no free name left beside {preferred}"))))
+        let Some(out) = placed else {
+            return Ok(Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("no free name left beside {preferred}"),
+            )));
+        };
+        let done =
+            LineEvent::Done { output, file: out.clone(), cost, bytes: Some(bytes), sha256: Some(sha256), simulated };
+        self.record(item, done).await?;
+        let _ = tokio::fs::remove_file(staging).await;
+        Ok(Ok(out))
     }
 
     /// Waits for `job`, reporting each status change.
