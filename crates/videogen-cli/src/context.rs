@@ -160,6 +160,8 @@ pub async fn context_with(
             processing_for: Duration::from_millis(2000),
             // Jobs outlive this process: `submit` now, `wait`/`download` in a later one.
             state_file: sim_state_file(),
+            // A clip of each job's requested length and aspect ratio, a colour of its own.
+            result_videos: videogen_sim::ResultVideos::AsRequested,
             ..Default::default()
         };
         let s = videogen_sim::Sim::start(config).await.map_err(|e| CliError::failed(e.to_string()))?;

@@ -127,13 +127,20 @@ async fn the_gallery_page_works_in_a_real_browser() {
         queued_for: Duration::from_millis(20),
         processing_for: Duration::from_millis(100),
         faults: vec![create(FaultKind::JobFails, vec![2, 5]), create(FaultKind::ContentPolicy, vec![3])],
+        // Each video as asked: its length and aspect ratio, a colour of its own.
+        result_videos: videogen_sim::ResultVideos::AsRequested,
         ..Default::default()
     })
     .await
     .unwrap();
     let dir = scratch("gallery");
-    let mut lines: Vec<String> =
-        (1..=8).map(|i| format!(r#"{{"prompt": "Balloon {i} over a lake", "duration": 5}}"#)).collect();
+    // Line 4 is portrait and 10 s; the others 5 s at 16:9.
+    let mut lines: Vec<String> = (1..=8)
+        .map(|i| match i {
+            4 => format!(r#"{{"prompt": "Balloon {i} over a lake", "duration": 10, "aspect_ratio": "9:16"}}"#),
+            _ => format!(r#"{{"prompt": "Balloon {i} over a lake", "duration": 5}}"#),
+        })
+        .collect();
     lines.push(r#"{"prompt": "A kite <script>window.__injected = 1</script> & \"friends\"", "duration": 5}"#.into());
     std::fs::write(dir.join("mixed.jsonl"), lines.join("\n")).unwrap();
     let out = dir.join("videos");
@@ -155,8 +162,13 @@ async fn the_gallery_page_works_in_a_real_browser() {
     let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), 3, "{statuses:?}");
     assert_eq!(rows.iter().filter(|r| r["content_policy"] == true).count(), 1, "{rows:?}");
-    let done = rows.iter().find(|r| r["status"] == "done").unwrap();
-    assert_eq!(done["files"][0]["width"], 320, "the size read from the MP4: {done}");
+    // The simulator's videos are as asked, as read back from each MP4.
+    let file = |line: usize| rows[line - 1]["files"][0].clone();
+    assert_eq!((file(1)["width"].as_u64(), file(1)["height"].as_u64()), (Some(160), Some(90)), "{rows:?}");
+    assert_eq!(file(1)["duration_seconds"].as_f64(), Some(5.0));
+    assert_eq!((file(4)["width"].as_u64(), file(4)["height"].as_u64()), (Some(90), Some(160)));
+    assert_eq!(file(4)["duration_seconds"].as_f64(), Some(10.0));
+    assert_ne!(file(1)["sha256"], file(6)["sha256"], "each job's video is its own");
 
     let browser = Browser::start().await;
     browser.go(&format!("file://{}", out.join("index.html").display())).await;
@@ -175,6 +187,8 @@ async fn the_gallery_page_works_in_a_real_browser() {
     let durations: Vec<f64> = durations.as_array().unwrap().iter().map(|d| d.as_f64().unwrap_or(0.0)).collect();
     assert_eq!(durations.len(), 6, "six videos: {durations:?}");
     assert!(durations.iter().all(|d| *d > 0.0), "every video's duration loaded: {durations:?}");
+    // The browser reads the lengths asked for: 5 s, and 10 s for line 4 (the second video).
+    assert!((durations[1] - 10.0).abs() < 0.05 && (durations[0] - 5.0).abs() < 0.05, "{durations:?}");
     // The filters change what is shown.
     let shown = |status: &str| {
         format!(

@@ -5,7 +5,8 @@
 //! provider's native paths, behaving as the specs and the providers' docs describe: each
 //! provider's auth scheme and error envelope, request validation with the documented messages,
 //! jobs that move through their statuses in simulated time, real MP4 results at expiring URLs
-//! with `Range` support, and deterministic fault injection. It is written from the specs and
+//! with `Range` support (the committed fixture, or with [`ResultVideos::AsRequested`] a clip of
+//! each job's requested length and aspect ratio: [`clip`]), and deterministic fault injection. It is written from the specs and
 //! docs, not from the generated clients, so a generation mistake cannot hide on both sides.
 //!
 //! | provider | base URL of a client pointed at the sim |
@@ -33,6 +34,7 @@
 // Handlers return the provider's error `Response` as their `Err`: the idiomatic axum shape.
 #![allow(clippy::result_large_err)]
 
+pub mod clip;
 mod faults;
 mod http;
 mod loopback;
@@ -161,11 +163,25 @@ pub struct SimConfig {
     /// [`DEFAULT_WEBHOOK_SECRET`]): served at `GET /v1/webhooks/default/secret` and used to sign
     /// every delivery (Standard Webhooks).
     pub webhook_secret: String,
+    /// What a finished job's video is (default [`ResultVideos::Fixture`]).
+    pub result_videos: ResultVideos,
 }
 
 /// The simulator's default webhook signing secret: `whsec_` and the base64 of
 /// `videogen-sim webhook key!` (25 bytes), a fixed value so tests can verify deliveries.
 pub const DEFAULT_WEBHOOK_SECRET: &str = "whsec_dmlkZW9nZW4tc2ltIHdlYmhvb2sga2V5IQ==";
+
+/// What a finished job's video is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResultVideos {
+    /// The committed fixture ([`FIXTURE_MP4`]: 2 s, 320x180), the same bytes for every job (the
+    /// library's tests compare downloads with it byte for byte).
+    #[default]
+    Fixture,
+    /// A clip of the job's requested length and aspect ratio, in a colour from its prompt and id
+    /// ([`clip`]): what `videogen sim` and the command line's built-in simulator serve.
+    AsRequested,
+}
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -186,6 +202,7 @@ impl Default for SimConfig {
             oxen_models: None,
             list_lag: Duration::ZERO,
             webhook_secret: DEFAULT_WEBHOOK_SECRET.to_string(),
+            result_videos: ResultVideos::Fixture,
         }
     }
 }

@@ -25,17 +25,37 @@ static ZEROS: [u8; CHUNK] = [0; CHUNK];
 /// The length in bytes of a result with the `result_size` knob at `size`: the fixture's length
 /// when `None` or smaller, else `size` (at least the fixture plus an 8-byte box header).
 pub fn result_bytes_len(size: Option<u64>) -> u64 {
-    let fixture = FIXTURE_MP4.len() as u64;
+    padded_len(FIXTURE_MP4.len() as u64, size)
+}
+
+/// The length of a result whose video is `video` bytes, with the `result_size` knob at `size`.
+pub(crate) fn padded_len(video: u64, size: Option<u64>) -> u64 {
     match size {
-        Some(s) if s > fixture => s.max(fixture + 8),
-        _ => fixture,
+        Some(s) if s > video => s.max(video + 8),
+        _ => video,
     }
 }
 
-/// The non-zero head of a result: the fixture, then the `free` box header when padded.
-fn head(total: u64) -> Vec<u8> {
-    let mut head = FIXTURE_MP4.to_vec();
-    let pad = total - FIXTURE_MP4.len() as u64;
+/// The video a job's result holds: with [`crate::ResultVideos::AsRequested`], a clip of the
+/// job's requested length and aspect ratio in a colour of its own ([`crate::clip`]); else (and
+/// should the clip fail to encode) the fixture.
+pub(crate) fn job_video(state: &crate::store::SimState, job: &crate::store::Job) -> Bytes {
+    if state.config.result_videos != crate::ResultVideos::AsRequested {
+        return Bytes::from_static(FIXTURE_MP4);
+    }
+    match crate::clip::encode(&job.clip_spec()) {
+        Ok(bytes) => Bytes::from(bytes),
+        Err(e) => {
+            tracing::warn!(job = %job.id, error = %e, "the clip did not encode; the fixture is served");
+            Bytes::from_static(FIXTURE_MP4)
+        }
+    }
+}
+
+/// The non-zero head of a result: the video, then the `free` box header when padded.
+fn head(video: &[u8], total: u64) -> Vec<u8> {
+    let mut head = video.to_vec();
+    let pad = total - video.len() as u64;
     if pad == 0 {
         return head;
     }
@@ -51,9 +71,14 @@ fn head(total: u64) -> Vec<u8> {
     head
 }
 
-/// The bytes `start..end` of a result of `total` bytes, as a stream of chunks.
-fn range_stream(total: u64, start: u64, end: u64) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let head = Bytes::from(head(total));
+/// The bytes `start..end` of a result of `total` bytes holding `video`, as a stream of chunks.
+fn range_stream(
+    video: &[u8],
+    total: u64,
+    start: u64,
+    end: u64,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + use<> {
+    let head = Bytes::from(head(video, total));
     stream::unfold(start, move |pos| {
         let head = head.clone();
         async move {
@@ -76,7 +101,7 @@ fn range_stream(total: u64, start: u64, end: u64) -> impl Stream<Item = Result<B
 pub fn result_sha256_hex(size: Option<u64>) -> String {
     let total = result_bytes_len(size);
     let mut hasher = Sha256::new();
-    let head = head(total);
+    let head = head(FIXTURE_MP4, total);
     hasher.update(&head);
     let mut left = total - head.len() as u64;
     while left > 0 {
@@ -129,10 +154,11 @@ pub(crate) fn serve_static(bytes: &'static [u8], content_type: &'static str) -> 
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], Bytes::from_static(bytes)).into_response()
 }
 
-/// Serves a result MP4 of `size` with `Range` support, applying a stall or truncation fault to
-/// the body itself (the response is marked so the generic fault layer leaves it alone).
-pub(crate) fn serve_mp4(headers: &HeaderMap, size: Option<u64>, fault: Option<&FaultKind>) -> Response {
-    let total = result_bytes_len(size);
+/// Serves the result `video` (padded to `size`) with `Range` support, applying a stall or
+/// truncation fault to the body itself (the response is marked so the generic fault layer
+/// leaves it alone).
+pub(crate) fn serve_mp4(headers: &HeaderMap, video: &[u8], size: Option<u64>, fault: Option<&FaultKind>) -> Response {
+    let total = padded_len(video.len() as u64, size);
     let (status, start, end) = match parse_range(headers, total) {
         Ok(None) => (StatusCode::OK, 0, total),
         Ok(Some((s, e))) => (StatusCode::PARTIAL_CONTENT, s, e),
@@ -148,12 +174,12 @@ pub(crate) fn serve_mp4(headers: &HeaderMap, size: Option<u64>, fault: Option<&F
     let len = end - start;
     let body = match fault {
         Some(FaultKind::TruncatedBody) => {
-            Body::from_stream(range_stream(total, start, start + len / 2).chain(truncated(Bytes::new())))
+            Body::from_stream(range_stream(video, total, start, start + len / 2).chain(truncated(Bytes::new())))
         }
         Some(FaultKind::StallBody) => {
-            Body::from_stream(range_stream(total, start, start + len / 2).chain(stream::pending()))
+            Body::from_stream(range_stream(video, total, start, start + len / 2).chain(stream::pending()))
         }
-        _ => Body::from_stream(range_stream(total, start, end)),
+        _ => Body::from_stream(range_stream(video, total, start, end)),
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
@@ -175,15 +201,16 @@ pub(crate) fn serve_mp4(headers: &HeaderMap, size: Option<u64>, fault: Option<&F
 /// result is never held in memory. Returns the body length and the stream.
 pub(crate) fn b64_json_body(
     prefix: String,
+    video: Bytes,
     size: Option<u64>,
     suffix: &'static str,
 ) -> (u64, impl Stream<Item = Result<Bytes, std::io::Error>> + Send) {
-    let total = result_bytes_len(size);
+    let total = padded_len(video.len() as u64, size);
     let encoded = total.div_ceil(3) * 4;
     let len = prefix.len() as u64 + encoded + suffix.len() as u64;
     // Each chunk is cut to a multiple of 3 bytes, so the pieces encode without padding in between;
     // the last 1–2 bytes are encoded (padded) at the end.
-    let raw = range_stream(total, 0, total);
+    let raw = range_stream(&video, total, 0, total);
     let encoded = raw
         .map(|r| r.map(|b| b.to_vec()))
         .scan(Vec::new(), |carry: &mut Vec<u8>, chunk| {
@@ -201,7 +228,7 @@ pub(crate) fn b64_json_body(
         .chain(stream::once(async move {
             // The bytes `scan` left in its carry: the last `total % 3` of the result.
             let tail = (total % 3) as usize;
-            let tail_bytes = if tail == 0 { Vec::new() } else { tail_of(total, tail) };
+            let tail_bytes = if tail == 0 { Vec::new() } else { tail_of(&video, total, tail) };
             Ok(Bytes::from(base64::engine::general_purpose::STANDARD.encode(tail_bytes)))
         }));
     let body = stream::once(async move { Ok(Bytes::from(prefix)) })
@@ -210,9 +237,9 @@ pub(crate) fn b64_json_body(
     (len, body)
 }
 
-/// The last `n` bytes of a result of `total` bytes.
-fn tail_of(total: u64, n: usize) -> Vec<u8> {
-    let head = head(total);
+/// The last `n` bytes of a result of `total` bytes holding `video`.
+fn tail_of(video: &[u8], total: u64, n: usize) -> Vec<u8> {
+    let head = head(video, total);
     (total - n as u64..total).map(|i| head.get(i as usize).copied().unwrap_or(0)).collect()
 }
 
@@ -227,7 +254,7 @@ mod tests {
     #[tokio::test]
     async fn default_result_is_the_fixture() {
         assert_eq!(result_bytes_len(None), FIXTURE_MP4.len() as u64);
-        let all = collect(range_stream(FIXTURE_MP4.len() as u64, 0, FIXTURE_MP4.len() as u64)).await;
+        let all = collect(range_stream(FIXTURE_MP4, FIXTURE_MP4.len() as u64, 0, FIXTURE_MP4.len() as u64)).await;
         assert_eq!(all, FIXTURE_MP4);
         assert_eq!(&all[4..8], b"ftyp");
     }
@@ -236,7 +263,7 @@ mod tests {
     async fn padded_result_ends_in_a_free_box_and_hashes_consistently() {
         let size = Some(200_000);
         let total = result_bytes_len(size);
-        let all = collect(range_stream(total, 0, total)).await;
+        let all = collect(range_stream(FIXTURE_MP4, total, 0, total)).await;
         assert_eq!(all.len() as u64, total);
         let f = FIXTURE_MP4.len();
         assert_eq!(&all[f + 4..f + 8], b"free");
@@ -244,14 +271,14 @@ mod tests {
         let hex: String = Sha256::digest(&all).iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, result_sha256_hex(size));
         // A range in the middle equals the same slice of the whole.
-        let part = collect(range_stream(total, 10_000, 150_000)).await;
+        let part = collect(range_stream(FIXTURE_MP4, total, 10_000, 150_000)).await;
         assert_eq!(part, all[10_000..150_000]);
     }
 
     #[test]
     fn huge_results_use_a_64_bit_box() {
         let total = 5 << 30;
-        let head = head(total);
+        let head = head(FIXTURE_MP4, total);
         let f = FIXTURE_MP4.len();
         assert_eq!(&head[f..f + 8], &[0, 0, 0, 1, b'f', b'r', b'e', b'e']);
         assert_eq!(u64::from_be_bytes(head[f + 8..f + 16].try_into().unwrap()), total - f as u64);
@@ -279,7 +306,7 @@ mod tests {
     async fn b64_body_decodes_to_the_result() {
         use base64::Engine;
         for size in [None, Some(100_001), Some(100_002), Some(300_000)] {
-            let (len, stream) = b64_json_body("{\"b64_json\":\"".into(), size, "\"}");
+            let (len, stream) = b64_json_body("{\"b64_json\":\"".into(), Bytes::from_static(FIXTURE_MP4), size, "\"}");
             let body = collect(stream).await;
             assert_eq!(body.len() as u64, len);
             let text = std::str::from_utf8(&body).unwrap();

@@ -737,7 +737,9 @@ async fn retrieve_video_content<const AIH: bool>(
         match variant {
             "thumbnail" => media::serve_static(media::FIXTURE_THUMBNAIL_WEBP, "image/webp"),
             "spritesheet" => media::serve_static(media::FIXTURE_SPRITESHEET_WEBP, "image/webp"),
-            _ => media::serve_mp4(&request_headers, st.config.result_size, fault.as_ref()),
+            _ => {
+                media::serve_mp4(&request_headers, &media::job_video(&st, &job), st.config.result_size, fault.as_ref())
+            }
         }
     })
     .await

@@ -356,7 +356,8 @@ async fn generate_video(
         let model = job.model.clone();
         if body.get("response_format").and_then(Value::as_str) == Some("b64_json") {
             let prefix = format!(r#"{{"created":{created},"model":{},"videos":[{{"b64_json":""#, json!(model));
-            let (len, stream) = media::b64_json_body(prefix, st.config.result_size, "\"}]}");
+            let (len, stream) =
+                media::b64_json_body(prefix, media::job_video(&st, &job), st.config.result_size, "\"}]}");
             let mut response = Response::new(Body::from_stream(stream));
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));

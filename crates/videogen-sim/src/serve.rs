@@ -86,6 +86,10 @@ pub struct ServeArgs {
     /// The signing secret of Replicate's webhooks (`whsec_` and base64).
     #[arg(long, default_value = crate::DEFAULT_WEBHOOK_SECRET)]
     pub webhook_secret: String,
+    /// Serve the committed 2-second 320x180 fixture for every job instead of a clip of the
+    /// job's requested length and aspect ratio in a colour of its own.
+    #[arg(long)]
+    pub fixture_videos: bool,
 }
 
 impl ServeArgs {
@@ -108,6 +112,11 @@ impl ServeArgs {
             oxen_models: self.oxen_models.clone(),
             list_lag: Duration::from_millis(self.list_lag_ms),
             webhook_secret: self.webhook_secret.clone(),
+            result_videos: if self.fixture_videos {
+                crate::ResultVideos::Fixture
+            } else {
+                crate::ResultVideos::AsRequested
+            },
         }
     }
 }

@@ -134,6 +134,7 @@ async fn download(
     let size = state.config.result_size;
     let ttl = state.config.result_ttl;
     let range = headers.clone();
+    let video = media::job_video(&state, &job);
     run(state, job.provider, "download", Op::Download, &conn, &headers, |_, fault| async move {
         if job.phase() != Phase::Succeeded || job.deleted {
             (StatusCode::NOT_FOUND, "no such result").into_response()
@@ -142,7 +143,7 @@ async fn download(
         } else if thumbnail {
             media::serve_static(media::FIXTURE_THUMBNAIL_WEBP, "image/webp")
         } else {
-            media::serve_mp4(&range, size, fault.as_ref())
+            media::serve_mp4(&range, &video, size, fault.as_ref())
         }
     })
     .await

@@ -71,6 +71,30 @@ pub(crate) struct Job {
 }
 
 impl Job {
+    /// What this job's result clip looks like ([`crate::clip`]): the length and aspect ratio its
+    /// create asked for (OpenAI's `seconds` and `size`; the others' `duration`, `aspect_ratio`,
+    /// `size` or `ratio` parameters), coloured from its prompt and id.
+    pub(crate) fn clip_spec(&self) -> crate::clip::ClipSpec {
+        let number = |v: &Value| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().trim_end_matches('s').parse().ok(),
+            _ => None,
+        };
+        let seconds = self
+            .seconds
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .or_else(|| ["duration", "seconds"].iter().find_map(|k| self.params.get(*k).and_then(number)));
+        let ratio = crate::clip::parse_ratio(&self.size).or_else(|| {
+            ["aspect_ratio", "size", "ratio"]
+                .iter()
+                .find_map(|k| self.params.get(*k).and_then(Value::as_str).and_then(crate::clip::parse_ratio))
+        });
+        let seed = format!("{}#{}", self.prompt.as_deref().unwrap_or(""), self.id);
+        crate::clip::ClipSpec::new(seconds, ratio, &seed)
+    }
+
     pub(crate) fn new(provider: Provider, id: String, model: String, config: &SimConfig) -> Self {
         Self {
             provider,

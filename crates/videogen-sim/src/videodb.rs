@@ -65,7 +65,7 @@ fn video_json(state: &SimState, job: &Job) -> Value {
         "description": job.prompt.clone().unwrap_or_default(),
         "collection_id": job.collection_id,
         "length": seconds as f64,
-        "size": media::result_bytes_len(state.config.result_size) as f64,
+        "size": media::padded_len(media::job_video(state, job).len() as u64, state.config.result_size) as f64,
         "stream_url": state.result_url(&job.id),
         "player_url": format!("https://console.videodb.io/player?url={}", state.result_url(&job.id)),
         "thumbnail_url": state.result_url(&job.id).replace(".mp4", ".webp"),

@@ -129,6 +129,36 @@ mod tests {
         assert!((info.duration_seconds - 2.0).abs() < 0.05, "{info:?}");
     }
 
+    /// The simulator's clips read back as asked; where `ffprobe` is installed, it agrees with this
+    /// box walk on the duration and the frame size.
+    #[test]
+    fn simulated_clips_read_as_requested_and_ffprobe_agrees() {
+        use videogen_sim::clip::{ClipSpec, encode, parse_ratio};
+        let dir = tempfile::tempdir().unwrap();
+        for (seconds, ratio, size) in [(8.0, "16:9", (160, 90)), (5.0, "9:16", (90, 160)), (12.0, "1:1", (160, 160))] {
+            let path = dir.path().join(format!("{seconds}-{}.mp4", ratio.replace(':', "x")));
+            std::fs::write(&path, encode(&ClipSpec::new(Some(seconds), parse_ratio(ratio), "p")).unwrap()).unwrap();
+            let info = read(&path).unwrap();
+            assert_eq!((info.width, info.height), size, "{ratio}");
+            assert!((info.duration_seconds - seconds).abs() < 0.01, "{info:?}");
+            let probe = std::process::Command::new("ffprobe")
+                .args(["-v", "error", "-show_entries", "format=duration:stream=width,height", "-of", "json"])
+                .arg(&path)
+                .output();
+            match probe {
+                Ok(out) if out.status.success() => {
+                    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                    let probed: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
+                    assert!((probed - info.duration_seconds).abs() < 0.05, "ffprobe {probed} s, box walk {info:?}");
+                    assert_eq!(v["streams"][0]["width"].as_u64(), Some(u64::from(info.width)));
+                    assert_eq!(v["streams"][0]["height"].as_u64(), Some(u64::from(info.height)));
+                }
+                Ok(out) => panic!("ffprobe refused the clip: {}", String::from_utf8_lossy(&out.stderr)),
+                Err(_) => eprintln!("ffprobe is not installed: the box walk alone was checked"),
+            }
+        }
+    }
+
     #[test]
     fn malformed_files_are_none_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
