@@ -31,6 +31,8 @@ fn start_sim(root: &Path, args: &[&str]) -> Result<Sim, String> {
     let port = free_port()?;
     let child = Command::new(root.join("target/release/videogen-sim"))
         .args(["--addr", &format!("127.0.0.1:{port}"), "--finished-job-cap", "100000"])
+        // One fixed result file, so figures compare across runs and with earlier ones.
+        .arg("--fixture-videos")
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

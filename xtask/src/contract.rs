@@ -64,11 +64,14 @@ fn run(name: &str, command: &mut Command) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("{name} failed ({status})")) }
 }
 
-/// Starts the simulator binary on a free port; returns its base URL.
+/// Starts the simulator binary on a free port; returns its base URL. It serves the committed
+/// fixture for every job (`--fixture-videos`): the scripted flow compares downloads with it byte
+/// for byte.
 fn start_simulator(root: &Path, children: &mut Children) -> Result<String, String> {
     let port = free_port()?;
     let sim = Command::new(root.join("target/debug/videogen-sim"))
         .args(["--addr", &format!("127.0.0.1:{port}"), "--queued-ms", "30", "--processing-ms", "150", "--api-key", KEY])
+        .arg("--fixture-videos")
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start videogen-sim: {e}"))?;

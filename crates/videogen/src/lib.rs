@@ -211,9 +211,18 @@ pub use request::{
     DEFAULT_SHOT_SECONDS, ImageInput, MAX_OXEN_GENERATIONS, MAX_REFERENCE_IMAGE_BYTES, Shot, Size, VideoRequest,
     check_local_inputs,
 };
-pub use result::{Download, Variant, VideoInfo, VideoLocation};
+pub use result::{Download, DownloadProgress, Variant, VideoInfo, VideoLocation};
 pub use retry::{MAX_RETRY_AFTER, RateLimitPause, RequestKind, RetryPolicy, RetrySchedule};
 pub use rust_decimal::Decimal;
+
+/// The HTTP types public signatures take, so a program needs no `reqwest` or `http` dependency
+/// of its own to call them ([`Client::confirm_callback`], [`webhook::parse`],
+/// [`webhook::Verifier::verify`] take the request's [`http::HeaderMap`]): reqwest 0.13's own
+/// re-exports of the `http` crate's types.
+pub mod http {
+    pub use reqwest::StatusCode;
+    pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+}
 pub use secrecy::SecretString;
 pub use video::Video;
 pub use wait::{DEFAULT_MIN_POLL_INTERVAL, DEFAULT_PUSH_SAFETY_POLL, FINAL_LOOK, MAX_POLL_HINT, WaitEvent, WaitPolicy};

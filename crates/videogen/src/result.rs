@@ -152,6 +152,21 @@ pub(crate) struct Inline {
     pub end: usize,
 }
 
+/// How far a download has come: reported by a [`crate::Video`] given
+/// [`crate::Video::on_progress`], once when the transfer starts (with the bytes resumed from an
+/// earlier partial file), after each piece written, and once the file is checked and in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DownloadProgress {
+    /// Bytes in the partial file so far (a restart, when the server ignores `Range` or sent
+    /// something other than the video, starts again from 0).
+    pub bytes: u64,
+    /// The whole file's size in bytes, when the server said (`Content-Length`,
+    /// `Content-Range`).
+    pub total: Option<u64>,
+    /// The file is complete, checked and in place (the last report).
+    pub done: bool,
+}
+
 /// What a download wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Download {

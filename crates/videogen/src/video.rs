@@ -23,7 +23,12 @@ pub struct Video {
     variant: Variant,
     /// Whether a download may replace an existing file (see [`Video::no_overwrite`]).
     replace: bool,
+    /// Told how far each download has come ([`Video::on_progress`]).
+    progress: Option<ProgressFn>,
 }
+
+/// A download's progress callback.
+pub(crate) type ProgressFn = Arc<dyn Fn(crate::DownloadProgress) + Send + Sync>;
 
 impl std::ops::Deref for Video {
     type Target = VideoInfo;
@@ -53,7 +58,7 @@ impl std::fmt::Debug for Video {
 
 impl Video {
     pub(crate) fn new(inner: Arc<Inner>, info: VideoInfo) -> Self {
-        Self { inner, info, inline: None, variant: Variant::Video, replace: true }
+        Self { inner, info, inline: None, variant: Variant::Video, replace: true, progress: None }
     }
 
     #[cfg_attr(not(feature = "oxen"), allow(dead_code))]
@@ -64,6 +69,7 @@ impl Video {
             inline: Some(inline),
             variant: Variant::Video,
             replace: true,
+            progress: None,
         }
     }
 
@@ -95,6 +101,24 @@ impl Video {
     /// ```
     pub fn no_overwrite(mut self) -> Self {
         self.replace = false;
+        self
+    }
+
+    /// This video, telling `report` how far each of its downloads has come (bytes written, the
+    /// total when the server gives it, and a last report once the file is in place): for a
+    /// progress bar on long downloads. Called from the download's task, so keep it quick.
+    ///
+    /// ```no_run
+    /// # async fn f(video: videogen::Video) -> videogen::Result<()> {
+    /// let video = video.on_progress(|p| match p.total {
+    ///     Some(total) => eprintln!("{} of {total} bytes", p.bytes),
+    ///     None => eprintln!("{} bytes", p.bytes),
+    /// });
+    /// video.download_to("out.mp4").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_progress(mut self, report: impl Fn(crate::DownloadProgress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(report));
         self
     }
 }
@@ -197,6 +221,7 @@ impl Video {
             inline: self.inline.as_ref(),
             variant: self.variant,
             replace: self.replace,
+            progress: self.progress.as_deref(),
         };
         let result = transfer.run(path, limit).instrument(span).await;
         result.map_err(|e| e.with_job(&self.job))

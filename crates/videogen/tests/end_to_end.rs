@@ -40,7 +40,18 @@ async fn large_results_and_oxen_sync_in_both_formats() {
     let client = client(&sim, Provider::Oxen);
     let url = client.generate_now(&request(Provider::Oxen)).await.unwrap();
     assert!(url.url().is_some());
-    url.download_to(dir.join("url.mp4")).await.unwrap();
+    // Progress: a first report, pieces in order with the total, a last one once in place.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<videogen::DownloadProgress>::new()));
+    let sink = seen.clone();
+    url.on_progress(move |p| sink.lock().unwrap().push(p)).download_to(dir.join("url.mp4")).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!((seen[0].bytes, seen[0].done), (0, false), "{:?}", &seen[..2]);
+    assert!(seen.len() > 10, "a report per piece of a 3 MiB body: {}", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].bytes <= w[1].bytes), "bytes only grow");
+    assert!(seen[1..].iter().all(|p| p.total == Some(size)), "the total from Content-Length");
+    let last = seen.last().unwrap();
+    assert_eq!((last.bytes, last.done), (size, true));
+    assert_eq!(seen.iter().filter(|p| p.done).count(), 1);
     let inline =
         client.generate_now(&request(Provider::Oxen).extra("response_format", "b64_json".into())).await.unwrap();
     assert!(inline.url().is_none());

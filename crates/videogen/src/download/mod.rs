@@ -54,9 +54,17 @@ pub(crate) struct Transfer<'a> {
     pub variant: Variant,
     /// Whether the final file may replace one at the path.
     pub replace: bool,
+    /// Told how far the transfer has come ([`crate::Video::on_progress`]).
+    pub progress: Option<&'a (dyn Fn(crate::DownloadProgress) + Send + Sync)>,
 }
 
 impl Transfer<'_> {
+    fn report(&self, bytes: u64, total: Option<u64>, done: bool) {
+        if let Some(report) = self.progress {
+            report(crate::DownloadProgress { bytes, total, done });
+        }
+    }
+
     /// Downloads to `path` within `limit` (see [`crate::Video::download_to`]).
     pub(crate) async fn run(&self, path: &Path, limit: Duration) -> Result<Download> {
         if !self.replace && std::fs::symlink_metadata(path).is_ok() {
@@ -131,6 +139,7 @@ impl Transfer<'_> {
         }
         let bytes = partial.written;
         partial.commit(target, self.replace).await.map_err(|e| self.io(path, e))?;
+        self.report(bytes, Some(bytes), true);
         Ok(Download { path: target.to_path_buf(), bytes, resumed: 0, resumed_from: 0 })
     }
 
@@ -146,6 +155,7 @@ impl Transfer<'_> {
             return Err(Error::Expired { job: Box::new(self.job.clone()) });
         }
         let resumed_from = transfer.partial.written;
+        self.report(resumed_from, None, false);
         let mut schedule = crate::RetrySchedule::new(crate::RequestKind::Read, self.inner.retry).until(deadline);
         let mut resumed = 0u32;
         loop {
@@ -167,6 +177,7 @@ impl Transfer<'_> {
                 Ok(()) => {
                     let bytes = transfer.partial.written;
                     transfer.partial.commit(target, self.replace).await.map_err(|e| self.io(path, e))?;
+                    self.report(bytes, Some(bytes), true);
                     tracing::info!(bytes, resumed, resumed_from, "downloaded");
                     return Ok(Download { path: target.to_path_buf(), bytes, resumed, resumed_from });
                 }
@@ -369,6 +380,7 @@ impl Transfer<'_> {
                 return Err(self.fail(format!("over the cap of {cap} bytes")));
             }
             t.partial.write(&chunk).await.map_err(|e| self.io(path, e))?;
+            self.report(t.partial.written, t.total, false);
         }
         if let Some(total) = t.total
             && t.partial.written != total
