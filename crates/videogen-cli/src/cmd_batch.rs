@@ -40,12 +40,19 @@ pub enum BatchCommand {
     Report(BatchReport),
 }
 
-/// `videogen batch report --out-dir DIR [--csv]`.
+/// `videogen batch report --out-dir DIR [--ledger URL [--batch-id ID]] [--csv]`.
 #[derive(Args, Debug)]
 pub struct BatchReport {
-    /// The batch's out folder (its journal, videos and results).
+    /// The batch's out folder (its journal, videos and results; with --ledger, where this
+    /// worker's videos are and the results go).
     #[arg(long)]
     pub out_dir: PathBuf,
+    /// Read the batch from this shared ledger (postgres://…) instead of the folder's journal.
+    #[arg(long)]
+    pub ledger: Option<String>,
+    /// The batch's id on the ledger (default: its only batch).
+    #[arg(long, requires = "ledger")]
+    pub batch_id: Option<String>,
     /// Print the results as CSV (one record per video) on standard output instead of writing
     /// the files.
     #[arg(long)]
@@ -54,7 +61,13 @@ pub struct BatchReport {
 
 impl Run for BatchReport {
     async fn run(self, global: Global) -> Result<Report, CliError> {
-        let rows = batch::results::from_journal(&self.out_dir)?;
+        let rows = match &self.ledger {
+            Some(url) => {
+                check_ledger_url(url)?;
+                batch::status::result_rows(url, self.batch_id.as_deref(), &self.out_dir).await?.1
+            }
+            None => batch::results::from_journal(&self.out_dir)?,
+        };
         if self.csv {
             print!("{}", batch::results::csv(&rows));
             return Ok(Report::empty());
@@ -341,6 +354,18 @@ impl Run for BatchRun {
         closed?;
         if embedded {
             write_results(&items, &out_dir, false);
+        } else if let (Some(url), Some(id)) =
+            (&self.ledger, runner.ledger().describe().and_then(|d| d["batch_id"].as_str().map(String::from)))
+        {
+            // This worker's folder gets the whole batch's results, as the shared ledger has them.
+            match batch::status::result_rows(url, Some(&id), &out_dir).await {
+                Ok((_, rows)) => {
+                    if let Err(e) = batch::results::write(&out_dir, &rows, false) {
+                        output::err(&format!("warning: the results page was not written: {}", e.message));
+                    }
+                }
+                Err(e) => output::err(&format!("warning: the results page was not written: {}", e.message)),
+            }
         }
         progress.done_before(&out_dir);
         results.sort_by_key(|(n, _)| *n);

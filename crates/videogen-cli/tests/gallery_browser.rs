@@ -200,6 +200,24 @@ async fn the_gallery_page_works_in_a_real_browser() {
     assert_eq!(browser.run(&shown("failed")).await, 3);
     assert_eq!(browser.run(&shown("done")).await, 6);
     assert_eq!(browser.run(&shown("")).await, 9);
+    // Sorting: by time finished, newest first (one line at a time: line 9 ended last); by cost,
+    // the priced lines first.
+    let first_after = |key: &str| {
+        format!(
+            "const s = document.getElementById('sort'); s.value = '{key}'; s.dispatchEvent(new Event('change'));
+             return document.querySelector('article.card:not([hidden])').id;"
+        )
+    };
+    assert_eq!(browser.run(&first_after("finished")).await, "line-9");
+    assert_eq!(browser.run(&first_after("line")).await, "line-1");
+    let by_cost = browser
+        .run(
+            "const s = document.getElementById('sort'); s.value = 'cost'; s.dispatchEvent(new Event('change'));
+             return Array.from(document.querySelectorAll('article.card')).map(c => parseFloat(c.dataset.cost));",
+        )
+        .await;
+    let by_cost: Vec<f64> = by_cost.as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).collect();
+    assert!(by_cost.windows(2).all(|w| w[0] >= w[1]) && by_cost[8] == 0.0, "dearest first: {by_cost:?}");
     // The injected script is text on the page, never run.
     assert_eq!(browser.run("return typeof window.__injected").await, "undefined");
     let text = browser.run("return document.getElementById('line-9').innerText").await;

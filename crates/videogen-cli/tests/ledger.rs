@@ -197,7 +197,24 @@ async fn four_workers_on_postgres_killed_at_random_do_every_line_once() {
     }
     let owned: i64 = db.query_one("SELECT count(*) FROM videogen_jobs", &[]).await.unwrap().get(0);
     assert_eq!(owned, LINES as i64);
-    assert_files(&out, &[]);
+    // The results from the ledger (a worker that ran to its end wrote them too; the last one
+    // may have been killed): every line done with its one file, read back from the MP4.
+    let report = tokio::task::block_in_place(|| {
+        videogen().args(["batch", "report", "--ledger", &cluster.url, "--out-dir"]).arg(&out).output().unwrap()
+    });
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let manifest: Vec<serde_json::Value> = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(manifest.len(), LINES);
+    let odd: Vec<&serde_json::Value> = manifest
+        .iter()
+        .filter(|r| r["status"] != "done" || r["files"][0]["width"].as_u64().is_none() || r["prompt"].is_null())
+        .collect();
+    assert!(odd.is_empty(), "{odd:?}");
+    assert_files(&out, &["index.html", "results.jsonl"]);
     let counters = assert_paid_once(&sim);
     let workers: i64 = db.query_one("SELECT count(*) FROM videogen_workers", &[]).await.unwrap().get(0);
     let by_worker: Vec<i32> = db

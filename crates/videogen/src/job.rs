@@ -112,8 +112,16 @@ impl JobError {
     }
 }
 
-/// Whether a provider message describes a content-policy refusal.
-pub(crate) fn looks_like_content_policy(message: &str) -> bool {
+/// Whether a provider's failure message describes a content-policy refusal (the rule
+/// [`JobError::content_policy`] follows when the provider sends no code saying so): it names the
+/// content policy, moderation, a safety system, a policy violation, or content flagged as
+/// sensitive (Replicate's E005).
+///
+/// ```
+/// assert!(videogen::looks_like_content_policy("The request was rejected by the model's content policy"));
+/// assert!(!videogen::looks_like_content_policy("The model failed to generate the video."));
+/// ```
+pub fn looks_like_content_policy(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     // Replicate: "The input or output was flagged as sensitive … (E005)".
     ["content policy", "content_policy", "moderation", "safety system", "policy violation", "flagged as sensitive"]

@@ -202,7 +202,7 @@ pub use client::{Client, Generation, JobRef};
 pub use cost::Cost;
 pub use download::{MAX_DOWNLOAD_REDIRECTS, check_output_path, partial_path, place_without_replacing};
 pub use error::{CreateAttempt, Error, ErrorContext, ErrorSource, Result};
-pub use job::{Collection, Job, JobError, JobStatus, JobSummary};
+pub use job::{Collection, Job, JobError, JobStatus, JobSummary, looks_like_content_policy};
 pub use listing::{DEFAULT_LIST_LIMIT, ListOptions};
 pub use operation::Operation;
 pub use provider::Provider;

@@ -1,7 +1,7 @@
 //! `index.html`: the batch's videos on one page, beside them in the out folder. One card per
 //! line (the playable video, `preload="metadata"`; prompt, provider and model, status and
 //! reason, duration, frame size and bytes, cost, job handle), totals at the top, filters by
-//! status and provider, sorting by line, cost or length. Self-contained: no network, no
+//! status and provider, sorting by line, cost, length or time finished (newest first). Self-contained: no network, no
 //! external script, style or font, so it opens from `file://`. Every text from a prompt or a
 //! server is escaped (they are untrusted); while the batch runs the page reloads itself every
 //! 10 seconds, keeping its filters in the URL's fragment.
@@ -143,7 +143,7 @@ pub fn page(rows: &[ResultRow], live: bool) -> String {
         let _ = write!(html, "<option>{}</option>", escape(provider));
     }
     html.push_str(
-        "</select></label><label>sort <select id=\"sort\"><option value=\"line\">line</option><option value=\"cost\">cost</option><option value=\"seconds\">length</option></select></label>",
+        "</select></label><label>sort <select id=\"sort\"><option value=\"line\">line</option><option value=\"cost\">cost</option><option value=\"seconds\">length</option><option value=\"finished\">time finished</option></select></label>",
     );
     html.push_str("<span><b id=\"shown\"></b> shown</span></div>\n</header>\n<main>\n");
     for row in rows {
@@ -159,12 +159,13 @@ fn card(html: &mut String, row: &ResultRow) {
     let cost: videogen::Decimal = row.cost.iter().map(|c| c.amount).sum();
     let _ = writeln!(
         html,
-        "<article class=\"card\" id=\"line-{0}\" data-line=\"{0}\" data-status=\"{1}\" data-provider=\"{2}\" data-cost=\"{3}\" data-seconds=\"{4}\">",
+        "<article class=\"card\" id=\"line-{0}\" data-line=\"{0}\" data-status=\"{1}\" data-provider=\"{2}\" data-cost=\"{3}\" data-seconds=\"{4}\" data-finished=\"{5}\">",
         row.line,
         escape(&row.status),
         escape(provider),
         cost.normalize(),
-        seconds
+        seconds,
+        row.finished_at.map_or(0, |t| t.timestamp_millis())
     );
     if row.files.is_empty() {
         let _ = writeln!(html, "<div class=\"novideo\">no video ({})</div>", escape(&row.status));

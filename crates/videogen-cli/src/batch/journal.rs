@@ -123,6 +123,7 @@ impl Journal {
                                 bytes: None,
                                 sha256: None,
                                 simulated: false,
+                                at: None,
                             },
                             "failed" => {
                                 LineEvent::Failed { error: v1.error.unwrap_or_default(), content_policy: false }

@@ -79,6 +79,9 @@ pub enum LineEvent {
         sha256: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         simulated: bool,
+        /// When it was put in place (absent in journals written before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<DateTime<Utc>>,
     },
     /// The job failed at the provider (content policy, cancelled, expired result);
     /// `--retry-failed-jobs` generates it again (and pays again).
@@ -115,6 +118,8 @@ pub struct Written {
     pub simulated: bool,
     /// Written by another worker of a shared ledger, in its own folder.
     pub elsewhere: bool,
+    /// When it was put in place, when recorded.
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// What the journal says of one line's work.
@@ -158,8 +163,8 @@ impl LineState {
                 self.refused = Some((error, code));
             }
             LineEvent::Unknown { .. } => self.unknown = true,
-            LineEvent::Done { output, file, cost, bytes, sha256, simulated } => {
-                self.done.insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false });
+            LineEvent::Done { output, file, cost, bytes, sha256, simulated, at } => {
+                self.done.insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false, at });
             }
             LineEvent::Failed { error, content_policy } => {
                 self.failed = Some(error);

@@ -535,8 +535,9 @@ impl PgLedger {
                 .await
                 .map_err(db("recording"))?
             }
-            LineEvent::Done { output, file, cost, bytes, sha256, simulated } => {
+            LineEvent::Done { output, file, cost, bytes, sha256, simulated, at } => {
                 let entry = json!({
+                    "at": at,
                     "file": file,
                     "out_dir": self.options.out_dir.to_string_lossy(),
                     "host": self.host,
@@ -900,7 +901,7 @@ async fn renew(client: &Client, batch_id: &str, worker_id: &str, lease: Duration
 /// A line's state from its row. Outputs written in another folder count as done (another
 /// worker wrote them, perhaps on another machine); those written in this worker's folder
 /// count when the file is still there.
-fn line_state(
+pub(crate) fn line_state(
     state: String,
     idempotency_key: Option<String>,
     submitting_at: Option<DateTime<Utc>>,
@@ -935,6 +936,7 @@ fn line_state(
                     sha256: entry["sha256"].as_str().map(str::to_string),
                     simulated: entry["simulated"].as_bool().unwrap_or(false),
                     elsewhere: !here,
+                    at: serde_json::from_value(entry["at"].clone()).ok(),
                 },
             );
         }

@@ -45,6 +45,37 @@ pub struct FileRow {
     pub cost: Option<Cost>,
     /// Made by the built-in simulator: not a real video, no cost.
     pub simulated: bool,
+    /// When it was put in place (RFC 3339 UTC; absent in journals from before it was kept).
+    #[serde(default)]
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What a line asked for: from the batch file's item, or from a shared ledger's row.
+#[derive(Clone, Debug, Default)]
+pub struct Asked {
+    /// The prompt.
+    pub prompt: Option<String>,
+    /// A multi-shot line's shots' prompts.
+    pub shots: Vec<String>,
+    /// Where it runs.
+    pub provider: Option<String>,
+    /// Its model.
+    pub model: Option<String>,
+    /// How many videos it makes.
+    pub outputs: Option<usize>,
+}
+
+impl Asked {
+    /// What `item` asks for.
+    pub fn of(item: &Item) -> Self {
+        Self {
+            prompt: item.request.prompt.clone(),
+            shots: item.request.shots.iter().map(|s| s.prompt.clone()).collect(),
+            provider: Some(item.request.provider.as_str().to_string()),
+            model: Some(item.request.model.clone()),
+            outputs: Some(item.outs.len()),
+        }
+    }
 }
 
 /// One line of a batch and what became of it: a row of `results.jsonl`.
@@ -78,6 +109,9 @@ pub struct ResultRow {
     pub cost: Vec<Cost>,
     /// Made by the built-in simulator.
     pub simulated: bool,
+    /// When its last video was put in place (RFC 3339 UTC), when recorded.
+    #[serde(default)]
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The status word of a line's state with `outputs` outputs.
@@ -101,15 +135,16 @@ pub fn status_of(state: &LineState, outputs: usize) -> &'static str {
     }
 }
 
-/// A line's row from its state; `item` gives what was asked (absent: only the jobs tell the
-/// provider and model).
-pub fn row(line: usize, key: &str, item: Option<&Item>, state: &LineState, out_dir: &Path) -> ResultRow {
-    let outputs = item.map_or(state.jobs.len().max(state.done.len()), |i| i.outs.len());
+/// A line's row from its state; `asked` gives what was asked (empty: only the jobs tell the
+/// provider and model). Files are read from `out_dir` (their length and frame size), except
+/// those a shared ledger's other workers wrote in folders of their own.
+pub fn row(line: usize, key: &str, asked: &Asked, state: &LineState, out_dir: &Path) -> ResultRow {
+    let outputs = asked.outputs.unwrap_or(state.jobs.len().max(state.done.len()));
     let mut files: Vec<FileRow> = state
         .done
         .iter()
         .map(|(output, written)| {
-            let info = mp4::read(&out_dir.join(&written.file));
+            let info = if written.elsewhere { None } else { mp4::read(&out_dir.join(&written.file)) };
             FileRow {
                 output: output + 1,
                 file: written.file.clone(),
@@ -120,6 +155,7 @@ pub fn row(line: usize, key: &str, item: Option<&Item>, state: &LineState, out_d
                 height: info.map(|i| i.height),
                 cost: written.cost.clone().filter(|_| !written.simulated),
                 simulated: written.simulated,
+                finished_at: written.at,
             }
         })
         .collect();
@@ -133,17 +169,16 @@ pub fn row(line: usize, key: &str, item: Option<&Item>, state: &LineState, out_d
     ResultRow {
         line,
         key: key.to_string(),
-        prompt: item.and_then(|i| i.request.prompt.clone()),
-        shots: item.map(|i| i.request.shots.iter().map(|s| s.prompt.clone()).collect()).unwrap_or_default(),
-        provider: item
-            .map(|i| i.request.provider.as_str().to_string())
-            .or_else(|| first_job.map(|j| j.provider.as_str().to_string())),
-        model: item.map(|i| i.request.model.clone()).or_else(|| first_job.map(|j| j.model.clone())),
+        prompt: asked.prompt.clone(),
+        shots: asked.shots.clone(),
+        provider: asked.provider.clone().or_else(|| first_job.map(|j| j.provider.as_str().to_string())),
+        model: asked.model.clone().or_else(|| first_job.map(|j| j.model.clone())),
         jobs: state.jobs.clone(),
         status: status_of(state, outputs).to_string(),
         reason,
         content_policy: state.content_policy,
         simulated: files.iter().any(|f| f.simulated),
+        finished_at: files.iter().filter_map(|f| f.finished_at).max(),
         files,
         cost: by_currency.into_iter().map(|(currency, amount)| Cost { amount: amount.normalize(), currency }).collect(),
     }
@@ -152,7 +187,7 @@ pub fn row(line: usize, key: &str, item: Option<&Item>, state: &LineState, out_d
 /// Every line's row, in line order, from the batch's items and the journal's states.
 pub fn rows(items: &[Item], states: &HashMap<String, LineState>, out_dir: &Path) -> Vec<ResultRow> {
     let empty = LineState::default();
-    items.iter().map(|i| row(i.number, &i.key, Some(i), states.get(&i.key).unwrap_or(&empty), out_dir)).collect()
+    items.iter().map(|i| row(i.number, &i.key, &Asked::of(i), states.get(&i.key).unwrap_or(&empty), out_dir)).collect()
 }
 
 /// Writes `name` in `dir` whole and atomically: a temporary file beside it, synced, renamed
@@ -259,7 +294,7 @@ pub fn from_journal(out_dir: &Path) -> Result<Vec<ResultRow>, CliError> {
     let mut rows: Vec<ResultRow> = states
         .iter()
         .map(|(key, line, state)| {
-            let mut row = row(*line, key, None, state, out_dir);
+            let mut row = row(*line, key, &Asked::default(), state, out_dir);
             if let Some(known) = written.get(key) {
                 row.line = known.line;
                 row.prompt.clone_from(&known.prompt);
@@ -371,9 +406,11 @@ mod tests {
                 height: Some(180),
                 cost: Some(Cost { amount: "0.35".parse().unwrap(), currency: "USD".into() }),
                 simulated: false,
+                finished_at: None,
             }],
             cost: Vec::new(),
             simulated: false,
+            finished_at: None,
         }
     }
 

@@ -463,8 +463,15 @@ impl Runner {
                 format!("no free name left beside {preferred}"),
             )));
         };
-        let done =
-            LineEvent::Done { output, file: out.clone(), cost, bytes: Some(bytes), sha256: Some(sha256), simulated };
+        let done = LineEvent::Done {
+            output,
+            file: out.clone(),
+            cost,
+            bytes: Some(bytes),
+            sha256: Some(sha256),
+            simulated,
+            at: Some(chrono::Utc::now()),
+        };
         self.record(item, done).await?;
         let _ = tokio::fs::remove_file(staging).await;
         Ok(Ok(out))

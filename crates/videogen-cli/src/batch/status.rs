@@ -22,13 +22,15 @@ async fn batches(client: &tokio_postgres::Client) -> Result<Vec<(String, i32, Op
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
 }
 
-/// The status of batch `batch_id` (or of the only batch in the ledger).
-pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Result<Report, CliError> {
-    let client = postgres::connect(url).await?;
-    // A read changes nothing: the schema is checked, never migrated (workers migrate it).
-    postgres::check_schema(&client).await?;
-    let err = |e: tokio_postgres::Error| CliError::failed(format!("the ledger: {e}"));
-    let all = batches(&client).await?;
+/// Batch `batch_id` of the ledger, or its only batch: (id, lines, file, created).
+///
+/// # Errors
+/// No such batch; none, or several without an id to choose.
+pub async fn choose_batch(
+    client: &tokio_postgres::Client,
+    batch_id: Option<&str>,
+) -> Result<(String, i32, Option<String>, String), CliError> {
+    let all = batches(client).await?;
     let batch_id = match batch_id {
         Some(id) => id.to_string(),
         None if all.len() == 1 => all[0].0.clone(),
@@ -45,9 +47,62 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
             )));
         }
     };
-    let Some((_, lines, file, created)) = all.iter().find(|b| b.0 == batch_id).cloned() else {
-        return Err(CliError::usage(format!("the ledger holds no batch {batch_id}")));
-    };
+    all.into_iter()
+        .find(|b| b.0 == batch_id)
+        .ok_or_else(|| CliError::usage(format!("the ledger holds no batch {batch_id}")))
+}
+
+/// Every line of batch `batch_id` (or of the only batch) as a results row, in line order, the
+/// files read from `out_dir` where this folder holds them. Returns the batch's id and its rows.
+///
+/// # Errors
+/// The ledger could not be read; no such batch.
+pub async fn result_rows(
+    url: &str,
+    batch_id: Option<&str>,
+    out_dir: &std::path::Path,
+) -> Result<(String, Vec<super::results::ResultRow>), CliError> {
+    let client = postgres::connect(url).await?;
+    postgres::check_schema(&client).await?;
+    let (batch_id, ..) = choose_batch(&client, batch_id).await?;
+    let out_dir = std::fs::canonicalize(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
+    let rows = client
+        .query(
+            "SELECT line_no, key, provider, model, prompt, outputs, state, idempotency_key, submitting_at, jobs, done, error
+               FROM videogen_lines WHERE batch_id = $1 ORDER BY line_no",
+            &[&batch_id],
+        )
+        .await
+        .map_err(|e| CliError::failed(format!("the ledger: {e}")))?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let line: i32 = r.get(0);
+            let key: String = r.get(1);
+            let outputs: i32 = r.get(5);
+            let error: Option<String> = r.get(11);
+            let mut state = postgres::line_state(r.get(6), r.get(7), r.get(8), r.get(9), r.get(10), error, &out_dir);
+            state.content_policy = state.failed.as_deref().is_some_and(videogen::looks_like_content_policy);
+            let asked = super::results::Asked {
+                prompt: r.get(4),
+                shots: Vec::new(),
+                provider: Some(r.get(2)),
+                model: Some(r.get(3)),
+                outputs: usize::try_from(outputs).ok(),
+            };
+            super::results::row(usize::try_from(line).unwrap_or(0), &key, &asked, &state, &out_dir)
+        })
+        .collect();
+    Ok((batch_id, rows))
+}
+
+/// The status of batch `batch_id` (or of the only batch in the ledger).
+pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Result<Report, CliError> {
+    let client = postgres::connect(url).await?;
+    // A read changes nothing: the schema is checked, never migrated (workers migrate it).
+    postgres::check_schema(&client).await?;
+    let err = |e: tokio_postgres::Error| CliError::failed(format!("the ledger: {e}"));
+    let (batch_id, lines, file, created) = choose_batch(&client, batch_id).await?;
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     for row in client
         .query("SELECT state, count(*) FROM videogen_lines WHERE batch_id = $1 GROUP BY state", &[&batch_id])
