@@ -142,10 +142,12 @@ async fn the_gallery_page_works_in_a_real_browser() {
         })
         .collect();
     lines.push(r#"{"prompt": "A kite <script>window.__injected = 1</script> & \"friends\"", "duration": 5}"#.into());
+    // Line 10 on VideoDB, which gives a thumbnail: the card's poster.
+    lines.push(r#"{"prompt": "A drone over a harbour", "provider": "videodb", "duration": 6}"#.into());
     std::fs::write(dir.join("mixed.jsonl"), lines.join("\n")).unwrap();
     let out = dir.join("videos");
     let batch = tokio::task::block_in_place(|| {
-        videogen_at(&sim, &[videogen::Provider::Oxen])
+        videogen_at(&sim, &[videogen::Provider::Oxen, videogen::Provider::VideoDb])
             .args(["batch", "mixed.jsonl", "--concurrency", "1", "--out-dir"])
             .arg(&out)
             .current_dir(&dir)
@@ -158,7 +160,7 @@ async fn the_gallery_page_works_in_a_real_browser() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), 9);
+    assert_eq!(rows.len(), 10);
     let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), 3, "{statuses:?}");
     assert_eq!(rows.iter().filter(|r| r["content_policy"] == true).count(), 1, "{rows:?}");
@@ -173,7 +175,7 @@ async fn the_gallery_page_works_in_a_real_browser() {
     let browser = Browser::start().await;
     browser.go(&format!("file://{}", out.join("index.html").display())).await;
     let cards = browser.run("return document.querySelectorAll('article.card').length").await;
-    assert_eq!(cards, 9, "a card per line");
+    assert_eq!(cards, 10, "a card per line");
     // Every video's metadata loads from file:// (the page needs no network).
     let durations = browser
         .run_async(
@@ -185,10 +187,22 @@ async fn the_gallery_page_works_in_a_real_browser() {
         )
         .await;
     let durations: Vec<f64> = durations.as_array().unwrap().iter().map(|d| d.as_f64().unwrap_or(0.0)).collect();
-    assert_eq!(durations.len(), 6, "six videos: {durations:?}");
+    assert_eq!(durations.len(), 7, "seven videos: {durations:?}");
     assert!(durations.iter().all(|d| *d > 0.0), "every video's duration loaded: {durations:?}");
     // The browser reads the lengths asked for: 5 s, and 10 s for line 4 (the second video).
     assert!((durations[1] - 10.0).abs() < 0.05 && (durations[0] - 5.0).abs() < 0.05, "{durations:?}");
+    assert!((durations[6] - 6.0).abs() < 0.05, "VideoDB's 6 s: {durations:?}");
+    // VideoDB's card has the provider's thumbnail as its poster, and it loads from file://.
+    let poster = browser
+        .run_async(
+            "const done = arguments[arguments.length - 1];
+             const src = document.querySelector('#line-10 video').poster;
+             const img = new Image(); img.onload = () => done([src, img.naturalWidth]); img.onerror = () => done([src, 0]);
+             img.src = src;",
+        )
+        .await;
+    assert!(poster[0].as_str().unwrap().ends_with("-poster.webp") && poster[1].as_u64() > Some(0), "{poster}");
+    assert_eq!(browser.run("return document.querySelector('#line-1 video').poster").await, "", "Oxen.ai gives none");
     // The filters change what is shown.
     let shown = |status: &str| {
         format!(
@@ -198,17 +212,17 @@ async fn the_gallery_page_works_in_a_real_browser() {
         )
     };
     assert_eq!(browser.run(&shown("failed")).await, 3);
-    assert_eq!(browser.run(&shown("done")).await, 6);
-    assert_eq!(browser.run(&shown("")).await, 9);
-    // Sorting: by time finished, newest first (one line at a time: line 9 ended last); by cost,
-    // the priced lines first.
+    assert_eq!(browser.run(&shown("done")).await, 7);
+    assert_eq!(browser.run(&shown("")).await, 10);
+    // Sorting: by time finished, newest first (one line at a time: line 10 ended last); by cost,
+    // the dearest first.
     let first_after = |key: &str| {
         format!(
             "const s = document.getElementById('sort'); s.value = '{key}'; s.dispatchEvent(new Event('change'));
              return document.querySelector('article.card:not([hidden])').id;"
         )
     };
-    assert_eq!(browser.run(&first_after("finished")).await, "line-9");
+    assert_eq!(browser.run(&first_after("finished")).await, "line-10");
     assert_eq!(browser.run(&first_after("line")).await, "line-1");
     let by_cost = browser
         .run(
@@ -217,11 +231,12 @@ async fn the_gallery_page_works_in_a_real_browser() {
         )
         .await;
     let by_cost: Vec<f64> = by_cost.as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).collect();
-    assert!(by_cost.windows(2).all(|w| w[0] >= w[1]) && by_cost[8] == 0.0, "dearest first: {by_cost:?}");
+    assert!(by_cost.windows(2).all(|w| w[0] >= w[1]) && by_cost[9] == 0.0, "dearest first: {by_cost:?}");
     // The injected script is text on the page, never run.
     assert_eq!(browser.run("return typeof window.__injected").await, "undefined");
     let text = browser.run("return document.getElementById('line-9').innerText").await;
     assert!(text.as_str().unwrap().contains("<script>window.__injected = 1</script> & \"friends\""), "{text}");
+    browser.run(&first_after("line")).await;
     let artifact = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/gallery-screenshot.png");
     browser.screenshot(&artifact).await;
     assert!(std::fs::metadata(&artifact).unwrap().len() > 1000, "a screenshot is kept");

@@ -64,6 +64,36 @@ pub fn staging_name(key: &str, output: usize) -> String {
     format!(".videogen-batch-{safe}-{output}.mp4")
 }
 
+/// Where a line's output's thumbnail is downloaded before it is put in place: its staging
+/// name with `.poster` instead of `.mp4`.
+pub fn poster_staging(staging: &Path) -> std::path::PathBuf {
+    staging.with_extension("poster")
+}
+
+/// Puts the staged thumbnail `staged` beside the video `file` in `dir` as `<stem>-poster.<ext>`
+/// (the extension from its first bytes: WebP, JPEG or PNG), without replacing anything; the
+/// staged copy is removed either way. `None` when it is not one of those images or the name is
+/// taken (a file of someone else's is never replaced; the page shows no poster then).
+pub fn place_poster(dir: &Path, file: &str, staged: &Path) -> Option<String> {
+    let head = std::fs::read(staged).ok().map(|b| b.into_iter().take(12).collect::<Vec<u8>>()).unwrap_or_default();
+    let ext = if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some("webp")
+    } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if head.starts_with(b"\x89PNG") {
+        Some("png")
+    } else {
+        None
+    };
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    let placed = ext.and_then(|ext| {
+        let name = format!("{stem}-poster.{ext}");
+        videogen::place_without_replacing(staged, &dir.join(&name)).ok().map(|()| name)
+    });
+    let _ = std::fs::remove_file(staged);
+    placed
+}
+
 /// `preferred` if nothing is at that name in `dir`, else the first free one of
 /// `stem.2.ext`, `stem.3.ext`, … (`None` after 9,999 taken names).
 pub fn free_name(dir: &Path, preferred: &str) -> Option<String> {
@@ -106,5 +136,20 @@ mod tests {
         std::fs::remove_file(dir.path().join("0001-ab.mp4")).unwrap();
         assert!(!holds(dir.path(), &written), "removed");
         assert!(holds(dir.path(), &Written { elsewhere: true, ..written }), "another worker's folder");
+    }
+
+    #[test]
+    fn a_poster_goes_beside_its_video_under_a_free_name_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join(".x.poster");
+        let webp = videogen_sim::FIXTURE_THUMBNAIL_WEBP;
+        std::fs::write(&staged, webp).unwrap();
+        assert_eq!(place_poster(dir.path(), "0001-ab.mp4", &staged).as_deref(), Some("0001-ab-poster.webp"));
+        assert!(!staged.exists(), "the staged copy is gone");
+        std::fs::write(&staged, webp).unwrap();
+        assert_eq!(place_poster(dir.path(), "0001-ab.mp4", &staged), None, "a taken name is never replaced");
+        std::fs::write(&staged, b"<html>not an image</html>").unwrap();
+        assert_eq!(place_poster(dir.path(), "0002-cd.mp4", &staged), None);
+        assert!(!dir.path().join("0002-cd-poster.webp").exists());
     }
 }

@@ -1,5 +1,6 @@
 //! `index.html`: the batch's videos on one page, beside them in the out folder. One card per
-//! line (the playable video, `preload="metadata"`; prompt, provider and model, status and
+//! line (the playable video, `preload="metadata"`, the provider's thumbnail as its poster where
+//! there is one; prompt, provider and model, status and
 //! reason, duration, frame size and bytes, cost, job handle), totals at the top, filters by
 //! status and provider, sorting by line, cost, length or time finished (newest first). Self-contained: no network, no
 //! external script, style or font, so it opens from `file://`. Every text from a prompt or a
@@ -51,7 +52,7 @@ h1{font-size:1.2em;margin:0 0 .4em}
 .controls label{margin-right:1em}
 main{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:1em;padding:1.2em}
 .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:.6em;overflow-wrap:anywhere}
-.card video{width:100%;background:#000;border-radius:4px}
+.card video{width:100%;height:200px;object-fit:contain;background:#000;border-radius:4px}
 .card .prompt{font-weight:600;margin:.4em 0}
 .card .meta{font-size:.85em;color:#555}
 .status{display:inline-block;padding:0 .5em;border-radius:1em;font-size:.8em;color:#fff}
@@ -171,9 +172,10 @@ fn card(html: &mut String, row: &ResultRow) {
         let _ = writeln!(html, "<div class=\"novideo\">no video ({})</div>", escape(&row.status));
     }
     for file in &row.files {
+        let poster = file.poster.as_deref().map_or(String::new(), |p| format!(" poster=\"{}\"", escape(&href(p))));
         let _ = writeln!(
             html,
-            "<video controls preload=\"metadata\" src=\"{}\" title=\"{}\"></video>",
+            "<video controls preload=\"metadata\" src=\"{}\"{poster} title=\"{}\"></video>",
             escape(&href(&file.file)),
             escape(&file.file)
         );

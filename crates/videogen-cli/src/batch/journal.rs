@@ -124,6 +124,7 @@ impl Journal {
                                 sha256: None,
                                 simulated: false,
                                 at: None,
+                                poster: None,
                             },
                             "failed" => {
                                 LineEvent::Failed { error: v1.error.unwrap_or_default(), content_policy: false }

@@ -82,6 +82,9 @@ pub enum LineEvent {
         /// When it was put in place (absent in journals written before it was kept).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at: Option<DateTime<Utc>>,
+        /// The provider's thumbnail, put beside it (the results page's poster).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        poster: Option<String>,
     },
     /// The job failed at the provider (content policy, cancelled, expired result);
     /// `--retry-failed-jobs` generates it again (and pays again).
@@ -120,6 +123,8 @@ pub struct Written {
     pub elsewhere: bool,
     /// When it was put in place, when recorded.
     pub at: Option<DateTime<Utc>>,
+    /// The provider's thumbnail beside it, when one was placed.
+    pub poster: Option<String>,
 }
 
 /// What the journal says of one line's work.
@@ -163,8 +168,9 @@ impl LineState {
                 self.refused = Some((error, code));
             }
             LineEvent::Unknown { .. } => self.unknown = true,
-            LineEvent::Done { output, file, cost, bytes, sha256, simulated, at } => {
-                self.done.insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false, at });
+            LineEvent::Done { output, file, cost, bytes, sha256, simulated, at, poster } => {
+                self.done
+                    .insert(output, Written { file, cost, bytes, sha256, simulated, elsewhere: false, at, poster });
             }
             LineEvent::Failed { error, content_policy } => {
                 self.failed = Some(error);

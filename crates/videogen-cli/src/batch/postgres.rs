@@ -535,9 +535,10 @@ impl PgLedger {
                 .await
                 .map_err(db("recording"))?
             }
-            LineEvent::Done { output, file, cost, bytes, sha256, simulated, at } => {
+            LineEvent::Done { output, file, cost, bytes, sha256, simulated, at, poster } => {
                 let entry = json!({
                     "at": at,
+                    "poster": poster,
                     "file": file,
                     "out_dir": self.options.out_dir.to_string_lossy(),
                     "host": self.host,
@@ -937,6 +938,7 @@ pub(crate) fn line_state(
                     simulated: entry["simulated"].as_bool().unwrap_or(false),
                     elsewhere: !here,
                     at: serde_json::from_value(entry["at"].clone()).ok(),
+                    poster: entry["poster"].as_str().map(str::to_string),
                 },
             );
         }

@@ -48,6 +48,9 @@ pub struct FileRow {
     /// When it was put in place (RFC 3339 UTC; absent in journals from before it was kept).
     #[serde(default)]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The provider's thumbnail beside it (the page's poster), when there is one.
+    #[serde(default)]
+    pub poster: Option<String>,
 }
 
 /// What a line asked for: from the batch file's item, or from a shared ledger's row.
@@ -156,6 +159,7 @@ pub fn row(line: usize, key: &str, asked: &Asked, state: &LineState, out_dir: &P
                 cost: written.cost.clone().filter(|_| !written.simulated),
                 simulated: written.simulated,
                 finished_at: written.at,
+                poster: written.poster.clone().filter(|_| !written.elsewhere),
             }
         })
         .collect();
@@ -407,6 +411,7 @@ mod tests {
                 cost: Some(Cost { amount: "0.35".parse().unwrap(), currency: "USD".into() }),
                 simulated: false,
                 finished_at: None,
+                poster: None,
             }],
             cost: Vec::new(),
             simulated: false,

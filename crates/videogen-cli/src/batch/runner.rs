@@ -156,7 +156,9 @@ impl Runner {
         if held.iter().all(|h| *h) {
             // A run stopped after putting a file in place, before removing its staged copy.
             for i in 0..item.outs.len() {
-                let _ = std::fs::remove_file(self.out_dir.join(files::staging_name(&item.key, i)));
+                let staged = self.out_dir.join(files::staging_name(&item.key, i));
+                let _ = std::fs::remove_file(files::poster_staging(&staged));
+                let _ = std::fs::remove_file(staged);
             }
             self.progress.event(item, &LineEvent::Skipped);
             let mut written: Vec<(usize, &Written)> = state.done.iter().map(|(i, w)| (*i, w)).collect();
@@ -347,7 +349,7 @@ impl Runner {
                 if let Some(written) = state.done.get(&i)
                     && let Some((bytes, sha256)) = staged(&staging, written).await
                 {
-                    return Ok((written.cost.clone(), bytes, sha256));
+                    return Ok((written.cost.clone(), bytes, sha256, None));
                 }
                 let video = self.follow(item, job, policy).await?;
                 // The staging name is this line's own: a stale file there is replaced.
@@ -357,7 +359,21 @@ impl Runner {
                     source,
                     job: Some(Box::new(job.clone())),
                 })?;
-                Ok::<_, Error>((video.cost.clone(), bytes, sha256))
+                // The provider's thumbnail, for the results page's poster (best effort: the
+                // video is what the line is for).
+                let poster = if Client::supports(item.request.provider, Operation::Thumbnail) {
+                    let at = files::poster_staging(&staging);
+                    match video.download_variant_to(videogen::Variant::Thumbnail, &at).await {
+                        Ok(_) => Some(at),
+                        Err(e) => {
+                            tracing::debug!(error = %e, "no thumbnail for the results page");
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+                Ok::<_, Error>((video.cost.clone(), bytes, sha256, poster))
             };
             let result = tokio::select! {
                 result = work => result,
@@ -369,9 +385,10 @@ impl Runner {
                 }
             };
             match result {
-                Ok((cost, bytes, sha256)) => {
-                    let placed =
-                        self.place(item, i, &staging, &preferred, cost.clone(), bytes, sha256, simulated).await?;
+                Ok((cost, bytes, sha256, poster)) => {
+                    let placed = self
+                        .place(item, i, &staging, &preferred, cost.clone(), bytes, sha256, simulated, poster.as_deref())
+                        .await?;
                     let out = match placed {
                         Ok(out) => out,
                         Err(e) => {
@@ -426,6 +443,7 @@ impl Runner {
         bytes: u64,
         sha256: String,
         simulated: bool,
+        poster: Option<&Path>,
     ) -> Result<Result<String, std::io::Error>, CliError> {
         let mut placed = None;
         for attempt in 0..16 {
@@ -463,6 +481,14 @@ impl Runner {
                 format!("no free name left beside {preferred}"),
             )));
         };
+        // The provider's thumbnail beside it (the results page's poster), never over a file.
+        let poster = match poster {
+            Some(staged) => {
+                let (dir, out, staged) = (self.out_dir.clone(), out.clone(), staged.to_path_buf());
+                tokio::task::spawn_blocking(move || files::place_poster(&dir, &out, &staged)).await.unwrap_or(None)
+            }
+            None => None,
+        };
         let done = LineEvent::Done {
             output,
             file: out.clone(),
@@ -471,6 +497,7 @@ impl Runner {
             sha256: Some(sha256),
             simulated,
             at: Some(chrono::Utc::now()),
+            poster,
         };
         self.record(item, done).await?;
         let _ = tokio::fs::remove_file(staging).await;
