@@ -86,8 +86,14 @@ fn outputs_in_text_and_json() {
     let second = std::fs::read_dir(dir.join("videos"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("0002-"))
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("0002-") && name.ends_with(".mp4")
+        })
         .expect("line 2's file");
+    // The gateway gives a thumbnail: it is line 2's poster, beside its video.
+    let poster = second.with_file_name(format!("{}-poster.webp", second.file_stem().unwrap().to_string_lossy()));
+    assert!(std::fs::read(&poster).is_ok_and(|b| b.starts_with(b"RIFF")), "{}", poster.display());
     assert!(is_mp4(&second) && Path::new(&dir.join("balloon.mp4")).is_file());
 }
 

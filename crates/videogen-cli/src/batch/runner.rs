@@ -24,6 +24,9 @@ pub const MAX_RATE_LIMITED_ROUNDS: usize = 12;
 /// The shortest wait before a rate-limited create is sent again: 1 second.
 const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
 
+/// The longest a line waits for its video's thumbnail (the results page's poster): 30 s.
+const POSTER_WITHIN: Duration = Duration::from_secs(30);
+
 /// How long a lost create is looked for in the provider's job list before its line is reported
 /// unknown: 20 s (`--lookup-window`). Lists lag behind creates, so one empty look proves nothing.
 pub const DEFAULT_LOOKUP_WINDOW: Duration = Duration::from_secs(20);
@@ -363,7 +366,8 @@ impl Runner {
                 // video is what the line is for).
                 let poster = if Client::supports(item.request.provider, Operation::Thumbnail) {
                     let at = files::poster_staging(&staging);
-                    match video.download_variant_to(videogen::Variant::Thumbnail, &at).await {
+                    // At most POSTER_WITHIN: a thumbnail never holds up the line for long.
+                    match video.download_variant_to_within(videogen::Variant::Thumbnail, &at, POSTER_WITHIN).await {
                         Ok(_) => Some(at),
                         Err(e) => {
                             tracing::debug!(error = %e, "no thumbnail for the results page");
