@@ -187,13 +187,7 @@ impl Progress {
     /// Something happened to a line: its spinner says so; `--events` prints it.
     pub fn event(&self, item: &Item, event: &LineEvent) {
         if self.events {
-            let mut value = serde_json::to_value(event).unwrap_or_default();
-            if let Value::Object(map) = &mut value {
-                map.insert("line".into(), item.number.into());
-                map.insert("key".into(), item.key.clone().into());
-                map.insert("at".into(), chrono::Utc::now().to_rfc3339().into());
-            }
-            output::json_line(&value);
+            output::json_line(&event_json(item.number, &item.key, event, chrono::Utc::now()));
         }
         let Some(live) = &self.live else { return };
         let spinners = live.spinners.lock().unwrap_or_else(|p| p.into_inner());
@@ -299,6 +293,21 @@ impl Progress {
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
     }
+}
+
+/// One `--events` line: the event, tagged with its line, key and time (RFC 3339, UTC, `Z`);
+/// a `done` event's `output` is numbered from 1, as the files are (the journal keeps it from 0).
+pub fn event_json(line: usize, key: &str, event: &LineEvent, at: chrono::DateTime<chrono::Utc>) -> Value {
+    let mut value = serde_json::to_value(event).unwrap_or_default();
+    if let Value::Object(map) = &mut value {
+        if let LineEvent::Done { output, .. } = event {
+            map.insert("output".into(), (output + 1).into());
+        }
+        map.insert("line".into(), line.into());
+        map.insert("key".into(), key.into());
+        map.insert("at".into(), at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into());
+    }
+    value
 }
 
 fn hms(d: Duration) -> String {
@@ -435,4 +444,27 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         CliError::new(code, format!("{unfinished} lines did not finish ({})", hints.join("; ")))
     });
     (Report { text, json }, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_number_outputs_from_1_and_say_utc_as_z() {
+        let done = LineEvent::Done {
+            output: 1,
+            file: "0007-2.mp4".into(),
+            cost: None,
+            bytes: Some(10),
+            sha256: None,
+            simulated: false,
+            at: None,
+            poster: None,
+        };
+        let at = "2026-12-06T10:00:00.5Z".parse().unwrap();
+        let v = event_json(7, "k#1", &done, at);
+        assert_eq!((v["event"].as_str(), v["output"].as_u64(), v["line"].as_u64()), (Some("done"), Some(2), Some(7)));
+        assert_eq!(v["at"], "2026-12-06T10:00:00.500Z");
+    }
 }

@@ -338,7 +338,7 @@ pub fn status_report(out_dir: &Path, rows: &[ResultRow]) -> crate::output::Repor
             failures.push(json!({"line": row.line, "state": row.status, "error": row.reason, "content_policy": row.content_policy}));
         }
         for f in &row.files {
-            files.push(json!({"line": row.line, "output": f.output - 1, "file": f.file, "out_dir": out_dir,
+            files.push(json!({"line": row.line, "output": f.output, "file": f.file, "out_dir": out_dir,
                               "host": null, "worker": null}));
         }
         for c in &row.cost {

@@ -177,7 +177,8 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
                 }
                 files.push(json!({
                     "line": line,
-                    "output": output,
+                    // Numbered from 1, as the files are (the ledger keys them from 0).
+                    "output": output + 1,
                     "file": entry["file"],
                     "out_dir": entry["out_dir"],
                     "host": entry["host"],
