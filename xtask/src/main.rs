@@ -252,20 +252,25 @@ fn ensure_postgres() -> Result<(), String> {
         return Ok(());
     }
     println!("==> PostgreSQL is missing: apt-get install postgresql (for the shared-ledger tests)");
+    apt_install("PostgreSQL", &["postgresql"])
+}
+
+/// Installs Debian `packages` (as root, non-interactively, without recommends) for `what`.
+fn apt_install(what: &str, packages: &[&str]) -> Result<(), String> {
     let run = |args: &[&str]| -> Result<(), String> {
         let status = Command::new("apt-get")
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
-            .map_err(|e| format!("installing PostgreSQL: cannot run apt-get: {e}"))?;
+            .map_err(|e| format!("installing {what}: cannot run apt-get: {e}"))?;
         if status.success() {
             Ok(())
         } else {
-            Err(format!("installing PostgreSQL: apt-get {} failed ({status})", args.join(" ")))
+            Err(format!("installing {what}: apt-get {} failed ({status})", args.join(" ")))
         }
     };
     run(&["update", "-qq"])?;
-    run(&["install", "-y", "-qq", "--no-install-recommends", "postgresql"])
+    run(&[&["install", "-y", "-qq", "--no-install-recommends"][..], packages].concat())
 }
 
 /// The gallery page's browser tier (`crates/videogen-cli/tests/gallery_browser.rs`) drives
@@ -278,20 +283,7 @@ fn ensure_chromium() -> Result<(), String> {
     println!(
         "==> Chromium is missing: apt-get install chromium chromium-driver (for the gallery page's browser tests)"
     );
-    let run = |args: &[&str]| -> Result<(), String> {
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .map_err(|e| format!("installing Chromium: cannot run apt-get: {e}"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("installing Chromium: apt-get {} failed ({status})", args.join(" ")))
-        }
-    };
-    run(&["update", "-qq"])?;
-    run(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+    apt_install("Chromium", &["chromium", "chromium-driver"])
 }
 
 #[cfg(test)]

@@ -206,27 +206,26 @@ impl Budget {
         if let Some(why) = &state.exhausted {
             return Err(format!("not started: the batch stopped starting lines at --max-cost {} ({why})", self.max));
         }
-        let why = match estimate {
-            None => Some("a line without a published price cannot be counted against it".to_string()),
-            Some(cost) if state.currency.as_ref().is_some_and(|c| *c != cost.currency) => Some(format!(
-                "a line priced in {} against a budget in {}",
-                cost.currency,
-                state.currency.as_deref().unwrap_or("")
-            )),
-            Some(cost) if state.committed + cost.amount > self.max.amount => Some(format!(
-                "{} spent or in flight + this line's estimated {cost} would pass it",
-                state.committed.normalize()
-            )),
-            Some(_) => None,
-        };
-        if let Some(why) = why {
+        let refused = |state: &mut BudgetState, why: String| {
             state.exhausted = Some(why.clone());
-            return Err(format!(
+            Err(format!(
                 "not started: --max-cost {}: {why}; nothing sent (rerun with a larger budget to go on)",
                 self.max
-            ));
+            ))
+        };
+        let Some(cost) = estimate else {
+            return refused(&mut state, "a line without a published price cannot be counted against it".into());
+        };
+        if let Some(currency) = state.currency.clone().filter(|c| *c != cost.currency) {
+            return refused(&mut state, format!("a line priced in {} against a budget in {currency}", cost.currency));
         }
-        let cost = estimate.expect("checked above");
+        if state.committed + cost.amount > self.max.amount {
+            let why = format!(
+                "{} spent or in flight + this line's estimated {cost} would pass it",
+                state.committed.normalize()
+            );
+            return refused(&mut state, why);
+        }
         state.currency.get_or_insert_with(|| cost.currency.clone());
         state.committed += cost.amount;
         Ok(Reservation { amount: cost.amount })

@@ -6,7 +6,6 @@ use crate::exit::CliError;
 use crate::output::{Report, clean};
 use crate::waiting::{VariantArg, WaitOptions, check_out, download, parse_job, wait_policy, wait_with_progress};
 use clap::Args;
-use serde_json::json;
 use std::path::PathBuf;
 
 /// `videogen remix <job> "<prompt>"`.
@@ -63,14 +62,7 @@ impl Run for Remix {
                     .await
                     .map_err(|e| e.with_job(&job))
             }
-            None => Ok(Report::line(
-                format!(
-                    "{} succeeded{}",
-                    clean(&job.short_form()),
-                    video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()
-                ),
-                json!({"job": job, "status": "succeeded", "url": video.url(), "expires_at": video.expires_at, "cost": video.cost}),
-            )),
+            None => Ok(crate::waiting::succeeded(&job, &video)),
         }
     }
 }

@@ -3,11 +3,10 @@
 use crate::cmd::Run;
 use crate::context::{Global, context_within};
 use crate::exit::CliError;
-use crate::output::{Report, clean};
+use crate::output::Report;
 use crate::waiting::check_variant;
 use crate::waiting::{VariantArg, WaitOptions, check_out, download, parse_job, wait_policy, wait_with_progress};
 use clap::Args;
-use serde_json::json;
 use std::path::PathBuf;
 
 /// `videogen wait <job> [--out FILE]`.
@@ -45,14 +44,7 @@ impl Run for Wait {
             Some(out) => {
                 download(&video, self.variant, out, global, self.wait.time_left(started), simulated, self.force).await
             }
-            None => Ok(Report::line(
-                format!(
-                    "{} succeeded{}",
-                    clean(&job.short_form()),
-                    video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()
-                ),
-                json!({"job": job, "status": "succeeded", "url": video.url(), "expires_at": video.expires_at, "cost": video.cost}),
-            )),
+            None => Ok(crate::waiting::succeeded(&job, &video)),
         }
     }
 }

@@ -307,6 +307,19 @@ pub async fn wait_with_progress(
     result.map_err(|e| e.with_job(job))
 }
 
+/// The report of a wait that ended with the video (not downloaded): the handle, the result URL,
+/// its expiry and the cost.
+pub fn succeeded(job: &Job, video: &videogen::Video) -> Report {
+    Report::line(
+        format!(
+            "{} succeeded{}",
+            clean(&job.short_form()),
+            video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()
+        ),
+        json!({"job": job, "status": "succeeded", "url": video.url(), "expires_at": video.expires_at, "cost": video.cost}),
+    )
+}
+
 /// How often a wait without a terminal says it is still waiting: every 30 seconds.
 pub const STEADY_STATUS_EVERY: Duration = Duration::from_secs(30);
 

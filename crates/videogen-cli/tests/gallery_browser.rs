@@ -155,11 +155,7 @@ async fn the_gallery_page_works_in_a_real_browser() {
             .unwrap()
     });
     assert_eq!(batch.status.code(), Some(4), "two jobs failed: {}", String::from_utf8_lossy(&batch.stderr));
-    let rows: Vec<Value> = std::fs::read_to_string(out.join("results.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = results_of(&out);
     assert_eq!(rows.len(), 10);
     let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), 3, "{statuses:?}");

@@ -203,11 +203,7 @@ async fn four_workers_on_postgres_killed_at_random_do_every_line_once() {
         videogen().args(["batch", "report", "--ledger", &cluster.url, "--out-dir"]).arg(&out).output().unwrap()
     });
     assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
-    let manifest: Vec<serde_json::Value> = std::fs::read_to_string(out.join("results.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let manifest = results_of(&out);
     assert_eq!(manifest.len(), LINES);
     let odd: Vec<&serde_json::Value> = manifest
         .iter()
@@ -279,11 +275,7 @@ async fn one_worker_on_the_embedded_journal_killed_at_random_does_every_line_onc
     // from the journal, and it lists every line as done, each with its file.
     let report = videogen().args(["batch", "report", "--out-dir"]).arg(&out).output().unwrap();
     assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
-    let rows: Vec<serde_json::Value> = std::fs::read_to_string(out.join("results.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = results_of(&out);
     assert_eq!(rows.len(), LINES);
     let odd: Vec<&serde_json::Value> =
         rows.iter().filter(|r| r["status"] != "done" || r["files"].as_array().map(Vec::len) != Some(1)).collect();

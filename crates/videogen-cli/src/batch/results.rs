@@ -347,23 +347,10 @@ pub fn status_report(out_dir: &Path, rows: &[ResultRow]) -> crate::output::Repor
     }
     let cost: Vec<serde_json::Value> =
         costs.iter().map(|(c, a)| json!({"amount": a.normalize().to_string(), "currency": c})).collect();
-    let count = |s: &str| totals.get(s).copied().unwrap_or(0);
     let shown = crate::output::clean(&out_dir.display().to_string());
     let mut text = vec![format!("batch in {shown} ({} lines, embedded journal)", rows.len())];
-    text.push(format!(
-        "  {} done · {} submitted · {} submitting · {} pending · {} failed · {} refused · {} unknown",
-        count("done"),
-        count("submitted"),
-        count("submitting"),
-        count("pending"),
-        count("failed"),
-        count("refused"),
-        count("unknown")
-    ));
-    if !cost.is_empty() {
-        let sums: Vec<String> = costs.iter().map(|(c, a)| format!("{} {c}", a.normalize())).collect();
-        text.push(format!("  reported cost: {}", sums.join(" + ")));
-    }
+    text.push(super::status::totals_line(&totals));
+    text.extend(super::status::cost_line(&costs));
     if !failures.is_empty() {
         text.push(format!("failures ({}):", failures.len()));
         for f in rows.iter().filter(|r| matches!(r.status.as_str(), "failed" | "refused" | "unknown")) {

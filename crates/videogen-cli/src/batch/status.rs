@@ -22,6 +22,27 @@ async fn batches(client: &tokio_postgres::Client) -> Result<Vec<(String, i32, Op
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
 }
 
+/// The status line of a batch's totals by state (the ledger's state words), for both ledgers.
+pub fn totals_line(totals: &BTreeMap<String, i64>) -> String {
+    let count = |s: &str| totals.get(s).copied().unwrap_or(0);
+    format!(
+        "  {} done · {} submitted · {} submitting · {} pending · {} failed · {} refused · {} unknown",
+        count("done"),
+        count("submitted"),
+        count("submitting"),
+        count("pending"),
+        count("failed"),
+        count("refused"),
+        count("unknown")
+    )
+}
+
+/// The reported cost's line, per currency; none when nothing was reported.
+pub fn cost_line(costs: &BTreeMap<String, Decimal>) -> Option<String> {
+    let sums: Vec<String> = costs.iter().map(|(c, a)| format!("{} {c}", a.normalize())).collect();
+    (!sums.is_empty()).then(|| format!("  reported cost: {}", sums.join(" + ")))
+}
+
 /// Batch `batch_id` of the ledger, or its only batch: (id, lines, file, created).
 ///
 /// # Errors
@@ -187,7 +208,6 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
             }
         }
     }
-    let count = |s: &str| totals.get(s).copied().unwrap_or(0);
     let cost: Vec<Value> = costs.iter().map(|(c, a)| json!({"amount": a.to_string(), "currency": c})).collect();
     let json = json!({
         "batch_id": batch_id,
@@ -203,20 +223,8 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
     });
     let mut text =
         vec![format!("batch {batch_id} ({}, {lines} lines, since {created})", clean(file.as_deref().unwrap_or("-")))];
-    text.push(format!(
-        "  {} done · {} submitted · {} submitting · {} pending · {} failed · {} refused · {} unknown · {in_flight} held by workers",
-        count("done"),
-        count("submitted"),
-        count("submitting"),
-        count("pending"),
-        count("failed"),
-        count("refused"),
-        count("unknown")
-    ));
-    if !cost.is_empty() {
-        let sums: Vec<String> = costs.iter().map(|(c, a)| format!("{a} {c}")).collect();
-        text.push(format!("  reported cost: {}", sums.join(" + ")));
-    }
+    text.push(format!("{} · {in_flight} held by workers", totals_line(&totals)));
+    text.extend(cost_line(&costs));
     text.push(format!("workers ({}):", workers.len()));
     for w in &workers {
         text.push(format!(

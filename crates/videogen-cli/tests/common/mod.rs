@@ -77,3 +77,12 @@ pub fn scratch(name: &str) -> PathBuf {
 pub fn is_mp4(path: &Path) -> bool {
     std::fs::read(path).is_ok_and(|b| b.len() > 8 && &b[4..8] == b"ftyp")
 }
+
+/// The rows of the `results.jsonl` a batch wrote in `out`.
+pub fn results_of(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
