@@ -28,6 +28,17 @@ mod output;
 mod request;
 mod waiting;
 
+/// What the unit tests of this binary share.
+#[cfg(test)]
+mod test_support {
+    /// Held by a test that starts a child process and by a test that needs a file lock released
+    /// when its holder drops the file. A child gets a copy of every open file between its fork
+    /// and its exec (close-on-exec closes them only at the exec), and a `flock` lives as long as
+    /// any copy: a journal test re-opening its journal while another test's `ffprobe` was being
+    /// started found the lock still held (a CI run on 5a7893f).
+    pub static CHILD_PROCESSES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+}
+
 use clap::{Parser, Subcommand};
 use cmd::Run;
 use context::Global;

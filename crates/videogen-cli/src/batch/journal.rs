@@ -292,6 +292,8 @@ mod tests {
 
     #[test]
     fn replay_follows_the_events_and_reads_the_first_format() {
+        // No child process is started meanwhile: it would hold a copy of the locked journal.
+        let _no_child_meanwhile = crate::test_support::CHILD_PROCESSES.lock().unwrap_or_else(|p| p.into_inner());
         let items = super::super::parse("{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n", Provider::Oxen).unwrap();
         let dir = std::env::temp_dir().join(format!("videogen-journal-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -141,6 +141,8 @@ mod tests {
             let info = read(&path).unwrap();
             assert_eq!((info.width, info.height), size, "{ratio}");
             assert!((info.duration_seconds - seconds).abs() < 0.01, "{info:?}");
+            let _no_lock_test_meanwhile =
+                crate::test_support::CHILD_PROCESSES.lock().unwrap_or_else(|p| p.into_inner());
             let probe = std::process::Command::new("ffprobe")
                 .args(["-v", "error", "-show_entries", "format=duration:stream=width,height", "-of", "json"])
                 .arg(&path)
