@@ -9,7 +9,8 @@
 
 use crate::exit::CliError;
 use crate::output::{Report, clean};
-use serde_json::{Value, json};
+use crate::vocabulary::{BatchDryRunReport, DryRunLine, DryRunReport, ProviderEstimate, totals};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use videogen::{Client, Cost, Decimal, Operation, VideoRequest};
 
@@ -86,9 +87,9 @@ pub async fn check_max_cost(client: &Client, request: &VideoRequest, max: &MaxCo
     Ok(cost)
 }
 
-/// A cost as JSON: `{"amount": "1.25", "currency": "USD"}`, or `null`.
-fn cost_json(cost: Option<&Cost>) -> Value {
-    cost.map_or(Value::Null, |c| json!({"amount": c.amount.normalize().to_string(), "currency": c.currency}))
+/// `cost` with its amount normalized (`1.25`, not `1.2500`).
+fn normalized(cost: &Cost) -> Cost {
+    Cost { amount: cost.amount.normalize(), currency: cost.currency.clone() }
 }
 
 /// The report of a one-request `--dry-run`: the request as its fields, its checks (passed: a
@@ -108,12 +109,18 @@ pub fn dry_run_report(fields: Value, request: &VideoRequest, cost: Option<&Cost>
         ),
         clean(&fields.to_string()),
     ];
-    let json = json!({
-        "dry_run": true, "sent": false, "checks": "passed", "provider": request.provider,
-        "model": request.model, "outputs": outputs, "request": fields, "estimate": cost_json(cost),
-        "simulated": simulated,
-    });
-    Report { text, json }
+    let report = DryRunReport {
+        dry_run: true,
+        sent: false,
+        checks: "passed".into(),
+        provider: request.provider,
+        model: request.model.clone(),
+        outputs,
+        request: fields,
+        estimate: cost.map(normalized),
+        simulated,
+    };
+    Report::typed(text, &report)
 }
 
 /// `--dry-run` and `--max-cost`, as `generate` and `submit` take them.
@@ -284,8 +291,11 @@ impl Totals {
         map.iter().map(|(c, a)| format!("{} {c}", a.normalize())).collect::<Vec<_>>().join(" + ")
     }
 
-    /// The summary line: `1,000 lines; oxen 250 ≈ 87.5 USD; aihubmix 750 without a published price`.
-    pub fn report(&self, lines: Vec<Value>, simulated: bool) -> Report {
+    /// The summary line (`dry run: 1000 lines, checks passed; oxen 250 ≈ 87.5 USD; aihubmix 750
+    /// (750 without a published price); …; nothing sent`) and the [`BatchDryRunReport`].
+    /// `simulated`: the providers that are the built-in simulator (their parts are marked).
+    pub fn report(&self, lines: Vec<DryRunLine>, simulated: &[videogen::Provider]) -> Report {
+        let is_simulated = |p: &str| simulated.iter().any(|s| s.as_str() == p);
         let mut parts = vec![format!("dry run: {} lines, checks passed", self.lines)];
         for (provider, (n, without, money)) in &self.by_provider {
             let priced = n - without;
@@ -296,38 +306,46 @@ impl Totals {
             if *without > 0 {
                 part.push_str(&format!(" ({without} without a published price)"));
             }
+            if is_simulated(provider) {
+                part.push_str(" (the built-in simulator)");
+            }
             parts.push(part);
         }
         if !self.all.is_empty() {
-            parts.push(format!(
-                "total ≈ {}{}",
-                Self::money(&self.all),
-                if simulated { " (simulator prices)" } else { "" }
-            ));
+            parts.push(format!("total ≈ {}", Self::money(&self.all)));
         }
         parts.push("nothing sent".into());
-        let by_provider: BTreeMap<&String, Value> = self
+        let by_provider = self
             .by_provider
             .iter()
             .map(|(p, (n, without, money))| {
-                let money: BTreeMap<&String, String> =
-                    money.iter().map(|(c, a)| (c, a.normalize().to_string())).collect();
-                (p, json!({"lines": n, "without_price": without, "estimate": money}))
+                let estimate = ProviderEstimate { lines: *n, without_price: *without, total_estimate: totals(money) };
+                (p.clone(), estimate)
             })
             .collect();
-        let total: BTreeMap<&String, String> = self.all.iter().map(|(c, a)| (c, a.normalize().to_string())).collect();
-        let json = json!({
-            "dry_run": true, "sent": false, "lines": self.lines, "without_price": self.without_price,
-            "estimate": total, "by_provider": by_provider, "simulated": simulated, "requests": lines,
-        });
-        Report { text: vec![parts.join("; ")], json }
+        let report = BatchDryRunReport {
+            dry_run: true,
+            sent: false,
+            lines: self.lines,
+            without_price: self.without_price,
+            total_estimate: totals(&self.all),
+            by_provider,
+            simulated: !simulated.is_empty(),
+            requests: lines,
+        };
+        Report::typed(vec![parts.join("; ")], &report)
     }
 }
 
 /// One batch line in a dry run's JSON.
-pub fn line_json(number: usize, request: &VideoRequest, outs: &[String], cost: Option<&Cost>) -> Value {
-    json!({"line": number, "provider": request.provider, "model": request.model, "files": outs,
-           "estimate": cost_json(cost)})
+pub fn dry_run_line(number: usize, request: &VideoRequest, outs: &[String], cost: Option<&Cost>) -> DryRunLine {
+    DryRunLine {
+        line: number,
+        provider: request.provider,
+        model: request.model.clone(),
+        files: outs.to_vec(),
+        estimate: cost.map(normalized),
+    }
 }
 
 #[cfg(test)]
@@ -380,10 +398,11 @@ mod tests {
         t.add(videogen::Provider::Oxen, Some(&usd("0.35")));
         t.add(videogen::Provider::Oxen, Some(&usd("0.35")));
         t.add(videogen::Provider::AiHubMix, None);
-        let r = t.report(Vec::new(), false);
-        assert_eq!(r.json["estimate"]["USD"], "0.7");
+        let r = t.report(Vec::new(), &[videogen::Provider::Oxen]);
+        assert_eq!(r.json["total_estimate"], serde_json::json!([{"amount": "0.7", "currency": "USD"}]));
+        assert_eq!(r.json["by_provider"]["oxen"]["total_estimate"][0]["amount"], "0.7");
         assert_eq!(r.json["without_price"], 1);
-        assert!(r.text[0].contains("oxen 2 ≈ 0.7 USD"), "{}", r.text[0]);
-        assert!(r.text[0].contains("aihubmix 1 (1 without a published price)"), "{}", r.text[0]);
+        assert!(r.text[0].contains("oxen 2 ≈ 0.7 USD (the built-in simulator)"), "{}", r.text[0]);
+        assert!(r.text[0].contains("aihubmix 1 (1 without a published price);"), "{}", r.text[0]);
     }
 }

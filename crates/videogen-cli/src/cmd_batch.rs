@@ -369,25 +369,23 @@ impl Run for BatchRun {
         }
         progress.done_before(&out_dir);
         results.sort_by_key(|(n, _)| *n);
-        let (mut report, error) = summary(&results, &out_dir, progress.elapsed());
+        let (text, mut summary, error) = summary(&results, &out_dir, progress.elapsed());
         let error = match signal.load(std::sync::atomic::Ordering::SeqCst) {
             0 => error,
             code => Some(interrupted(code, &results, self.resume_command())),
         };
-        if let (Some(ledger), serde_json::Value::Object(map)) = (runner.ledger().describe(), &mut report.json) {
-            map.insert("ledger".into(), ledger);
+        summary.ledger = runner.ledger().describe();
+        if let Some(e) = &error {
+            summary.error = Some(e.message.clone());
+            summary.exit_code = Some(e.code as u8);
         }
-        if let (Some(e), serde_json::Value::Object(map)) = (&error, &mut report.json) {
-            map.insert("error".into(), e.message.clone().into());
-            map.insert("exit_code".into(), (e.code as u8).into());
-        }
-        if self.events {
-            if let serde_json::Value::Object(map) = &mut report.json {
-                map.insert("event".into(), "summary".into());
-            }
-            output::json_line(&report.json);
-            report = Report::empty();
-        }
+        let report = if self.events {
+            summary.event = Some("summary".into());
+            output::json_line(&crate::vocabulary::to_json(&summary));
+            Report::empty()
+        } else {
+            Report::typed(text, &summary)
+        };
         match error {
             Some(e) => {
                 report.print(global.json);
@@ -447,10 +445,10 @@ async fn dry_run(items: &[batch::Item], global: Global) -> Result<Report, CliErr
     for item in items {
         let cost = crate::budget::estimate(&ctx.client, &item.request).await?;
         totals.add(item.request.provider, cost.as_ref());
-        lines.push(crate::budget::line_json(item.number, &item.request, &item.outs, cost.as_ref()));
+        lines.push(crate::budget::dry_run_line(item.number, &item.request, &item.outs, cost.as_ref()));
     }
-    let simulated = providers.iter().any(|p| ctx.simulated(*p));
-    Ok(totals.report(lines, simulated))
+    let simulated: Vec<Provider> = providers.into_iter().filter(|p| ctx.simulated(*p)).collect();
+    Ok(totals.report(lines, &simulated))
 }
 
 /// Waits for SIGINT or SIGTERM: the first asks the batch to stop (no new line or create; jobs

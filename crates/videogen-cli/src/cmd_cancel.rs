@@ -4,9 +4,9 @@ use crate::cmd::Run;
 use crate::context::{Global, context};
 use crate::exit::CliError;
 use crate::output::{Report, clean};
+use crate::vocabulary::{StateWord, StatusReport};
 use crate::waiting::parse_job;
 use clap::Args;
-use serde_json::json;
 use videogen::JobStatus;
 
 /// `videogen cancel <job>`.
@@ -30,11 +30,18 @@ impl Run for Cancel {
         } else {
             format!("{} is {}; cancel had nothing to stop", clean(&job.short_form()), status.name())
         };
-        let report = Report::line(text, json!({"job": job, "cancelled": cancelled, "status": status.name()}));
         if cancelled || !status.is_terminal() {
-            Ok(report)
+            let report = StatusReport {
+                progress: status.progress(),
+                provider_status: status.raw_status().map(str::to_string),
+                ..StatusReport::bare(&job, StateWord::of_name(status.name()))
+            };
+            Ok(Report::typed(vec![text], &report))
         } else {
-            report.print(global.json);
+            // With --json, one JSON value: the error, which says the state the job ended in.
+            if !global.json {
+                crate::output::out(&text);
+            }
             Err(CliError::failed(format!("job {} had already {}", job.short_form(), status.name())).with_job(&job))
         }
     }

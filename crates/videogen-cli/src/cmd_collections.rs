@@ -4,8 +4,8 @@ use crate::cmd::Run;
 use crate::context::{Global, context};
 use crate::exit::CliError;
 use crate::output::{Report, clean};
+use crate::vocabulary::{CollectionDeleted, StateWord};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use videogen::Provider;
 
 /// `videogen collections [list | create NAME | delete ID]` (VideoDB).
@@ -61,7 +61,8 @@ impl Run for Collections {
             }
             CollectionsAction::Delete { id } => {
                 ctx.client.delete_collection(P, id).await?;
-                Ok(Report::line(format!("deleted collection {}", clean(id)), json!({"id": id, "deleted": true})))
+                let report = CollectionDeleted { collection: id.clone(), status: StateWord::Deleted };
+                Ok(Report::typed(vec![format!("deleted collection {}", clean(id))], &report))
             }
         }
     }

@@ -4,9 +4,9 @@ use crate::cmd::Run;
 use crate::context::{Global, context};
 use crate::exit::CliError;
 use crate::output::{Report, clean};
+use crate::vocabulary::{StateWord, StatusReport};
 use crate::waiting::parse_job;
 use clap::Args;
-use serde_json::json;
 
 /// `videogen delete <job>`.
 #[derive(Args, Debug)]
@@ -23,6 +23,7 @@ impl Run for Delete {
         let job = parse_job(&self.job)?;
         let ctx = context(&[job.provider], global).await?;
         ctx.client.delete(&job).await.map_err(|e| CliError::from(e).with_job(&job))?;
-        Ok(Report::line(format!("deleted {}", clean(&job.short_form())), json!({"job": job, "deleted": true})))
+        let report = StatusReport::bare(&job, StateWord::Deleted);
+        Ok(Report::typed(vec![format!("deleted {}", clean(&job.short_form()))], &report))
     }
 }

@@ -6,11 +6,11 @@ use crate::context::{Global, context_within};
 use crate::exit::CliError;
 use crate::output::{self, Report, clean};
 use crate::request::RequestArgs;
+use crate::vocabulary::{ErrorReport, FailedOutput, Output, OutputsReport};
 use crate::waiting::{
-    VariantArg, WaitOptions, check_out, default_out, download, numbered, wait_policy, wait_with_progress,
+    VariantArg, WaitOptions, check_out, default_out, download, download_file, numbered, wait_policy, wait_with_progress,
 };
 use clap::Args;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use videogen::{Client, Job, Operation};
 
@@ -110,7 +110,8 @@ impl Run for Generate {
             }
         }
         let policy = wait_policy(provider, &self.wait, simulated)?;
-        let mut reports = Vec::new();
+        let mut text = Vec::new();
+        let mut outputs = Vec::new();
         let mut failures: Vec<CliError> = Vec::new();
         if let Ok(mut pending) = crate::waiting::PENDING.lock() {
             pending.extend(
@@ -121,39 +122,42 @@ impl Run for Generate {
         }
         for (i, job) in jobs.iter().enumerate() {
             let out = nth_out(self.out.as_deref(), i, jobs.len(), job, self.variant);
+            let time_left = || self.wait.time_left(started);
+            if crate::waiting::is_stdout(&out) {
+                // One output (checked above), whose report goes to standard error.
+                let video = wait_with_progress(&ctx.client, job, policy, global, Some(&out), simulated).await?;
+                return download(&video, self.variant, &out, global, time_left(), simulated, self.force)
+                    .await
+                    .map_err(|e| e.with_job(job));
+            }
             let result = async {
                 let video = wait_with_progress(&ctx.client, job, policy, global, Some(&out), simulated).await?;
-                download(&video, self.variant, &out, global, self.wait.time_left(started), simulated, self.force).await
+                download_file(&video, self.variant, &out, i + 1, global, time_left(), simulated, self.force).await
             }
             .await;
             if let Ok(mut pending) = crate::waiting::PENDING.lock() {
                 pending.retain(|(j, _)| j != job);
             }
             match result {
-                Ok(report) => reports.push(report),
+                Ok((line, file)) => {
+                    text.push(line);
+                    outputs.push(Output::File(file));
+                }
                 // The other outputs go on; every failed one is reported with its handle.
                 Err(e) => {
                     let e = e.with_job(job);
-                    reports.push(Report {
-                        text: Vec::new(),
-                        json: json!({"error": e.message, "exit_code": e.code as u8, "job": e.job}),
-                    });
+                    outputs.push(Output::Failed(FailedOutput { output: i + 1, error: ErrorReport::of(&e) }));
                     failures.push(e);
                 }
             }
         }
-        if jobs.len() == 1 {
-            return match failures.pop() {
-                Some(e) => Err(e),
-                None => Ok(reports.remove(0)),
-            };
-        }
-        // Several outputs: one JSON array (a file or an error per output), every error with its
-        // job on standard error, the exit code of the last.
-        let Some(last) = failures.pop() else { return Ok(Report::all(reports)) };
-        Report::all(reports).print(global.json);
+        // One JSON object whatever the count: a file or an error per output; every error with
+        // its job on standard error, and the exit code of the last.
+        let report = Report::typed(text, &OutputsReport { outputs });
+        let Some(last) = failures.pop() else { return Ok(report) };
+        report.print(global.json);
         for e in &failures {
-            // Their JSON is in the array already: standard error only.
+            // Their JSON is in the report already: standard error only.
             crate::output::print_error(e, Global { json: false, ..global });
         }
         Err(last.reported())

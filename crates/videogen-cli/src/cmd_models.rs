@@ -6,7 +6,6 @@ use crate::context::{Global, context, default_provider};
 use crate::exit::{CliError, ExitCode};
 use crate::output::{Report, clean};
 use clap::Args;
-use serde_json::json;
 use videogen::catalog::ModelStatus;
 use videogen::{Provider, models};
 
@@ -57,12 +56,11 @@ impl Run for Models {
 /// A catalogue row as JSON: every field of [`models::ModelInfo`], the id as people read it
 /// (`model`) and the status on `today`.
 fn rule_json(m: &models::ModelInfo, today: chrono::NaiveDate) -> serde_json::Value {
-    let mut v = serde_json::to_value(m).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.insert("model".into(), json!(m.display_id()));
-        o.insert("status".into(), json!(m.lifecycle.status_on(today)));
-    }
-    v
+    crate::vocabulary::to_json(&crate::vocabulary::CatalogueRow {
+        model: m.display_id(),
+        status: m.lifecycle.status_on(today),
+        info: m.clone(),
+    })
 }
 
 fn rule_line(m: &models::ModelInfo, today: chrono::NaiveDate) -> String {
@@ -153,9 +151,13 @@ async fn drift(provider: Provider, global: Global) -> Result<Report, CliError> {
     if !differs {
         text.push(format!("{provider}: the live list and the catalogue agree"));
     }
-    let json = json!({
-        "provider": provider, "differs": differs, "not_in_catalogue": report.new, "no_longer_listed": report.gone,
-        "retired_but_listed": report.revived, "rules_differ": report.rules,
+    let json = crate::vocabulary::to_json(&crate::vocabulary::DriftReport {
+        provider,
+        differs,
+        not_in_catalogue: report.new.clone(),
+        no_longer_listed: report.gone.clone(),
+        retired_but_listed: report.revived.clone(),
+        rules_differ: report.rules.clone(),
     });
     if differs {
         let fields = json.clone();
@@ -269,6 +271,7 @@ fn rule_differences(id: &str, rules: &models::ModelInfo, schema: &serde_json::Va
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn listed(id: &str, schema: Option<serde_json::Value>) -> models::Model {
         models::Model {

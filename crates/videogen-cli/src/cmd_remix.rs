@@ -50,7 +50,7 @@ impl Run for Remix {
         let job = ctx.client.remix_with_model(&source, &self.prompt, self.model.as_deref()).await?;
         if !self.wait && self.out.is_none() {
             let handle = serde_json::to_string(&job).unwrap_or_default();
-            return Ok(Report { text: vec![clean(&handle)], json: serde_json::to_value(&job).unwrap_or_default() });
+            return Ok(Report::typed(vec![clean(&handle)], &crate::vocabulary::JobsReport { jobs: vec![job] }));
         }
         crate::output::err(&format!("submitted {}", clean(&job.short_form())));
         let video = wait_with_progress(&ctx.client, &job, policy, global, self.out.as_deref(), simulated)

@@ -4,9 +4,9 @@ use crate::cmd::Run;
 use crate::context::{Global, context};
 use crate::exit::CliError;
 use crate::output::{Report, clean};
+use crate::vocabulary::{StateWord, StatusReport};
 use crate::waiting::parse_job;
 use clap::Args;
-use serde_json::json;
 use videogen::JobStatus;
 
 /// `videogen status <job>`.
@@ -61,10 +61,16 @@ impl Run for Status {
                 clean(&job.short_form()),
                 detail.as_ref().map(|d| format!(": {}", clean(d))).unwrap_or_default()
             ),
-            json!({
-                "job": job, "status": name, "progress": status.progress(), "error": detail,
-                "url": video.and_then(|v| v.url()), "provider_status": status.raw_status(), "expired": expired,
-                "expires_at": video.and_then(|v| v.expires_at), "cost": cost,
+            crate::vocabulary::to_json(&StatusReport {
+                job: job.clone(),
+                status: StateWord::of_name(name),
+                progress: status.progress(),
+                error: detail.clone(),
+                url: video.and_then(|v| v.url()).map(str::to_string),
+                provider_status: status.raw_status().map(str::to_string),
+                expired,
+                expires_at: video.and_then(|v| v.expires_at),
+                cost,
             }),
         ))
     }

@@ -23,8 +23,8 @@ pub struct Submit {
 }
 
 impl Run for Submit {
-    /// Prints the handle (one line of JSON; with `--count N`, one per line, or a JSON array with
-    /// `--json`).
+    /// Prints the handle (one line of JSON; with `--count N`, one per line); with `--json`,
+    /// `{"jobs": [...]}` whatever the count.
     async fn run(self, global: Global) -> Result<Report, CliError> {
         let request = self.request.checked_request()?;
         let limit = self.timeout.map(|t| positive_seconds(t, "timeout")).transpose()?;
@@ -39,11 +39,6 @@ impl Run for Submit {
             vec![ctx.client.submit(&request).await?]
         };
         let text = jobs.iter().map(|j| clean(&serde_json::to_string(j).unwrap_or_default())).collect();
-        let json = if jobs.len() == 1 {
-            serde_json::to_value(&jobs[0]).unwrap_or_default()
-        } else {
-            serde_json::to_value(&jobs).unwrap_or_default()
-        };
-        Ok(Report { text, json })
+        Ok(Report::typed(text, &crate::vocabulary::JobsReport { jobs }))
     }
 }

@@ -26,6 +26,7 @@ mod context;
 mod exit;
 mod output;
 mod request;
+mod vocabulary;
 mod waiting;
 
 /// What the unit tests of this binary share.
@@ -200,9 +201,9 @@ fn main() {
             if std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == "--json") {
                 let message = e.render().to_string();
                 let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
-                output::json(&serde_json::json!({
-                    "error": first, "exit_code": exit::ExitCode::Usage as u8, "job": null, "details": message.lines().skip(1).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>(),
-                }));
+                let details = message.lines().skip(1).filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+                let report = vocabulary::ErrorReport::new(exit::ExitCode::Usage, first, None, details);
+                output::json(&vocabulary::to_json(&report));
             }
             let _ = e.print();
             std::process::exit(exit::ExitCode::Usage as i32);

@@ -88,20 +88,14 @@ impl Report {
         Self { text: vec![text.into()], json }
     }
 
+    /// A report of `text` and a value of the JSON vocabulary ([`crate::vocabulary`]).
+    pub fn typed<T: serde::Serialize>(text: Vec<String>, value: &T) -> Self {
+        Self { text, json: crate::vocabulary::to_json(value) }
+    }
+
     /// A report that prints nothing (a command that printed as it went).
     pub fn empty() -> Self {
         Self { text: Vec::new(), json: serde_json::Value::Null }
-    }
-
-    /// Several reports as one: their lines in order, and a JSON array of their values.
-    pub fn all(reports: Vec<Report>) -> Self {
-        let mut text = Vec::new();
-        let mut values = Vec::new();
-        for r in reports {
-            text.extend(r.text);
-            values.push(r.json);
-        }
-        Self { text, json: serde_json::Value::Array(values) }
     }
 
     /// Prints the text or, with `json`, the JSON (nothing for [`Report::empty`]).
@@ -122,11 +116,7 @@ impl Report {
 /// job handle when there is one, so no paid job is lost to an error.
 pub fn print_error(e: &crate::exit::CliError, global: crate::context::Global) {
     if global.json && !e.reported {
-        let mut v = serde_json::json!({"error": e.message, "exit_code": e.code as u8, "job": e.job});
-        if !e.details.is_empty() {
-            v["details"] = serde_json::json!(e.details);
-        }
-        json(&v);
+        json(&crate::vocabulary::to_json(&crate::vocabulary::ErrorReport::of(e)));
     }
     err(&format!("error: {}", clean(&e.message)));
     for line in &e.details {

@@ -4,8 +4,8 @@
 use crate::context::Global;
 use crate::exit::{CliError, ExitCode};
 use crate::output::{self, Report, clean};
+use crate::vocabulary::{ErrorReport, FileReport, Output, OutputsReport, StateWord, StatusReport};
 use clap::{Args, ValueEnum};
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use videogen::{Client, Job, Provider, Variant, WaitEvent, WaitPolicy};
@@ -132,10 +132,26 @@ pub fn wait_policy(provider: Provider, options: &WaitOptions, simulated: bool) -
     Ok(policy)
 }
 
-/// A job from its JSON handle (`submit --json`) or its short form `provider:id`.
+/// A job from its JSON handle (a line of `submit`'s output), `submit --json`'s report when it
+/// holds one job, or its short form `provider:id`.
 pub fn parse_job(text: &str) -> Result<Job, CliError> {
     let text = text.trim();
     if text.starts_with('{') {
+        // `submit --json`'s and `remix --json`'s whole report, when it holds one job.
+        #[derive(serde::Deserialize)]
+        struct Jobs {
+            jobs: Vec<serde_json::Value>,
+        }
+        if let Ok(Jobs { jobs }) = serde_json::from_str::<Jobs>(text) {
+            return match <[serde_json::Value; 1]>::try_from(jobs) {
+                Ok([job]) => serde_json::from_value(job)
+                    .map_err(|e| CliError::usage(format!("the job handle in \"jobs\" is not valid: {e}"))),
+                Err(jobs) => Err(CliError::usage(format!(
+                    "the report holds {} jobs; give one of them (jq '.jobs[0]')",
+                    jobs.len()
+                ))),
+            };
+        }
         serde_json::from_str(text).map_err(|e| CliError::usage(format!("the job handle is not valid JSON: {e}")))
     } else {
         Job::from_short_form(text).map_err(|e| CliError::usage(format!("{e}; give the JSON handle or provider:id")))
@@ -207,22 +223,30 @@ pub fn interrupted(job: &Job, global: Global, simulated: bool, command: &str, ou
     let mut jobs: Vec<(Job, Option<PathBuf>)> = vec![(job.clone(), out.map(Path::to_path_buf))];
     let pending = PENDING.lock().map(|p| p.clone()).unwrap_or_default();
     jobs.extend(pending.into_iter().filter(|(j, _)| j != job).map(|(j, o)| (j, Some(o))));
-    if global.json {
-        let all: Vec<&Job> = jobs.iter().map(|(j, _)| j).collect();
-        output::json(&json!({"interrupted": true, "job": job, "jobs": all, "exit_code": code as u8}));
-    }
     let place = if simulated { "the built-in simulator".to_string() } else { job.provider.to_string() };
     let what =
         if jobs.len() == 1 { format!("job {}", clean(&job.short_form())) } else { format!("{} jobs", jobs.len()) };
-    output::err(&format!("interrupted: {what} go on at {place}."));
-    for (j, out) in &jobs {
-        // The first job resumes with the interrupted command; the others with `wait`.
-        let command = if j == job { command } else { "wait" };
-        output::err(&format!(
-            "resume with: videogen {command} '{}'{}",
-            clean(&serde_json::to_string(j).unwrap_or_default()),
-            out.as_ref().map(|p| format!(" --out '{}'", clean(&p.display().to_string()))).unwrap_or_default()
-        ));
+    let message = format!("interrupted: {what} go on at {place}.");
+    let resume: Vec<String> = jobs
+        .iter()
+        .map(|(j, out)| {
+            // The first job resumes with the interrupted command; the others with `wait`.
+            let command = if j == job { command } else { "wait" };
+            format!(
+                "resume with: videogen {command} '{}'{}",
+                serde_json::to_string(j).unwrap_or_default(),
+                out.as_ref().map(|p| format!(" --out '{}'", p.display())).unwrap_or_default()
+            )
+        })
+        .collect();
+    if global.json {
+        let mut report = ErrorReport::new(code, message.clone(), Some(job.clone()), resume.clone());
+        report.jobs = jobs.iter().map(|(j, _)| j.clone()).collect();
+        output::json(&crate::vocabulary::to_json(&report));
+    }
+    output::err(&message);
+    for line in &resume {
+        output::err(&clean(line));
     }
     std::process::exit(code as i32);
 }
@@ -310,13 +334,21 @@ pub async fn wait_with_progress(
 /// The report of a wait that ended with the video (not downloaded): the handle, the result URL,
 /// its expiry and the cost.
 pub fn succeeded(job: &Job, video: &videogen::Video) -> Report {
-    Report::line(
-        format!(
+    let report = StatusReport {
+        status: StateWord::Succeeded,
+        progress: Some(100),
+        url: video.url().map(str::to_string),
+        expires_at: video.expires_at,
+        cost: video.cost.clone(),
+        ..StatusReport::bare(job, StateWord::Succeeded)
+    };
+    Report::typed(
+        vec![format!(
             "{} succeeded{}",
             clean(&job.short_form()),
             video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()
-        ),
-        json!({"job": job, "status": "succeeded", "url": video.url(), "expires_at": video.expires_at, "cost": video.cost}),
+        )],
+        &report,
     )
 }
 
@@ -342,7 +374,7 @@ async fn download_to_stdout(
     let job = &video.job;
     let folder = tempfile::tempdir().map_err(|e| CliError::failed(format!("a temporary folder: {e}")).with_job(job))?;
     let file = folder.path().join(format!("video.{}", variant.extension()));
-    let report = Box::pin(download(video, variant, &file, global, limit, simulated, true)).await?;
+    let (_, mut written) = download_file(video, variant, &file, 1, global, limit, simulated, true).await?;
     let copied = tokio::task::spawn_blocking(move || {
         let mut from = std::fs::File::open(&file)?;
         let mut stdout = std::io::stdout().lock();
@@ -352,10 +384,10 @@ async fn download_to_stdout(
     .await
     .unwrap_or_else(|e| Err(std::io::Error::other(e)));
     let bytes = copied.map_err(|e| CliError::failed(format!("standard output: {e}")).with_job(job))?;
-    let mut json = report.json;
-    json["file"] = "-".into();
+    written.file = "-".into();
     if global.json {
-        crate::output::err(&json.to_string());
+        let report = OutputsReport { outputs: vec![Output::File(written)] };
+        crate::output::err(&crate::vocabulary::to_json(&report).to_string());
     } else {
         crate::output::err(&format!(
             "wrote {bytes} bytes to standard output{}",
@@ -380,6 +412,23 @@ pub async fn download(
     if is_stdout(out) {
         return download_to_stdout(video, variant, global, limit, simulated).await;
     }
+    let (text, file) = download_file(video, variant, out, 1, global, limit, simulated, force).await?;
+    Ok(Report::typed(vec![text], &OutputsReport { outputs: vec![Output::File(file)] }))
+}
+
+/// Downloads `variant` of `video` to the file `out` (as [`download`]) as output number `output`
+/// (from 1) of its command: the line of text and the [`FileReport`].
+#[allow(clippy::too_many_arguments)]
+pub async fn download_file(
+    video: &videogen::Video,
+    variant: VariantArg,
+    out: &Path,
+    output: usize,
+    global: Global,
+    limit: Option<Duration>,
+    simulated: bool,
+    force: bool,
+) -> Result<(String, FileReport), CliError> {
     let job = &video.job;
     // Checked before the create too; a file that appeared while the job ran is not replaced.
     if !force && std::fs::symlink_metadata(out).is_ok() {
@@ -412,12 +461,17 @@ pub async fn download(
     } else {
         ("", video.cost.clone())
     };
-    let mut json = json!({"job": job, "file": file.path, "bytes": file.bytes, "resumed_from": file.resumed_from,
-                          "variant": variant.variant(), "cost": cost});
-    if simulated {
-        json["simulated"] = true.into();
-    }
-    Ok(Report::line(format!("{} ({} bytes{resumed}){mark}", clean(&file.path.display().to_string()), file.bytes), json))
+    let report = FileReport {
+        output,
+        job: job.clone(),
+        file: file.path.display().to_string(),
+        bytes: file.bytes,
+        resumed_from: file.resumed_from,
+        variant: variant.variant(),
+        cost,
+        simulated,
+    };
+    Ok((format!("{} ({} bytes{resumed}){mark}", clean(&file.path.display().to_string()), file.bytes), report))
 }
 /// Refuses a variant the provider cannot give before anything is paid for.
 pub fn check_variant(provider: videogen::Provider, variant: VariantArg) -> Result<(), CliError> {

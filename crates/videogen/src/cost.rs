@@ -13,10 +13,14 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(cost.amount.to_string(), "0.35");
 /// assert_eq!(cost.to_string(), "0.35 USD");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(
+    description = "An amount of money: `amount`, an exact decimal as a string (no binary rounding), and its ISO 4217 `currency`: {\"amount\": \"0.35\", \"currency\": \"USD\"}."
+)]
 pub struct Cost {
     /// The amount, exactly as the provider gave it (or as computed from its published prices).
     #[serde(with = "rust_decimal::serde::str")]
+    #[schemars(with = "String", regex(pattern = r"^-?[0-9]+(\.[0-9]+)?$"))]
     pub amount: Decimal,
     /// The ISO 4217 currency code.
     pub currency: String,

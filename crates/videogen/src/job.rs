@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(job.provider, videogen::Provider::Oxen);
 /// assert_eq!(job.short_form(), "oxen:9b2f0f3e-8f4a-4c55-9d0b-6a1f2b3c4d5e");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Job {
     /// Where the job runs.
     pub provider: Provider,
@@ -64,7 +64,7 @@ impl Job {
 
 /// One row of a provider's job list ([`crate::Client::list`]). `Serialize + Deserialize` with
 /// these field names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobSummary {
     /// The job's handle.
     pub job: Job,
@@ -72,14 +72,15 @@ pub struct JobSummary {
     pub status: String,
     /// The prompt, when the provider lists it.
     pub prompt: Option<String>,
-    /// What the job cost, when the provider lists it (Oxen.ai's history `cost`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the job cost, when the provider lists it (Oxen.ai's history `cost`); `null` when
+    /// it does not.
+    #[serde(default)]
     pub cost: Option<crate::Cost>,
 }
 
 /// A VideoDB collection: the folder its videos live in ([`crate::Client::collections`]).
 /// `Serialize + Deserialize` with these field names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Collection {
     /// Its id (`c-…`, or `default`); give it to [`crate::VideoRequest::collection`] and
     /// [`crate::ListOptions::collection`].

@@ -116,7 +116,7 @@ impl VideoInfo {
 }
 
 /// Which file of a finished video to download ([`crate::Video::download_variant_to`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Variant {

@@ -31,7 +31,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What happens to a line. The journaled ones are kept in the journal; all of them go to the
 /// progress display and to `--events` (one JSON line each, tagged `event`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LineEvent {
     /// Done in an earlier run; nothing to do (not journaled).
@@ -40,7 +40,7 @@ pub enum LineEvent {
     /// with the `Idempotency-Key` it carries (sent again with a resumed attempt).
     Submitting {
         at: DateTime<Utc>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         idempotency_key: Option<String>,
     },
     /// The create returned these jobs (one per output).
@@ -53,7 +53,7 @@ pub enum LineEvent {
     Refused {
         error: String,
         /// The exit code of the error (`videogen --help`), which the batch's own exit weighs.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         exit_code: Option<u8>,
     },
     /// The create's outcome could not be known (`--resubmit-unknown` may pay twice).
@@ -62,7 +62,7 @@ pub enum LineEvent {
     Status {
         job: String,
         status: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         progress: Option<u8>,
     },
     /// Output `output` (0-based) is written to `file` inside the out folder: `bytes` long, with
@@ -71,19 +71,19 @@ pub enum LineEvent {
     Done {
         output: usize,
         file: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         cost: Option<Cost>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         bytes: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         sha256: Option<String>,
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[serde(default)]
         simulated: bool,
         /// When it was put in place (absent in journals written before it was kept).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         at: Option<DateTime<Utc>>,
         /// The provider's thumbnail, put beside it (the results page's poster).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         poster: Option<String>,
     },
     /// The job failed at the provider (content policy, cancelled, expired result);
@@ -91,7 +91,7 @@ pub enum LineEvent {
     Failed {
         error: String,
         /// The provider refused the content (its moderation), not a fault of the job.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[serde(default)]
         content_policy: bool,
     },
     /// The run stopped following the job (timeout, network); it stays submitted and a rerun

@@ -7,9 +7,10 @@
 use super::Item;
 use super::ledger::LineEvent;
 use crate::exit::{CliError, ExitCode};
-use crate::output::{self, Report, clean};
+use crate::output::{self, clean};
+use crate::vocabulary::{BatchSummary, LineProblem, WrittenFile, totals};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -295,6 +296,24 @@ impl Progress {
     }
 }
 
+/// One line of `batch --events` (its schema: `videogen schema output batch-events`): a line's
+/// event, as the journal records it, with the line's number (from 1), its key, and the time
+/// the event happened (RFC 3339, UTC, `Z`); a done event's `output` is numbered from 1, as the
+/// files are. The lines are built by [`event_json`]; this type is their schema.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+pub struct EventLine {
+    /// The line's number in the batch file, from 1.
+    pub line: usize,
+    /// The line's key (its fingerprint and its repeat number).
+    pub key: String,
+    /// When the event happened.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The event.
+    #[serde(flatten)]
+    pub event: LineEvent,
+}
+
 /// One `--events` line: the event, tagged with its line, key and time (RFC 3339, UTC, `Z`);
 /// a `done` event's `output` is numbered from 1, as the files are (the journal keeps it from 0).
 pub fn event_json(line: usize, key: &str, event: &LineEvent, at: chrono::DateTime<chrono::Utc>) -> Value {
@@ -319,7 +338,11 @@ fn hms(d: Duration) -> String {
 /// files written (each with its line, in `written`) and the cost the providers reported (summed
 /// per currency; simulated lines never count); and the error that sets the exit code: the first
 /// of [`BATCH_PRECEDENCE`] that a line has.
-pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) -> (Report, Option<CliError>) {
+pub fn summary(
+    results: &[(usize, Outcome)],
+    out_dir: &Path,
+    elapsed: Duration,
+) -> (Vec<String>, BatchSummary, Option<CliError>) {
     let mut done = 0;
     let mut skipped = 0;
     let mut simulated = 0;
@@ -327,13 +350,14 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
     let mut written = Vec::new();
     let mut cost: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut without_cost = 0;
-    let mut problems: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    let mut problems: BTreeMap<&str, Vec<LineProblem>> = BTreeMap::new();
     for (line, outcome) in results {
         let mut problem = |kind: &'static str, why: &String| {
-            problems
-                .entry(kind)
-                .or_default()
-                .push(json!({"line": line, "error": why, "exit_code": outcome.code() as u8}));
+            problems.entry(kind).or_default().push(LineProblem {
+                line: *line,
+                error: why.clone(),
+                exit_code: outcome.code() as u8,
+            });
         };
         match outcome {
             Outcome::Done { files: f, costs, skipped: s, simulated: sim } => {
@@ -345,12 +369,8 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
                 if *sim {
                     simulated += 1;
                 }
-                for file in f {
-                    let mut entry = json!({"line": line, "file": file});
-                    if *sim {
-                        entry["simulated"] = true.into();
-                    }
-                    written.push(entry);
+                for (i, file) in f.iter().enumerate() {
+                    written.push(WrittenFile { line: *line, output: i + 1, file: file.clone(), simulated: *sim });
                 }
                 files.extend(f.iter().cloned());
                 if costs.is_empty() && !*sim {
@@ -367,7 +387,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         }
     }
     let count = |k: &str| problems.get(k).map_or(0, Vec::len);
-    let costs: Vec<Cost> = cost.into_iter().map(|(currency, amount)| Cost { amount, currency }).collect();
+    let costs: Vec<Cost> = totals(&cost);
     let shown_dir = clean(&out_dir.display().to_string());
     let mut text = vec![
         format!("{:<10} {:>6}", "done", done + skipped),
@@ -407,18 +427,29 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
     }
     for (kind, list) in &problems {
         for p in list {
-            text.push(format!("{kind} line {}: {}", p["line"], clean(p["error"].as_str().unwrap_or_default())));
+            text.push(format!("{kind} line {}: {}", p.line, clean(&p.error)));
         }
     }
-    let json = json!({
-        "done": done + skipped, "done_before": skipped,
-        "failed": problems.get("failed").cloned().unwrap_or_default(),
-        "refused": problems.get("refused").cloned().unwrap_or_default(),
-        "unknown": problems.get("unknown").cloned().unwrap_or_default(),
-        "stopped": problems.get("stopped").cloned().unwrap_or_default(),
-        "files": files, "written": written, "simulated": simulated,
-        "cost": costs, "without_reported_cost": without_cost, "out_dir": out_dir, "elapsed_seconds": elapsed.as_secs_f64(),
-    });
+    let take = |k: &str| problems.get(k).cloned().unwrap_or_default();
+    let report = BatchSummary {
+        event: None,
+        done: done + skipped,
+        done_before: skipped,
+        failed: take("failed"),
+        refused: take("refused"),
+        unknown: take("unknown"),
+        stopped: take("stopped"),
+        files,
+        written,
+        simulated,
+        total_cost: costs,
+        without_reported_cost: without_cost,
+        out_dir: out_dir.display().to_string(),
+        elapsed_seconds: elapsed.as_secs_f64(),
+        ledger: None,
+        error: None,
+        exit_code: None,
+    };
     let code = BATCH_PRECEDENCE.into_iter().find(|c| results.iter().any(|(_, o)| o.code() == *c));
     let error = code.map(|code| {
         if code == ExitCode::OutcomeUnknown {
@@ -443,7 +474,7 @@ pub fn summary(results: &[(usize, Outcome)], out_dir: &Path, elapsed: Duration) 
         }
         CliError::new(code, format!("{unfinished} lines did not finish ({})", hints.join("; ")))
     });
-    (Report { text, json }, error)
+    (text, report, error)
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub const MANIFEST: &str = "results.jsonl";
 pub const GALLERY: &str = "index.html";
 
 /// One written video of a line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileRow {
     /// Which output of the line, from 1 (as the files are numbered).
     pub output: usize,
@@ -82,7 +82,7 @@ impl Asked {
 }
 
 /// One line of a batch and what became of it: a row of `results.jsonl`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResultRow {
     /// The line number in the batch file, from 1.
     pub line: usize,
@@ -327,48 +327,66 @@ pub fn from_journal(out_dir: &Path) -> Result<Vec<ResultRow>, CliError> {
 /// (`batch_id`, `file`, `created_at`, `lines`, `totals` by state, `in_flight`, `workers`,
 /// `failures`, `files`, `reported_cost`); the embedded journal has no id, file or workers.
 pub fn status_report(out_dir: &Path, rows: &[ResultRow]) -> crate::output::Report {
-    use serde_json::json;
+    use crate::vocabulary::{BatchStatusReport, StatusFailure, StatusFile};
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut files = Vec::new();
     let mut costs: BTreeMap<String, videogen::Decimal> = BTreeMap::new();
+    let shown_dir = out_dir.display().to_string();
     for row in rows {
         *totals.entry(row.status.clone()).or_default() += 1;
         if matches!(row.status.as_str(), "failed" | "refused" | "unknown") {
-            failures.push(json!({"line": row.line, "state": row.status, "error": row.reason, "content_policy": row.content_policy}));
+            failures.push(StatusFailure {
+                line: row.line as i64,
+                state: row.status.clone(),
+                error: row.reason.clone(),
+                content_policy: row.content_policy,
+            });
         }
         for f in &row.files {
-            files.push(json!({"line": row.line, "output": f.output, "file": f.file, "out_dir": out_dir,
-                              "host": null, "worker": null}));
+            files.push(StatusFile {
+                line: row.line as i64,
+                output: f.output,
+                file: Some(f.file.clone()),
+                out_dir: Some(shown_dir.clone()),
+                host: None,
+                worker: None,
+            });
         }
         for c in &row.cost {
             *costs.entry(c.currency.clone()).or_default() += c.amount;
         }
     }
-    let cost: Vec<serde_json::Value> =
-        costs.iter().map(|(c, a)| json!({"amount": a.normalize().to_string(), "currency": c})).collect();
-    let shown = crate::output::clean(&out_dir.display().to_string());
+    let shown = crate::output::clean(&shown_dir);
     let mut text = vec![format!("batch in {shown} ({} lines, embedded journal)", rows.len())];
     text.push(super::status::totals_line(&totals));
     text.extend(super::status::cost_line(&costs));
     if !failures.is_empty() {
         text.push(format!("failures ({}):", failures.len()));
-        for f in rows.iter().filter(|r| matches!(r.status.as_str(), "failed" | "refused" | "unknown")) {
+        for f in &failures {
             text.push(format!(
                 "  line {} {}{}: {}",
                 f.line,
-                f.status,
+                f.state,
                 if f.content_policy { " (content policy)" } else { "" },
-                crate::output::clean(f.reason.as_deref().unwrap_or(""))
+                crate::output::clean(f.error.as_deref().unwrap_or(""))
             ));
         }
     }
     text.push(format!("files: {} written (the list: --json; the page: {shown}/{GALLERY})", files.len()));
-    let json = json!({
-        "batch_id": null, "file": null, "created_at": null, "lines": rows.len(), "totals": totals,
-        "in_flight": 0, "workers": [], "failures": failures, "files": files, "reported_cost": cost,
-    });
-    crate::output::Report { text, json }
+    let report = BatchStatusReport {
+        batch_id: None,
+        file: None,
+        created_at: None,
+        lines: rows.len() as i64,
+        totals,
+        in_flight: 0,
+        workers: Vec::new(),
+        failures,
+        files,
+        total_cost: crate::vocabulary::totals(&costs),
+    };
+    crate::output::Report::typed(text, &report)
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 use super::postgres;
 use crate::exit::CliError;
 use crate::output::{Report, clean};
-use serde_json::{Value, json};
+use crate::vocabulary::{BatchStatusReport, StatusFailure, StatusFile, WorkerReport};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use videogen::{Cost, Decimal};
 
@@ -161,16 +162,16 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
         } else {
             "lost"
         };
-        workers.push(json!({
-            "worker": row.get::<_, String>(0),
-            "host": row.get::<_, String>(1),
-            "pid": row.get::<_, i32>(2),
-            "out_dir": row.get::<_, String>(3),
-            "lines_done": row.get::<_, i32>(4),
-            "lines_held": row.get::<_, i64>(7),
-            "last_heartbeat_seconds_ago": (age * 10.0).round() / 10.0,
-            "state": state,
-        }));
+        workers.push(WorkerReport {
+            worker: row.get(0),
+            host: row.get(1),
+            pid: row.get(2),
+            out_dir: row.get(3),
+            lines_done: row.get(4),
+            lines_held: row.get(7),
+            last_heartbeat_seconds_ago: (age * 10.0).round() / 10.0,
+            state: state.to_string(),
+        });
     }
     let mut failures = Vec::new();
     let mut files = Vec::new();
@@ -186,7 +187,9 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
         let line: i32 = row.get(0);
         let state: String = row.get(1);
         if matches!(state.as_str(), "failed" | "refused" | "unknown") {
-            failures.push(json!({"line": line, "state": state, "error": row.get::<_, Option<String>>(2)}));
+            let error: Option<String> = row.get(2);
+            let content_policy = error.as_deref().is_some_and(videogen::looks_like_content_policy);
+            failures.push(StatusFailure { line: line.into(), state: state.clone(), error, content_policy });
         }
         if let Value::Object(done) = row.get::<_, Value>(3) {
             let mut outputs: Vec<(usize, Value)> =
@@ -196,31 +199,19 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
                 if let Ok(cost) = serde_json::from_value::<Cost>(entry["cost"].clone()) {
                     *costs.entry(cost.currency.clone()).or_default() += cost.amount;
                 }
-                files.push(json!({
-                    "line": line,
+                let text = |key: &str| entry[key].as_str().map(str::to_string);
+                files.push(StatusFile {
+                    line: line.into(),
                     // Numbered from 1, as the files are (the ledger keys them from 0).
-                    "output": output + 1,
-                    "file": entry["file"],
-                    "out_dir": entry["out_dir"],
-                    "host": entry["host"],
-                    "worker": entry["worker"],
-                }));
+                    output: output + 1,
+                    file: text("file"),
+                    out_dir: text("out_dir"),
+                    host: text("host"),
+                    worker: text("worker"),
+                });
             }
         }
     }
-    let cost: Vec<Value> = costs.iter().map(|(c, a)| json!({"amount": a.to_string(), "currency": c})).collect();
-    let json = json!({
-        "batch_id": batch_id,
-        "file": file,
-        "created_at": created,
-        "lines": lines,
-        "totals": totals,
-        "in_flight": in_flight,
-        "workers": workers,
-        "failures": failures,
-        "files": files,
-        "reported_cost": cost,
-    });
     let mut text =
         vec![format!("batch {batch_id} ({}, {lines} lines, since {created})", clean(file.as_deref().unwrap_or("-")))];
     text.push(format!("{} · {in_flight} held by workers", totals_line(&totals)));
@@ -229,27 +220,40 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
     for w in &workers {
         text.push(format!(
             "  {} {} on {} (pid {}): {} lines done, {} held, last heartbeat {} s ago, files in {}",
-            w["state"].as_str().unwrap_or(""),
-            clean(w["worker"].as_str().unwrap_or("")),
-            clean(w["host"].as_str().unwrap_or("")),
-            w["pid"],
-            w["lines_done"],
-            w["lines_held"],
-            w["last_heartbeat_seconds_ago"],
-            clean(w["out_dir"].as_str().unwrap_or(""))
+            w.state,
+            clean(&w.worker),
+            clean(&w.host),
+            w.pid,
+            w.lines_done,
+            w.lines_held,
+            w.last_heartbeat_seconds_ago,
+            clean(&w.out_dir)
         ));
     }
     if !failures.is_empty() {
         text.push(format!("failures ({}):", failures.len()));
         for f in &failures {
             text.push(format!(
-                "  line {} {}: {}",
-                f["line"],
-                f["state"].as_str().unwrap_or(""),
-                clean(f["error"].as_str().unwrap_or(""))
+                "  line {} {}{}: {}",
+                f.line,
+                f.state,
+                if f.content_policy { " (content policy)" } else { "" },
+                clean(f.error.as_deref().unwrap_or(""))
             ));
         }
     }
     text.push(format!("files: {} written (the list: --json)", files.len()));
-    Ok(Report { text, json })
+    let report = BatchStatusReport {
+        batch_id: Some(batch_id),
+        file,
+        created_at: created.parse().ok(),
+        lines: lines.into(),
+        totals,
+        in_flight,
+        workers,
+        failures,
+        files,
+        total_cost: crate::vocabulary::totals(&costs),
+    };
+    Ok(Report::typed(text, &report))
 }

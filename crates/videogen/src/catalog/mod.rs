@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use std::sync::LazyLock;
 
 /// A model's state on a given day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelStatus {
     /// Served, with no shutdown announced.
@@ -45,7 +45,7 @@ impl std::fmt::Display for ModelStatus {
 }
 
 /// A model's lifecycle, as the catalogue records it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Lifecycle {
     /// The status on the day the source was read ([`ModelInfo::read`]); for the status on
     /// another day, [`Lifecycle::status_on`].

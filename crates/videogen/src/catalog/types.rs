@@ -8,7 +8,7 @@ use crate::{Error, Provider, VideoRequest};
 ///
 /// Serialized as a list of seconds (`[4, 8, 12]`), a range (`{"min": 3, "max": 15}`) or `null`
 /// (not documented).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Durations {
     /// Exactly these values, in seconds.
@@ -45,7 +45,7 @@ impl std::fmt::Display for Durations {
 
 /// The wire family of a model: which body shape its provider takes (AIHubMix adapter
 /// `src/adapters/video.ts` for the AIHubMix families).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     /// Oxen models.
@@ -77,7 +77,7 @@ pub enum Family {
 
 /// One row of the model catalogue ([`crate::catalog`]): a model (or an id prefix) with its rules,
 /// price, lifecycle and sources. `Serialize` (the `videogen models --json` shape).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct ModelInfo {
     /// The providers that serve it.
     pub providers: Vec<Provider>,
@@ -146,7 +146,7 @@ pub fn lookup(provider: Provider, model: &str) -> Option<&'static ModelInfo> {
 /// with its row of the catalogue ([`crate::catalog`]) when it has one. From [`crate::Client::models`].
 ///
 /// `Serialize + Deserialize` with these field names (the rule row is not serialized).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Model {
     /// Where it runs.
     pub provider: Provider,
@@ -178,7 +178,7 @@ pub struct Model {
 
 /// A model's published prices, per second of video made (Oxen.ai `pricing` with method
 /// `per_video_output_second`; other methods keep only `method`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Pricing {
     /// The provider's pricing method (`per_video_output_second`, `time`, `token`, `per_image`).
     pub method: Option<String>,
@@ -186,9 +186,11 @@ pub struct Pricing {
     pub currency: String,
     /// Per second of video.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    #[schemars(with = "Option<String>")]
     pub per_second: Option<rust_decimal::Decimal>,
     /// Per second of video with generated audio.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::str_option")]
+    #[schemars(with = "Option<String>")]
     pub per_second_with_audio: Option<rust_decimal::Decimal>,
     /// Per second of video, by resolution (`480p`, `1080p`…).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
