@@ -252,7 +252,7 @@ pub struct CollectionDeleted {
 /// What `collections` prints: the list, the created collection, or the deleted one.
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 pub enum CollectionsOutput {
     /// `collections` (`list`).
     List(Vec<videogen::Collection>),
@@ -296,7 +296,7 @@ pub struct DriftReport {
 /// drift between them (`--drift`).
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 pub enum ModelsOutput {
     /// The catalogue.
     Catalogue(Vec<CatalogueRow>),
@@ -596,7 +596,7 @@ fn either<T: JsonSchema>(title: &str) -> RootSchema {
 /// What a command that writes files prints (or, on a dry run, what it would send).
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 enum GenerateOutput {
     Outputs(OutputsReport),
     DryRun(DryRunReport),
@@ -604,7 +604,7 @@ enum GenerateOutput {
 
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 enum SubmitOutput {
     Jobs(JobsReport),
     DryRun(DryRunReport),
@@ -612,7 +612,7 @@ enum SubmitOutput {
 
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 enum WaitOutput {
     Status(StatusReport),
     Outputs(OutputsReport),
@@ -620,7 +620,7 @@ enum WaitOutput {
 
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 enum RemixOutput {
     Jobs(JobsReport),
     Status(StatusReport),
@@ -629,7 +629,7 @@ enum RemixOutput {
 
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 enum BatchOutput {
     Summary(BatchSummary),
     DryRun(BatchDryRunReport),
@@ -637,7 +637,7 @@ enum BatchOutput {
 
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // a schema only
+#[allow(dead_code, clippy::large_enum_variant)] // a schema only: never built
 enum EventsOutput {
     Event(crate::batch::progress::EventLine),
     Summary(BatchSummary),

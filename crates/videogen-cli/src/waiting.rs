@@ -441,6 +441,25 @@ pub async fn download_file(
     }
     // Without --force the file is put in place without replacing one that appears meanwhile.
     let video = if force { video.clone() } else { video.clone().no_overwrite() };
+    // Bytes of total on a terminal (the library's download progress events); nothing otherwise.
+    use std::io::IsTerminal;
+    let bar = if global.json || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} downloading {bytes}{msg} ({bytes_per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        )
+    };
+    let video = {
+        let bar = bar.clone();
+        video.on_progress(move |p| {
+            if let Some(total) = p.total {
+                bar.set_message(format!(" of {}", indicatif::HumanBytes(total)));
+            }
+            bar.set_position(p.bytes);
+        })
+    };
     let transfer = async {
         match limit {
             Some(limit) => video.download_variant_to_within(variant.variant(), out, limit).await,
@@ -448,11 +467,14 @@ pub async fn download_file(
         }
     };
     let file = tokio::select! {
-        file = transfer => file.map_err(|e| CliError::from(e).with_job(job))?,
+        file = transfer => file,
         code = stop_signal() => {
+            bar.finish_and_clear();
             interrupted(job, global, simulated, "download", Some(out), code);
         }
     };
+    bar.finish_and_clear();
+    let file = file.map_err(|e| CliError::from(e).with_job(job))?;
     let resumed =
         if file.resumed_from > 0 { format!(", resumed from byte {}", file.resumed_from) } else { String::new() };
     // A simulated video is marked as such, and its cost (the simulator's figure) is no cost.

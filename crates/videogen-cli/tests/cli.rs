@@ -45,6 +45,7 @@ fn out_dash_streams_the_checked_video_to_standard_output() {
     assert!(json.status.success());
     assert_eq!(&json.stdout[4..8], b"ftyp");
     let report: Value = serde_json::from_str(String::from_utf8_lossy(&json.stderr).lines().last().unwrap()).unwrap();
+    let report = &report["outputs"][0];
     assert_eq!((report["file"].as_str(), report["bytes"].as_u64()), (Some("-"), Some(json.stdout.len() as u64)));
     let many =
         videogen().current_dir(&dir).args(["generate", "A kite", "--count", "2", "--out", "-"]).output().unwrap();
@@ -124,14 +125,15 @@ fn json_output_parses_and_resumes_from_the_handle() {
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let v: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let v = &v["outputs"][0];
     assert_eq!(v["job"]["provider"], "openai");
     assert_eq!(v["bytes"].as_u64(), Some(std::fs::metadata(&out).unwrap().len()));
     assert!(is_mp4(&out));
 
     let submitted = videogen().args(["--json", "submit", "A boat", "--provider", "oxen"]).output().unwrap();
     assert!(submitted.status.success());
-    let job: Value = serde_json::from_slice(&submitted.stdout).unwrap();
-    assert_eq!(job["provider"], "oxen");
+    let submitted: Value = serde_json::from_slice(&submitted.stdout).unwrap();
+    assert_eq!(submitted["jobs"][0]["provider"], "oxen", "{submitted}");
     let schema = videogen().args(["schema", "batch-line"]).output().unwrap();
     let schema: Value = serde_json::from_slice(&schema.stdout).unwrap();
     // A batch line takes every field `generate` takes, and its `out`; none is required (a
@@ -391,11 +393,12 @@ fn remix_delete_collections_and_live_models_have_commands() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(0), "{stderr}");
-    let job = serde_json::from_str::<Value>(&stdout).unwrap()["job"].to_string();
+    let job = serde_json::from_str::<Value>(&stdout).unwrap()["outputs"][0]["job"].to_string();
 
     let (code, stdout, stderr) = run(&["--json", "remix", &job, "The same boat at night"]);
     assert_eq!(code, Some(0), "{stderr}");
     let remixed: Value = serde_json::from_str(&stdout).unwrap();
+    let remixed = &remixed["jobs"][0];
     assert_eq!(remixed["provider"], "openai");
     assert_ne!(remixed.to_string(), job, "a new job");
 
@@ -467,8 +470,8 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     assert_eq!(&std::fs::read(dir.join("t.webp")).unwrap()[8..12], b"WEBP");
     let made: Value = serde_json::from_slice(&made.stdout).unwrap();
-    let job = made["job"].to_string();
-    let id = made["job"]["id"].as_str().unwrap();
+    let job = made["outputs"][0]["job"].to_string();
+    let id = made["outputs"][0]["job"]["id"].as_str().unwrap();
     assert!(run(&["download", &job, "--variant", "spritesheet"]).status.success());
     assert!(dir.join(format!("videogen-{id}-spritesheet.webp")).is_file());
     // Oxen.ai's synchronous generate with the video inline.
@@ -745,6 +748,11 @@ fn an_interrupted_generate_count_reports_every_job() {
     }
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["jobs"].as_array().map(Vec::len), Some(3), "{json}");
+    assert_eq!(
+        (json["kind"].as_str(), json["details"].as_array().map(Vec::len)),
+        (Some("interrupted"), Some(3)),
+        "{json}"
+    );
     rt.block_on(sim.stop());
 }
 
@@ -928,7 +936,7 @@ async fn dry_runs_and_budgets_send_nothing_they_should_not() {
     assert_eq!(batch["by_provider"]["oxen"]["lines"], 20);
     assert_eq!(batch["requests"].as_array().map(Vec::len), Some(40));
     assert_eq!(batch["requests"][0]["line"], 1);
-    assert!(batch["estimate"]["USD"].is_string(), "{batch}");
+    assert_eq!(batch["total_estimate"][0]["currency"], "USD", "{batch}");
     assert!(!out.exists(), "a dry run makes no folder");
     assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 1, "still the one job");
 
@@ -947,7 +955,7 @@ async fn dry_runs_and_budgets_send_nothing_they_should_not() {
     let stopped = summary["stopped"].as_array().unwrap();
     assert_eq!(stopped.len(), 3, "{summary}");
     assert!(stopped.iter().all(|s| s["error"].as_str().unwrap().contains("--max-cost 1 USD")), "{summary}");
-    assert_eq!(summary["cost"][0]["currency"], "USD", "{summary}");
+    assert_eq!(summary["total_cost"][0]["currency"], "USD", "{summary}");
     assert_eq!(summary["without_reported_cost"], 0, "{summary}");
     assert_eq!(sim.counters().create_requests(videogen_sim::Provider::Oxen), 3, "two more creates, no third");
     // A rerun with a larger budget goes on where it stopped.

@@ -59,10 +59,8 @@ fn conforms(command: &str, stdout: &str) {
 fn vocabulary_rules(command: &str, value: &serde_json::Value) {
     use serde_json::Value;
     match value {
-        Value::String(s) => {
-            if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
-                assert!(s.ends_with('Z'), "{command}: a time not in UTC with Z: {s}");
-            }
+        Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {
+            assert!(s.ends_with('Z'), "{command}: a time not in UTC with Z: {s}");
         }
         Value::Array(items) => items.iter().for_each(|v| vocabulary_rules(command, v)),
         Value::Object(map) => {

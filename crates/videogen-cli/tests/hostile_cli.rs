@@ -162,7 +162,11 @@ fn ctrl_c_during_a_download_keeps_the_partial_and_download_resumes_it() {
     let kept = std::fs::metadata(&partial).unwrap().len();
     assert!(kept > 0, "the partial file keeps what arrived");
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(printed["interrupted"], true);
+    assert_eq!(
+        (printed["kind"].as_str(), printed["exit_code"].as_u64()),
+        (Some("interrupted"), Some(130)),
+        "{printed}"
+    );
     let handle = printed["job"].to_string();
 
     let output =
@@ -170,7 +174,7 @@ fn ctrl_c_during_a_download_keeps_the_partial_and_download_resumes_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let done: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let resumed_from = done["resumed_from"].as_u64().unwrap();
+    let resumed_from = done["outputs"][0]["resumed_from"].as_u64().unwrap();
     assert!(resumed_from > 0 && resumed_from >= kept, "resumed from byte {resumed_from} (kept {kept})");
     assert_eq!(std::fs::read(&out).unwrap(), *CONTENT, "the resumed file is whole");
     assert!(server.record().resumed_ranges >= 1, "the second download asked for a Range");
