@@ -666,3 +666,67 @@ pub fn output_schema(command: OutputOf) -> RootSchema {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    fn validator(command: OutputOf) -> jsonschema::Validator {
+        let schema = serde_json::to_value(output_schema(command)).unwrap();
+        jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{command:?}: {e}"))
+    }
+
+    /// Every schema compiles; the old shapes this vocabulary replaced are refused by it, and
+    /// the reports the commands build are accepted.
+    #[test]
+    fn schemas_take_the_reports_and_refuse_the_old_shapes() {
+        for command in OutputOf::value_variants() {
+            validator(*command);
+        }
+        let job = Job::from_short_form("oxen:j1").unwrap();
+        let file = FileReport {
+            output: 1,
+            job: job.clone(),
+            file: "a.mp4".into(),
+            bytes: 10,
+            resumed_from: 0,
+            variant: Variant::Video,
+            cost: Some(Cost { amount: "0.35".parse().unwrap(), currency: "USD".into() }),
+            simulated: false,
+        };
+        let failed = FailedOutput {
+            output: 2,
+            error: ErrorReport::new(ExitCode::JobFailed, "it failed".into(), Some(job.clone()), Vec::new()),
+        };
+        let outputs = to_json(&OutputsReport { outputs: vec![Output::File(file.clone()), Output::Failed(failed)] });
+        let generate = validator(OutputOf::Generate);
+        assert!(generate.is_valid(&outputs), "{outputs}");
+        assert!(!generate.is_valid(&to_json(&file)), "one output is not the bare object any more");
+        assert!(!generate.is_valid(&serde_json::json!([to_json(&file)])), "nor an array");
+        let mut interrupted = ErrorReport::new(ExitCode::Interrupted, "interrupted".into(), Some(job.clone()), vec![]);
+        interrupted.jobs = vec![job.clone()];
+        let error = validator(OutputOf::Error);
+        assert!(error.is_valid(&to_json(&interrupted)));
+        assert!(!error.is_valid(&serde_json::json!({"interrupted": true, "job": job, "exit_code": 130})));
+        let submit = validator(OutputOf::Submit);
+        assert!(submit.is_valid(&to_json(&JobsReport { jobs: vec![job.clone()] })));
+        assert!(!submit.is_valid(&to_json(&job)), "a bare handle is not submit's report");
+        let deleted = to_json(&StatusReport::bare(&job, StateWord::Deleted));
+        assert!(validator(OutputOf::Delete).is_valid(&deleted));
+        assert!(!validator(OutputOf::Delete).is_valid(&serde_json::json!({"job": job, "deleted": true})));
+        let mut bad_cost = to_json(&file);
+        bad_cost["cost"]["amount"] = serde_json::json!(0.35);
+        assert!(!generate.is_valid(&serde_json::json!({"outputs": [bad_cost]})), "an amount is a decimal string");
+    }
+
+    /// Every `ExitCode` has its word, as the error report's `kind`.
+    #[test]
+    fn every_exit_code_has_a_kind() {
+        for code in ExitCode::ALL {
+            let kind = serde_json::to_value(ExitKind::from(code)).unwrap();
+            assert!(kind.as_str().is_some_and(|k| !k.is_empty()), "{code:?}");
+        }
+        assert_eq!(serde_json::to_value(ExitKind::from(ExitCode::OutcomeUnknown)).unwrap(), "outcome_unknown");
+    }
+}
