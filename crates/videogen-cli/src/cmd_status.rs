@@ -48,7 +48,7 @@ impl Run for Status {
         let detail = match &status {
             JobStatus::Failed(e) => Some(e.message.clone()),
             JobStatus::Unrecognized { status } => Some(format!("the provider says {status:?}")),
-            _ if expired => Some("the result URL has expired; generate it again".to_string()),
+            _ if expired => Some(crate::vocabulary::EXPIRED_URL.to_string()),
             _ => None,
         };
         let cost = video.and_then(|v| v.cost.clone());

@@ -199,6 +199,9 @@ impl StateWord {
     }
 }
 
+/// The `error` of a job whose result URL is past its expiry (`"status": "expired"`).
+pub const EXPIRED_URL: &str = "the result URL has expired; generate it again";
+
 /// One job's state: what `status`, `wait` (without `--out`), `remix --wait`, `cancel` and
 /// `delete` print.
 #[derive(Clone, Debug, Serialize, JsonSchema)]

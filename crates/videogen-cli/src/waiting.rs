@@ -332,20 +332,23 @@ pub async fn wait_with_progress(
 }
 
 /// The report of a wait that ended with the video (not downloaded): the handle, the result URL,
-/// its expiry and the cost.
+/// its expiry and the cost; `expired` as `status` says it when the URL is already past its expiry.
 pub fn succeeded(job: &Job, video: &videogen::Video) -> Report {
+    let expired = video.info().is_expired();
     let report = StatusReport {
-        status: StateWord::Succeeded,
         progress: Some(100),
+        error: expired.then(|| crate::vocabulary::EXPIRED_URL.to_string()),
         url: video.url().map(str::to_string),
+        expired,
         expires_at: video.expires_at,
         cost: video.cost.clone(),
-        ..StatusReport::bare(job, StateWord::Succeeded)
+        ..StatusReport::bare(job, if expired { StateWord::Expired } else { StateWord::Succeeded })
     };
     Report::typed(
         vec![format!(
-            "{} succeeded{}",
+            "{} {}{}",
             clean(&job.short_form()),
+            if expired { "expired (the result URL is past its expiry; generate it again)" } else { "succeeded" },
             video.url().map(|u| format!(": {}", clean(u))).unwrap_or_default()
         )],
         &report,

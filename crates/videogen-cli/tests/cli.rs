@@ -513,6 +513,10 @@ async fn variants_the_synchronous_generate_and_expiry_from_the_command_line() {
     let status = at_sim().args(["--json", "status", handle.trim()]).output().unwrap();
     let status: Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!((status["status"].as_str(), status["expired"].as_bool()), (Some("expired"), Some(true)), "{status}");
+    // `wait` on it says the same, in the same shape.
+    let waited = at_sim().args(["--json", "wait", handle.trim()]).output().unwrap();
+    let waited: Value = serde_json::from_slice(&waited.stdout).unwrap();
+    assert_eq!((waited["status"].as_str(), waited["expired"].as_bool()), (Some("expired"), Some(true)), "{waited}");
     sim.stop().await;
 }
 

@@ -361,18 +361,7 @@ pub fn status_report(out_dir: &Path, rows: &[ResultRow]) -> crate::output::Repor
     let mut text = vec![format!("batch in {shown} ({} lines, embedded journal)", rows.len())];
     text.push(super::status::totals_line(&totals));
     text.extend(super::status::cost_line(&costs));
-    if !failures.is_empty() {
-        text.push(format!("failures ({}):", failures.len()));
-        for f in &failures {
-            text.push(format!(
-                "  line {} {}{}: {}",
-                f.line,
-                f.state,
-                if f.content_policy { " (content policy)" } else { "" },
-                crate::output::clean(f.error.as_deref().unwrap_or(""))
-            ));
-        }
-    }
+    text.extend(super::status::failure_lines(&failures));
     text.push(format!("files: {} written (the list: --json; the page: {shown}/{GALLERY})", files.len()));
     let report = BatchStatusReport {
         batch_id: None,

@@ -23,6 +23,25 @@ async fn batches(client: &tokio_postgres::Client) -> Result<Vec<(String, i32, Op
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
 }
 
+/// The lines that list a batch's failures, each with its reason (none when there are none),
+/// for both ledgers.
+pub fn failure_lines(failures: &[StatusFailure]) -> Vec<String> {
+    if failures.is_empty() {
+        return Vec::new();
+    }
+    let mut text = vec![format!("failures ({}):", failures.len())];
+    text.extend(failures.iter().map(|f| {
+        format!(
+            "  line {} {}{}: {}",
+            f.line,
+            f.state,
+            if f.content_policy { " (content policy)" } else { "" },
+            clean(f.error.as_deref().unwrap_or(""))
+        )
+    }));
+    text
+}
+
 /// The status line of a batch's totals by state (the ledger's state words), for both ledgers.
 pub fn totals_line(totals: &BTreeMap<String, i64>) -> String {
     let count = |s: &str| totals.get(s).copied().unwrap_or(0);
@@ -230,18 +249,7 @@ pub async fn status(url: &str, batch_id: Option<&str>, lease_seconds: f64) -> Re
             clean(&w.out_dir)
         ));
     }
-    if !failures.is_empty() {
-        text.push(format!("failures ({}):", failures.len()));
-        for f in &failures {
-            text.push(format!(
-                "  line {} {}{}: {}",
-                f.line,
-                f.state,
-                if f.content_policy { " (content policy)" } else { "" },
-                clean(f.error.as_deref().unwrap_or(""))
-            ));
-        }
-    }
+    text.extend(failure_lines(&failures));
     text.push(format!("files: {} written (the list: --json)", files.len()));
     let report = BatchStatusReport {
         batch_id: Some(batch_id),
