@@ -97,7 +97,7 @@ fn normalized(cost: &Cost) -> Cost {
 pub fn dry_run_report(fields: Value, request: &VideoRequest, cost: Option<&Cost>, simulated: bool) -> Report {
     let outputs = request.outputs().unwrap_or(1);
     let priced = match cost {
-        Some(c) => format!("estimated {c}{}", if simulated { " (simulator prices)" } else { "" }),
+        Some(c) => format!("estimated {c}{}", if simulated { " (the provider is the built-in simulator)" } else { "" }),
         None => format!("no estimate: {} publishes no price for it", request.provider),
     };
     let text = vec![

@@ -329,7 +329,8 @@ pub struct DryRunReport {
     pub request: serde_json::Value,
     /// The estimate from the provider's published prices; `null` when none is published.
     pub estimate: Option<Cost>,
-    /// The provider is the built-in simulator (its prices are the simulator's).
+    /// The provider is the built-in simulator (an estimate from its API is the simulator's figure;
+    /// one from the catalogue is the published price).
     pub simulated: bool,
 }
 
