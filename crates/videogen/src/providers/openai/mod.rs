@@ -14,7 +14,7 @@ use crate::provider::Provider;
 
 /// What the `/v1/videos` API has (OpenAI spec 2.3.0): create, list (unfinished jobs too),
 /// retrieve, delete, content with `?variant=thumbnail|spritesheet`, remix; no cancel.
-const OPERATIONS: &[Operation] = &[
+const OPERATIONS: [Operation; 10] = [
     Operation::Submit,
     Operation::Status,
     Operation::List,
@@ -28,25 +28,26 @@ const OPERATIONS: &[Operation] = &[
 ];
 
 /// AIHubMix's: the API's, and estimates from the prices the catalogue records for its models.
-const AIHUBMIX_OPERATIONS: &[Operation] = &[
-    Operation::Submit,
-    Operation::Status,
-    Operation::List,
-    Operation::Download,
-    Operation::Remix,
-    Operation::Delete,
-    Operation::Models,
-    Operation::Thumbnail,
-    Operation::Spritesheet,
-    Operation::ListUnfinished,
-    Operation::EstimateCost,
-];
+const AIHUBMIX_OPERATIONS: [Operation; 11] = with(OPERATIONS, Operation::EstimateCost);
+
+/// `base` and then `extra` (`M` is `N + 1`, checked at compile time): a const slice has no
+/// concatenation of its own.
+const fn with<const N: usize, const M: usize>(base: [Operation; N], extra: Operation) -> [Operation; M] {
+    assert!(M == N + 1, "one more operation than the base");
+    let mut all = [extra; M];
+    let mut i = 0;
+    while i < N {
+        all[i] = base[i];
+        i += 1;
+    }
+    all
+}
 
 /// An OpenAI-compatible gateway: its models are its operator's (no default), and every model
 /// takes OpenAI's body, which the gateway translates. Polling as openai-python: 1 s growing to
 /// 10 s (and `openai-poll-after-ms` when sent).
 pub(crate) const GATEWAY: Profile = Profile {
-    operations: OPERATIONS,
+    operations: &OPERATIONS,
     poll_seconds: (1, 10),
     default_model: None,
     catalogued: false,
@@ -63,7 +64,7 @@ pub(crate) const GATEWAY: Profile = Profile {
 /// catalogue, else from its id). Polling every 15 s (its Video-Gen guide); the default model is
 /// the one of its Video-Gen Quick Start.
 pub(crate) const AIHUBMIX: Profile = Profile {
-    operations: AIHUBMIX_OPERATIONS,
+    operations: &AIHUBMIX_OPERATIONS,
     poll_seconds: (15, 15),
     default_model: Some("wan2.6-t2v"),
     catalogued: true,
